@@ -1,0 +1,62 @@
+# facecrypt — build, test, demo.  See README.md.
+#   make            build build/facecrypt and build/libfacecrypt.a
+#   make test       install missing Debian packages, build, run the whole test suite
+#   make demo       install missing Debian packages, build, run the demo
+#   make asan       run the test suite under AddressSanitizer + UBSan
+CC      ?= cc
+BUILD   ?= build
+OPT     ?= -O3 -march=native
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g $(OPT) -fopenmp -Iinclude -Isrc
+LDLIBS  += -lopenblas -ldnnl -lsodium -ljpeg -lpng -lz -lm -lpthread
+LDFLAGS += -fopenmp
+
+LIB_SRC := $(sort $(shell find src -name '*.c' ! -path 'src/cli/*'))
+CLI_SRC := $(sort $(wildcard src/cli/*.c))
+TEST_SRC:= $(sort $(wildcard tests/test_*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
+TEST_BIN:= $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+DEPS    := $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_BIN:=.d) $(BUILD)/tests/testutil.d
+
+.PHONY: all test check demo asan deps clean fuzz bench format
+all: $(BUILD)/facecrypt
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libfacecrypt.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/facecrypt: $(CLI_OBJ) $(BUILD)/libfacecrypt.a
+	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/tests/testutil.o: tests/testutil.c tests/testutil.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/tests/%: tests/%.c $(BUILD)/tests/testutil.o $(BUILD)/libfacecrypt.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP $< $(BUILD)/tests/testutil.o $(BUILD)/libfacecrypt.a -o $@ $(LDFLAGS) $(LDLIBS)
+
+deps:
+	@tools/install-deps.sh
+
+test check: deps
+	@$(MAKE) --no-print-directory $(BUILD)/facecrypt $(TEST_BIN)
+	@BUILD=$(BUILD) tests/run.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory $(BUILD)/facecrypt
+	@tools/demo.sh $(BUILD)/facecrypt
+
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+	  LDFLAGS="-fopenmp -fsanitize=address,undefined" build-asan/facecrypt $(TEST_BIN:$(BUILD)/%=build-asan/%)
+	@BUILD=build-asan FC_SANITIZE=1 ASAN_OPTIONS=detect_leaks=1 tests/run.sh
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(DEPS)

@@ -1,0 +1,125 @@
+/* facecrypt — meaningful encryption of real images.
+ *
+ * One public header.  The library trains and samples the report's DCGAN (and
+ * Radford's), encrypts any file with XChaCha20-Poly1305 under an Argon2id or
+ * raw key, hides the ciphertext in a PNG of generated faces, and measures what
+ * image-encryption papers report.  The `facecrypt` CLI is a thin client of it.
+ *
+ * Conventions (as in libsodium): every fallible call returns an fc_status
+ * (0 = FC_OK) and, on failure, fills the caller's fc_error (may be NULL) with a
+ * one-line reason.  Whoever allocates frees, through the matching *_free call.
+ * No call exits the process or prints, except where it says it reports progress
+ * through a caller-given callback.
+ */
+#ifndef FACECRYPT_H
+#define FACECRYPT_H
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define FC_VERSION "0.1.0"
+
+/* ---- status codes: they are also the CLI's exit codes ------------------- */
+enum fc_status {
+    FC_OK = 0,
+    FC_EUSAGE = 1,    /* bad arguments, or an output exists and --force was not given */
+    FC_EINPUT = 2,    /* unreadable or malformed input */
+    FC_EAUTH = 3,     /* authentication failed: wrong key, or the container was modified */
+    FC_ENOFIT = 4,    /* the secret does not fit the cover that was asked for */
+    FC_EIO = 5,       /* a write failed (disk full, permissions) */
+    FC_ENOMEM = 6,    /* out of memory */
+    FC_EINTERNAL = 7, /* a bug: please report */
+};
+
+typedef struct fc_error {
+    int code;
+    char msg[512];
+} fc_error;
+
+const char *fc_status_name(int code);
+
+/* Threads used by the engine (GEMM library and parallel loops).  0 = all cores. */
+void fc_set_threads(int threads);
+int fc_get_threads(void);
+
+/* ======================================================================= */
+/* ---- images ------------------------------------------------------------ */
+/* 8-bit interleaved image, c = 1 or 3 (RGB), row-major, no padding. */
+typedef struct fc_image {
+    int w, h, c;
+    uint8_t *px; /* w*h*c bytes, owned */
+} fc_image;
+
+void fc_image_free(fc_image *img); /* frees px, zeroes the struct */
+/* Allocate a zeroed w x h x c image. */
+int fc_image_alloc(fc_image *img, int w, int h, int c, fc_error *err);
+/* Decode JPEG, PNG or binary PPM (P6) / PGM (P5), chosen by magic bytes, to RGB
+ * (c = 3; grey and palette images are expanded, alpha is dropped). */
+int fc_image_decode(const uint8_t *buf, size_t len, fc_image *out, fc_error *err);
+int fc_image_load(const char *path, fc_image *out, fc_error *err);
+/* Encode as PNG with no ancillary chunks (IHDR, IDAT, IEND only). out is malloc'd. */
+int fc_image_encode_png(const fc_image *img, uint8_t **out, size_t *len, fc_error *err);
+/* Atomic write (tmp + rename); an existing file is replaced only if overwrite. */
+int fc_image_save_png(const fc_image *img, const char *path, int overwrite, fc_error *err);
+/* Center-crop to a square, then resize to size x size with an area-averaging
+ * (box) filter when shrinking, bilinear when enlarging. */
+int fc_image_center_crop_resize(const fc_image *in, int size, fc_image *out, fc_error *err);
+/* Resize to exactly w x h (area filter down, bilinear up), no crop. */
+int fc_image_resize(const fc_image *in, int w, int h, fc_image *out, fc_error *err);
+
+/* ======================================================================= */
+/* ---- models ------------------------------------------------------------ */
+typedef enum fc_arch {
+    FC_ARCH_SEED = 0,  /* the report's model, exactly */
+    FC_ARCH_DCGAN = 1, /* Radford et al. 2016 */
+} fc_arch;
+
+#define FC_LATENT_DIM 100
+#define FC_IMAGE_SIZE 64
+
+typedef struct fc_model fc_model;
+
+int fc_arch_parse(const char *name, fc_arch *out);
+const char *fc_arch_name(fc_arch arch);
+
+/* A fresh model with initialised weights (deterministic in seed). width scales
+ * every hidden channel count (1.0 = the paper's model). */
+int fc_model_create(fc_arch arch, float width, uint64_t seed, fc_model **out, fc_error *err);
+void fc_model_free(fc_model *m);
+fc_arch fc_model_arch(const fc_model *m);
+float fc_model_width(const fc_model *m);
+size_t fc_model_g_params(const fc_model *m);
+size_t fc_model_d_params(const fc_model *m);
+/* Training step count stored with the model. */
+uint64_t fc_model_step(const fc_model *m);
+
+/* Checkpoints are safetensors with PyTorch's names and layouts.  A file that holds
+ * only the generator (G.*) loads as a generator-only model (sampling, covers). */
+int fc_model_load(const char *path, fc_model **out, fc_error *err);
+int fc_model_save(const fc_model *m, const char *path, fc_error *err); /* atomic; replaces */
+/* Save only the generator, as F16 when half != 0 (shipped weights). */
+int fc_model_save_generator(const fc_model *m, const char *path, int half, fc_error *err);
+/* The generator shipped inside the binary (see models/README.md). */
+int fc_model_load_default(fc_model **out, fc_error *err);
+
+/* Run the generator: z is n x 100 floats, out is n x 3 x 64 x 64 floats, the raw
+ * generator output (seed: Sigmoid in [0,1]; dcgan: Tanh in [-1,1]). */
+int fc_model_generate(fc_model *m, const float *z, int n, float *out, fc_error *err);
+/* Generator output -> RGB pixels in [0,1] (identity for seed, (x+1)/2 for dcgan), in place. */
+void fc_model_output_to_unit(const fc_model *m, float *x, size_t n);
+
+/* A grid of n images (n x 3 x 64 x 64, values in [0,1]) as an RGB image, cols per
+ * row (0 = square-ish), pad pixels between tiles. */
+int fc_grid_image(const float *imgs, int n, int cols, int pad, fc_image *out, fc_error *err);
+
+/* ======================================================================= */
+/* ---- training ---------------------------------------------------------- */
+/* (declared in the training section below) */
+
+#ifdef __cplusplus
+}
+#endif
+#endif

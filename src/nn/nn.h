@@ -1,0 +1,100 @@
+/* The nn engine: float32, NCHW, forward and backward for each layer type.
+ *
+ * Style (after llm.c): each layer is a pair of plain functions over raw float
+ * arrays whose shapes are given explicitly.  Parameters and gradients live in
+ * the caller's buffers (a model keeps all of them in one fused array each).
+ * Backward functions ACCUMULATE weight/bias gradients (+=): the caller zeroes
+ * them at the start of a step.  Input gradients (dx) are OVERWRITTEN, and dx may
+ * be NULL when not needed.  Heavy math goes to OpenBLAS (cblas_sgemm); loops are
+ * OpenMP-parallel.
+ *
+ * Convolutions carry a plan (fc_conv) created once per shape: it owns its
+ * scratch space so steady-state steps allocate nothing.
+ */
+#ifndef FC_NN_H
+#define FC_NN_H
+#include <stddef.h>
+#include <stdint.h>
+#include "facecrypt.h"
+#include "util/rng.h"
+
+/* ---- Dense: x [N,in] -> y [N,out];  W [out,in] (PyTorch Linear), b [out] ---- */
+void fc_dense_forward(float *y, const float *x, const float *W, const float *b, int N, int in, int out);
+void fc_dense_backward(float *dx, float *dW, float *db, const float *dy, const float *x, const float *W, int N,
+                       int in, int out);
+
+/* ---- Conv2d / ConvTranspose2d ----------------------------------------------
+ * Conv2d:           x [N,cin,h,w] -> y [N,cout,oh,ow], W [cout,cin,k,k],
+ *                   oh = (h + 2p - k)/s + 1
+ * ConvTranspose2d:  x [N,cin,h,w] -> y [N,cout,oh,ow], W [cin,cout,k,k],
+ *                   oh = (h - 1)*s - 2p + k
+ * Bias b [cout] may be NULL (no bias). */
+typedef struct fc_conv_desc {
+    int transposed;
+    int cin, cout, k, stride, pad;
+    int h, w;   /* input spatial size */
+    int oh, ow; /* output spatial size (filled in by fc_conv_create) */
+} fc_conv_desc;
+
+typedef struct fc_conv fc_conv; /* opaque plan */
+
+/* Create a plan for batches of up to max_batch images. */
+int fc_conv_create(const fc_conv_desc *d, int max_batch, fc_conv **out, fc_error *err);
+void fc_conv_free(fc_conv *c);
+const fc_conv_desc *fc_conv_get_desc(const fc_conv *c);
+void fc_conv_forward(fc_conv *c, int N, const float *x, const float *W, const float *b, float *y);
+/* dx = dL/dx (overwritten). */
+void fc_conv_backward_data(fc_conv *c, int N, const float *dy, const float *W, float *dx);
+/* dW += dL/dW, db += dL/db (db may be NULL). */
+void fc_conv_backward_weights(fc_conv *c, int N, const float *dy, const float *x, float *dW, float *db);
+
+/* ---- element-wise activations (y may alias x; dx may alias dy) ------------ */
+void fc_leaky_relu_forward(float *y, const float *x, size_t n, float slope);
+/* Uses the forward OUTPUT y (sign of y == sign of x for slope > 0). */
+void fc_leaky_relu_backward(float *dx, const float *dy, const float *y, size_t n, float slope);
+void fc_relu_forward(float *y, const float *x, size_t n);
+void fc_relu_backward(float *dx, const float *dy, const float *y, size_t n);
+void fc_sigmoid_forward(float *y, const float *x, size_t n);
+void fc_sigmoid_backward(float *dx, const float *dy, const float *y, size_t n);
+void fc_tanh_forward(float *y, const float *x, size_t n);
+void fc_tanh_backward(float *dx, const float *dy, const float *y, size_t n);
+
+/* ---- Dropout (inverted: kept units are scaled by 1/(1-p)) -----------------
+ * mask[i] = 1 where kept.  Training mode draws the mask from rng; p == 0 keeps all. */
+void fc_dropout_forward(float *y, const float *x, uint8_t *mask, size_t n, float p, fc_rng *rng);
+void fc_dropout_backward(float *dx, const float *dy, const uint8_t *mask, size_t n, float p);
+
+/* ---- BatchNorm2d over x [N,C,HW] (PyTorch semantics: eps, momentum 0.1,
+ * biased variance to normalise, unbiased variance in running_var) ----------- */
+typedef struct fc_bn_cache {
+    float *mean;   /* [C] batch mean (training) */
+    float *invstd; /* [C] 1/sqrt(var+eps) */
+} fc_bn_cache;
+void fc_batchnorm_forward_train(float *y, const float *x, const float *gamma, const float *beta, float *running_mean,
+                                float *running_var, fc_bn_cache *cache, int N, int C, int HW, float eps,
+                                float momentum);
+void fc_batchnorm_forward_eval(float *y, const float *x, const float *gamma, const float *beta,
+                               const float *running_mean, const float *running_var, int N, int C, int HW, float eps);
+/* Needs the forward input x.  dgamma/dbeta accumulate; dx overwritten. */
+void fc_batchnorm_backward(float *dx, float *dgamma, float *dbeta, const float *dy, const float *x,
+                           const float *gamma, const fc_bn_cache *cache, int N, int C, int HW);
+
+/* ---- Binary cross-entropy on logits (Sigmoid + BCELoss fused, stable) ------
+ * loss = mean_i [ softplus(z_i) - t_i z_i ];  dz (may be NULL) = (sigmoid(z)-t)/N * scale.
+ * prob (may be NULL) receives sigmoid(z).  Returns the loss. */
+float fc_bce_logits(const float *z, const float *t, int N, float *dz, float scale, float *prob);
+
+/* ---- Adam (PyTorch semantics, bias-corrected, step t counts from 1) --------- */
+typedef struct fc_adam_cfg {
+    float lr, beta1, beta2, eps;
+} fc_adam_cfg;
+void fc_adam_update(float *w, const float *g, float *m, float *v, size_t n, const fc_adam_cfg *cfg, uint64_t t);
+
+/* ---- helpers ---------------------------------------------------------------- */
+/* y[i] = 0 */
+void fc_zero(float *y, size_t n);
+/* 64-byte aligned allocation, zeroed; free with fc_free_aligned. NULL on failure. */
+float *fc_alloc_floats(size_t n);
+void fc_free_aligned(void *p);
+
+#endif

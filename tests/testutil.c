@@ -1,0 +1,59 @@
+#include "testutil.h"
+#include <stdarg.h>
+#include <string.h>
+#include <sys/wait.h>
+
+int tu_checks, tu_failed;
+
+int tu_report(const char *file) {
+    const char *base = strrchr(file, '/');
+    base = base ? base + 1 : file;
+    printf("%s: %d checks, %d failed\n", base, tu_checks, tu_failed);
+    return tu_failed ? 1 : (tu_checks ? 0 : 1); /* a test that checked nothing fails */
+}
+
+double tu_max_rel_err(const float *a, const float *b, size_t n, double floor, size_t *worst) {
+    double m = 0;
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs((double)a[i] - b[i]) / fmax(fabs((double)b[i]), floor);
+        if (!(d <= m)) { m = d; w = i; }
+    }
+    if (worst) *worst = w;
+    return m;
+}
+
+double tu_max_abs_err(const float *a, const float *b, size_t n, size_t *worst) {
+    double m = 0;
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs((double)a[i] - b[i]);
+        if (!(d <= m)) { m = d; w = i; }
+    }
+    if (worst) *worst = w;
+    return m;
+}
+
+char *tu_tmpdir(void) {
+    const char *t = getenv("TMPDIR");
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s/fctest.XXXXXX", t && *t ? t : "/tmp");
+    if (!mkdtemp(buf)) return NULL;
+    return strdup(buf);
+}
+
+const char *tu_cli(void) {
+    const char *p = getenv("FACECRYPT");
+    return p && *p ? p : "build/facecrypt";
+}
+
+int tu_system(const char *fmt, ...) {
+    char cmd[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    int st = system(cmd);
+    if (st == -1 || !WIFEXITED(st)) return -1;
+    return WEXITSTATUS(st);
+}

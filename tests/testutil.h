@@ -1,0 +1,47 @@
+/* Minimal test harness: CHECK records a failure and continues; each test binary
+ * ends with TEST_END which prints "<name>: N checks, M failed" and returns nonzero
+ * on failure.  tests/run.sh runs every binary and prints the totals. */
+#ifndef FC_TESTUTIL_H
+#define FC_TESTUTIL_H
+#include <stdio.h>
+#include <stdlib.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+extern int tu_checks, tu_failed;
+
+#define CHECK(cond)                                                                \
+    do {                                                                           \
+        tu_checks++;                                                               \
+        if (!(cond)) {                                                             \
+            tu_failed++;                                                           \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+        }                                                                          \
+    } while (0)
+
+#define CHECKF(cond, ...)                                                \
+    do {                                                                 \
+        tu_checks++;                                                     \
+        if (!(cond)) {                                                   \
+            tu_failed++;                                                 \
+            fprintf(stderr, "%s:%d: CHECK failed: %s: ", __FILE__, __LINE__, #cond); \
+            fprintf(stderr, __VA_ARGS__);                                \
+            fputc('\n', stderr);                                         \
+        }                                                                \
+    } while (0)
+
+#define TEST_END() tu_report(__FILE__)
+int tu_report(const char *file);
+
+/* Max |a-b| / max(|b|, floor) over n; reports the worst index. */
+double tu_max_rel_err(const float *a, const float *b, size_t n, double floor, size_t *worst);
+double tu_max_abs_err(const float *a, const float *b, size_t n, size_t *worst);
+/* A fresh temporary directory (mkdtemp under $TMPDIR or /tmp); caller frees the string. */
+char *tu_tmpdir(void);
+/* Path to the built CLI binary ($FACECRYPT or build/facecrypt). */
+const char *tu_cli(void);
+/* Run a shell command, return its exit status (0..255) or -1. */
+int tu_system(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,14 @@
+#!/bin/sh
+# Installs the Debian packages facecrypt needs, only those that are missing.
+set -e
+PKGS="build-essential pkg-config libopenblas-dev libdnnl-dev libsodium-dev libjpeg62-turbo-dev libpng-dev zlib1g-dev python3-torch python3-numpy python3-opencv opencv-data"
+missing=""
+for p in $PKGS; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "install-deps: installing$missing" >&2
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
