@@ -25,6 +25,13 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
+# The shipped generator is embedded into the library when present.
+DEFAULT_MODEL := $(wildcard models/generator.safetensors)
+ifneq ($(DEFAULT_MODEL),)
+$(BUILD)/src/model/default_model.o: CFLAGS += -DFC_DEFAULT_MODEL_PATH='"$(DEFAULT_MODEL)"'
+$(BUILD)/src/model/default_model.o: $(DEFAULT_MODEL)
+endif
+
 $(BUILD)/libfacecrypt.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
