@@ -67,3 +67,12 @@ clean:
 	rm -rf build build-asan build-fuzz
 
 -include $(DEPS)
+
+# libFuzzer target for the image decoders (clang): build-fuzz/fuzz_image_decode
+FUZZ_IMAGE_SRC := tests/fuzz/fuzz_image_decode.c src/data/image_io.c src/data/resize.c src/util/error.c src/util/fileio.c
+fuzz-image: build-fuzz/fuzz_image_decode
+build-fuzz/fuzz_image_decode: $(FUZZ_IMAGE_SRC) src/data/image_internal.h include/facecrypt.h
+	@mkdir -p build-fuzz
+	clang -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
+	  -fno-sanitize-recover=undefined -Iinclude -Isrc $(FUZZ_IMAGE_SRC) -o $@ -ljpeg -lpng -lz
+.PHONY: fuzz-image
