@@ -25,6 +25,13 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
+# The shipped generator is embedded into the library when present.
+DEFAULT_MODEL := $(wildcard models/generator.safetensors)
+ifneq ($(DEFAULT_MODEL),)
+$(BUILD)/src/model/default_model.o: CFLAGS += -DFC_DEFAULT_MODEL_PATH='"$(DEFAULT_MODEL)"'
+$(BUILD)/src/model/default_model.o: $(DEFAULT_MODEL)
+endif
+
 $(BUILD)/libfacecrypt.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
@@ -60,3 +67,12 @@ clean:
 	rm -rf build build-asan build-fuzz
 
 -include $(DEPS)
+
+# libFuzzer target for the image decoders (clang): build-fuzz/fuzz_image_decode
+FUZZ_IMAGE_SRC := tests/fuzz/fuzz_image_decode.c src/data/image_io.c src/data/resize.c src/util/error.c src/util/fileio.c
+fuzz-image: build-fuzz/fuzz_image_decode
+build-fuzz/fuzz_image_decode: $(FUZZ_IMAGE_SRC) src/data/image_internal.h include/facecrypt.h
+	@mkdir -p build-fuzz
+	clang -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
+	  -fno-sanitize-recover=undefined -Iinclude -Isrc $(FUZZ_IMAGE_SRC) -o $@ -ljpeg -lpng -lz
+.PHONY: fuzz-image

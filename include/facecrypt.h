@@ -117,7 +117,45 @@ int fc_grid_image(const float *imgs, int n, int cols, int pad, fc_image *out, fc
 
 /* ======================================================================= */
 /* ---- training ---------------------------------------------------------- */
-/* (declared in the training section below) */
+typedef struct fc_train_progress {
+    uint64_t step, total_steps; /* step just completed (1-based), and the target */
+    uint64_t epoch;             /* 0-based epoch of that step */
+    float d_loss, g_loss, d_real, d_fake;
+    double img_per_s;   /* recent throughput */
+    double eta_s;       /* estimated seconds to the end */
+    double data_wait_s; /* seconds this step waited for data */
+} fc_train_progress;
+
+typedef struct fc_train_config {
+    const char *data_dir;  /* CelebA layout or a folder of images */
+    const char *out_dir;   /* RUN_DIR: checkpoint.safetensors, log.csv, samples/, loss.png */
+    const char *partition; /* "train" (default), "val", "test", "all" */
+    const char *cache_path;/* decoded-data cache (NULL: <out_dir>/../.facecrypt-cache/<hash>.u8) */
+    fc_arch arch;
+    float width;
+    uint64_t steps;  /* total steps to reach; 0 = use epochs */
+    uint64_t epochs; /* total epochs (used when steps == 0; default 1) */
+    int batch;
+    uint64_t seed;
+    int threads;
+    int resume; /* continue from out_dir/checkpoint.safetensors */
+    float lr_g, lr_d, beta1, beta2, adam_eps;
+    float dropout;          /* discriminator dropout (seed: 0.2) */
+    uint64_t sample_every;  /* steps between sample grids (0 = only at the end) */
+    uint64_t ckpt_every;    /* steps between checkpoints (0 = only at the end) */
+    uint64_t max_seconds;   /* stop (with a checkpoint) after this wall time; 0 = no limit */
+    const volatile int *stop; /* set to nonzero (e.g. from SIGINT) to stop after the current step */
+    /* called after every step; may be NULL */
+    void (*on_step)(const fc_train_progress *p, void *user);
+    /* warnings and one-line notices (skipped files, cache built, checkpoint written); may be NULL */
+    void (*on_message)(const char *line, void *user);
+    void *user;
+} fc_train_config;
+
+/* Defaults from the SPEC: seed arch, width 1, batch 64, lr 1e-4 for both, betas (0.9, 0.999),
+ * eps 1e-8, 1 epoch, partition train. */
+void fc_train_config_default(fc_train_config *cfg);
+int fc_train(const fc_train_config *cfg, fc_error *err);
 
 /* ======================================================================= */
 /* ---- encryption -------------------------------------------------------- */
