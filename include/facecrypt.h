@@ -225,6 +225,9 @@ int64_t fc_capacity(int w, int h, int bits, size_t name_len);
 /* Channels a secret of len bytes with a name of name_len bytes occupies
  * (public header + keyed slots): the least w*h*3 a cover needs. */
 uint64_t fc_channels_needed(size_t len, size_t name_len, int bits);
+/* The face grid fc_encrypt_buffer draws for such a secret: cols x rows faces of
+ * (64 * *scale)^2 pixels; face_scale 0 = auto (as in fc_encrypt_opts). */
+void fc_face_cover_shape(size_t len, size_t name_len, int bits, int face_scale, int *cols, int *rows, int *scale);
 
 /* The cipher layer alone, for analysis (NPCR, UACI between two encryptions):
  * the exact AEAD ciphertext + 16-byte tag that fc_encrypt_buffer embeds, for

@@ -4,6 +4,7 @@
 #include <string.h>
 #include "crypto/stream.h"
 #include "stego/cover.h"
+#include "stego/layout.h"
 #include "util/error.h"
 
 /* Faces generated per generator call: bounds the float buffers (49 KiB a face). */
@@ -32,6 +33,12 @@ int fc_face_scale_auto(uint64_t channels) {
         if ((int64_t)c * r <= FC_AUTO_FACES_MAX) return s;
     }
     return 4;
+}
+
+void fc_face_cover_shape(size_t len, size_t name_len, int bits, int face_scale, int *cols, int *rows, int *scale) {
+    uint64_t ch = fc_channels_needed(len, name_len, bits);
+    *scale = face_scale >= 1 && face_scale <= 4 ? face_scale : fc_face_scale_auto(ch);
+    fc_face_grid_shape(ch, *scale, cols, rows);
 }
 
 /* Copy a tile (tw x tw RGB) into the grid at tile column tx, tile row ty. */
