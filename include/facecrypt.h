@@ -130,7 +130,7 @@ typedef struct fc_train_config {
     const char *data_dir;  /* CelebA layout or a folder of images */
     const char *out_dir;   /* RUN_DIR: checkpoint.safetensors, log.csv, samples/, loss.png */
     const char *partition; /* "train" (default), "val", "test", "all" */
-    const char *cache_path;/* decoded-data cache (NULL: <out_dir>/../.facecrypt-cache/<hash>.u8) */
+    const char *cache_dir; /* decoded-data cache folder (NULL: ~/.cache/facecrypt) */
     fc_arch arch;
     float width;
     uint64_t steps;  /* total steps to reach; 0 = use epochs */
