@@ -130,7 +130,7 @@ typedef struct fc_train_config {
     const char *data_dir;  /* CelebA layout or a folder of images */
     const char *out_dir;   /* RUN_DIR: checkpoint.safetensors, log.csv, samples/, loss.png */
     const char *partition; /* "train" (default), "val", "test", "all" */
-    const char *cache_path;/* decoded-data cache (NULL: <out_dir>/../.facecrypt-cache/<hash>.u8) */
+    const char *cache_dir; /* decoded-data cache folder (NULL: ~/.cache/facecrypt) */
     fc_arch arch;
     float width;
     uint64_t steps;  /* total steps to reach; 0 = use epochs */
@@ -249,6 +249,85 @@ int fc_plot_lines(const fc_plot_series *s, int n_series, const fc_plot_opts *opt
 /* Histograms of c channels (1: grey, 3: R, G, B), overlaid, or in c stacked panels. */
 int fc_plot_histogram(const uint64_t hist[3][256], int c, int panels, const fc_plot_opts *opt, fc_image *out,
                       fc_error *err);
+/* ---- encryption -------------------------------------------------------- */
+/* A secret file (any bytes, with its name) is sealed with XChaCha20-Poly1305
+ * under a key derived from a password (Argon2id) or a 32-byte key file, and
+ * hidden by LSB matching at keyed positions of a cover image: faces drawn from
+ * the generator, or the caller's own picture.  The byte layout is documented in
+ * docs/container-format.md.  Key material lives in locked memory and is wiped. */
+
+#define FC_KEY_BYTES 32   /* raw key / key file size */
+#define FC_SALT_BYTES 16  /* Argon2id salt, stored in the container */
+#define FC_NONCE_BYTES 24 /* XChaCha20-Poly1305 nonce, stored in the container */
+#define FC_NAME_MAX 255   /* longest stored file name (bytes) */
+
+/* A key: a password (stretched with Argon2id at encryption/decryption time,
+ * with the container's salt) or 32 raw bytes.  Opaque; wiped by fc_key_free. */
+typedef struct fc_key fc_key;
+/* Copies the password (len bytes, len >= 1). */
+int fc_key_from_password(const char *password, size_t len, fc_key **out, fc_error *err);
+/* The first line of a file, without its newline ("\n" or "\r\n"). */
+int fc_key_from_password_file(const char *path, fc_key **out, fc_error *err);
+int fc_key_from_bytes(const uint8_t raw[FC_KEY_BYTES], fc_key **out, fc_error *err);
+/* A key file: exactly 32 raw bytes. */
+int fc_key_from_file(const char *path, fc_key **out, fc_error *err);
+int fc_key_is_password(const fc_key *key);
+void fc_key_free(fc_key *key); /* NULL ok */
+/* Write 32 random bytes to path with mode 0600; fails (FC_EUSAGE) if path exists
+ * unless overwrite.  Never leaves a partial file. */
+int fc_keygen_file(const char *path, int overwrite, fc_error *err);
+
+/* Argon2id cost presets (libsodium's). */
+typedef enum fc_kdf_cost {
+    FC_KDF_MODERATE = 0, /* default: 3 passes, 256 MiB */
+    FC_KDF_INTERACTIVE = 1, /* 2 passes, 64 MiB */
+    FC_KDF_SENSITIVE = 2, /* 4 passes, 1 GiB */
+} fc_kdf_cost;
+int fc_kdf_cost_parse(const char *name, fc_kdf_cost *out);
+
+typedef struct fc_encrypt_opts {
+    int bits;               /* bits per colour channel: 1 (default if 0) or 2 */
+    fc_kdf_cost kdf_cost;   /* for password keys */
+    uint32_t kdf_ops;       /* explicit Argon2id passes (0 = from kdf_cost) */
+    uint32_t kdf_mem_kib;   /* explicit Argon2id memory in KiB (0 = from kdf_cost) */
+    const fc_image *cover;  /* the caller's own RGB cover; NULL = generated faces */
+    fc_model *model;        /* generator for faces; NULL = fc_model_load_default */
+    int face_scale;         /* faces upscaled 1..4 times; 0 = auto (keeps the face count small) */
+    const uint8_t *salt;    /* FC_SALT_BYTES; NULL = random (set only for reproducible tests) */
+    const uint8_t *nonce;   /* FC_NONCE_BYTES; NULL = random (same) */
+} fc_encrypt_opts;
+void fc_encrypt_opts_init(fc_encrypt_opts *o); /* zeroes: defaults everywhere */
+
+/* Encrypt secret (len bytes, 0 allowed) with its file name (a basename, may be
+ * NULL or "") into container (allocated here; free with fc_image_free).  If
+ * cover_out is not NULL it receives the untouched cover.  FC_ENOFIT when a
+ * caller's cover is too small (the message names the smallest size that fits). */
+int fc_encrypt_buffer(const uint8_t *secret, size_t len, const char *name, const fc_encrypt_opts *opts,
+                      const fc_key *key, fc_image *container, fc_image *cover_out, fc_error *err);
+/* Recover the secret: *data (malloc'd, *len bytes; non-NULL even when empty) and
+ * *name (malloc'd NUL-terminated string; may be NULL if not wanted).  Nothing is
+ * returned unless the container authenticates: wrong key, not a container, or
+ * any modification gives FC_EAUTH; an image that is not RGB gives FC_EINPUT. */
+int fc_decrypt_image(const fc_image *container, const fc_key *key, uint8_t **data, size_t *len, char **name,
+                     fc_error *err);
+/* Largest secret (bytes) with a name of name_len bytes that fits a w x h RGB
+ * cover at bits (1 or 2) per channel; -1 if not even an empty one fits. */
+int64_t fc_capacity(int w, int h, int bits, size_t name_len);
+/* Channels a secret of len bytes with a name of name_len bytes occupies
+ * (public header + keyed slots): the least w*h*3 a cover needs. */
+uint64_t fc_channels_needed(size_t len, size_t name_len, int bits);
+/* The face grid fc_encrypt_buffer draws for such a secret: cols x rows faces of
+ * (64 * *scale)^2 pixels; face_scale 0 = auto (as in fc_encrypt_opts). */
+void fc_face_cover_shape(size_t len, size_t name_len, int bits, int face_scale, int *cols, int *rows, int *scale);
+
+/* The cipher layer alone, for analysis (NPCR, UACI between two encryptions):
+ * the exact AEAD ciphertext + 16-byte tag that fc_encrypt_buffer embeds, for
+ * the key, opts->salt, opts->nonce (random where NULL; deterministic when both
+ * are given), opts->bits and KDF settings.  *out is malloc'd (*out_len bytes);
+ * the secret's own bytes are enciphered at [*data_offset, *data_offset + len). */
+int fc_cipher_layer(const uint8_t *secret, size_t len, const char *name, const fc_encrypt_opts *opts,
+                    const fc_key *key, uint8_t **out, size_t *out_len, size_t *data_offset, fc_error *err);
+/* ---- end of encryption ------------------------------------------------- */
 
 #ifdef __cplusplus
 }

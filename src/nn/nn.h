@@ -47,6 +47,11 @@ void fc_conv_forward(fc_conv *c, int N, const float *x, const float *W, const fl
 void fc_conv_backward_data(fc_conv *c, int N, const float *dy, const float *W, float *dx);
 /* dW += dL/dW, db += dL/db (db may be NULL). */
 void fc_conv_backward_weights(fc_conv *c, int N, const float *dy, const float *x, float *dW, float *db);
+/* Tuning knobs for benchmarks and tests (the defaults are measured choices):
+ * par_images -1 auto, 0 images in sequence with each GEMM split across threads,
+ * 1 one image per thread; col_budget_bytes > 0 caps the column buffer per thread
+ * (it can only shrink below the create-time size), 0 leaves it. */
+void fc_conv_set_options(fc_conv *c, int par_images, int col_budget_bytes);
 
 /* ---- element-wise activations (y may alias x; dx may alias dy) ------------ */
 void fc_leaky_relu_forward(float *y, const float *x, size_t n, float slope);
