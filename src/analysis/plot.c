@@ -438,9 +438,12 @@ int fc_plot_histogram(const uint64_t hist[3][256], int c, int panels, const fc_p
             }
         }
         draw_frame(out, &a, &tx, &ty[p], sc, p == np - 1);
-        if (np == 3) /* channel name in the panel's corner */
-            fc_draw_text(out, a.x1 - 4 * sc - fc_text_width(chan_name[p], sc), a.y0 + 4 * sc, chan_name[p], sc,
-                         chan_col[p], 0);
+        if (np == 3) { /* channel name in the panel's corner, on a white patch */
+            int tx0 = a.x1 - 4 * sc - fc_text_width(chan_name[p], sc), ty0 = a.y0 + 4 * sc;
+            fill_rect(out, tx0 - 2 * sc, ty0 - 2 * sc, tx0 + fc_text_width(chan_name[p], sc) + 2 * sc,
+                      ty0 + (FC_GLYPH_ASCENT + 2) * sc, RGB(255, 255, 255), 0.9f);
+            fc_draw_text(out, tx0, ty0, chan_name[p], sc, chan_col[p], 0);
+        }
     }
     draw_titles(out, opt, &whole, sc);
     if (np == 1 && c == 3) {
