@@ -603,6 +603,115 @@ static void test_plots(void) {
     free(g);
 }
 
+/* ---- the analyze command --------------------------------------------------------------- */
+static char *slurp(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    static char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    return buf;
+}
+
+/* the number after "key": in text, or NAN */
+static double json_num_after(const char *text, const char *key) {
+    const char *p = strstr(text, key);
+    if (!p) return NAN;
+    p += strlen(key);
+    while (*p == ' ' || *p == ':' || *p == '"') p++;
+    return strtod(p, NULL);
+}
+
+static void test_cli(void) {
+    fc_error err;
+    char *dir = tu_tmpdir();
+    if (!dir) {
+        CHECK(0);
+        return;
+    }
+    char plain[512], cover[512], cont[512], plots[512], out[512];
+    snprintf(plain, sizeof plain, "%s/plain.png", dir);
+    snprintf(cover, sizeof cover, "%s/cover.png", dir);
+    snprintf(cont, sizeof cont, "%s/container.png", dir);
+    snprintf(plots, sizeof plots, "%s/plots", dir);
+    snprintf(out, sizeof out, "%s/out.txt", dir);
+    fc_image p = new_image(40, 32, 3), c = new_image(160, 128, 3);
+    fill_smooth(&p, 3, 71);
+    fill_scene(&c, 0.8, 72);
+    CHECK(fc_image_save_png(&p, plain, 0, &err) == FC_OK);
+    CHECK(fc_image_save_png(&c, cover, 0, &err) == FC_OK);
+    /* a real container: the plain PNG sealed under a raw key into the cover */
+    uint8_t *secret = NULL;
+    size_t slen = 0;
+    CHECK(fc_image_encode_png(&p, &secret, &slen, &err) == FC_OK);
+    uint8_t raw[FC_KEY_BYTES];
+    for (int i = 0; i < FC_KEY_BYTES; i++) raw[i] = (uint8_t)(3 * i + 1);
+    fc_key *key = NULL;
+    CHECK(fc_key_from_bytes(raw, &key, &err) == FC_OK);
+    fc_encrypt_opts o;
+    fc_encrypt_opts_init(&o);
+    o.cover = &c;
+    fc_image ci = {0};
+    int rc = fc_encrypt_buffer(secret, slen, "plain.png", &o, key, &ci, NULL, &err);
+    CHECKF(rc == FC_OK, "encrypt: %s", err.msg);
+    if (rc == FC_OK) CHECK(fc_image_save_png(&ci, cont, 0, &err) == FC_OK);
+    fc_key_free(key);
+    free(secret);
+
+    const char *cli = tu_cli();
+    CHECK(tu_system("%s analyze --help > /dev/null", cli) == 0);
+    CHECK(tu_system("%s analyze 2> /dev/null", cli) == FC_EUSAGE);
+    CHECK(tu_system("%s analyze --plain %s/missing.png 2> /dev/null", cli, dir) == FC_EINPUT);
+    CHECK(tu_system("%s analyze --plain %s --bogus 2> /dev/null", cli, plain) == FC_EUSAGE);
+    rc = tu_system("%s analyze --plain %s --container %s --cover %s --json --histograms %s > %s", cli, plain, cont,
+                   cover, plots, out);
+    CHECKF(rc == 0, "analyze --json exit %d", rc);
+    char *j = slurp(out);
+    CHECK(j != NULL);
+    if (j) {
+        CHECK(strstr(j, "\"container_vs_cover\"") && strstr(j, "\"cipher\"") && strstr(j, "\"chi_square\""));
+        const char *bad[6] = {": nan", ", nan", ": -nan", ": inf", ", inf", ": -inf"}; /* JSON has no such numbers */
+        for (int b = 0; b < 6; b++) CHECKF(!strstr(j, bad[b]), "JSON contains '%s'", bad[b]);
+        int depth = 0, ok = 1;
+        for (const char *q = j; *q; q++) {
+            depth += (*q == '{' || *q == '[') - (*q == '}' || *q == ']');
+            ok &= depth >= 0;
+        }
+        CHECK(ok && depth == 0);
+        /* the cipher layer behaves like a random function of key and nonce */
+        double npcr_key = json_num_after(strstr(j, "\"one_key_bit\""), "\"npcr\"");
+        CHECKF(fabs(npcr_key - 99.61) < 1.0, "key NPCR %.3f", npcr_key);
+        double npcr_px = json_num_after(strstr(j, "\"one_pixel_same_nonce\""), "\"npcr\"");
+        CHECKF(fabs(npcr_px - 100.0 / (40 * 32 * 3)) < 1e-6, "one-pixel NPCR %.6f", npcr_px);
+        /* the container differs from its cover only in LSBs: PSNR above 50 dB */
+        double psnr = json_num_after(strstr(j, "\"psnr_db\""), "\"all\"");
+        CHECKF(psnr > 50 && psnr < 100, "psnr %.2f", psnr);
+    }
+    char path[600];
+    const char *names[4] = {"plain_hist.png", "container_hist.png", "cover_hist.png", "chi_square.png"};
+    for (int i = 0; i < 4; i++) {
+        snprintf(path, sizeof path, "%s/%s", plots, names[i]);
+        fc_image im = {0};
+        CHECKF(fc_image_load(path, &im, &err) == FC_OK && im.w >= 400, "%s", names[i]);
+        fc_image_free(&im);
+    }
+    /* plots are not replaced without --force; text output is a table */
+    CHECK(tu_system("%s analyze --plain %s --histograms %s > /dev/null 2>&1", cli, plain, plots) == FC_EUSAGE);
+    rc = tu_system("%s analyze --plain %s --container %s --cover %s --pairs 2000 --histograms %s --force > %s", cli,
+                   plain, cont, cover, plots, out);
+    CHECK(rc == 0);
+    j = slurp(out);
+    CHECK(j && strstr(j, "PSNR (dB)") && strstr(j, "2000 random pairs") && strstr(j, "RS embedding rate"));
+    /* a container and a cover of different sizes are bad input */
+    CHECK(tu_system("%s analyze --container %s --cover %s 2> /dev/null", cli, cont, plain) == FC_EINPUT);
+    tu_system("rm -rf '%s'", dir);
+    free(dir);
+    fc_image_free(&p);
+    fc_image_free(&c);
+    fc_image_free(&ci);
+}
+
 int main(void) {
     test_psnr();
     test_ssim();
@@ -614,5 +723,6 @@ int main(void) {
     test_swd_pyramid();
     test_swd();
     test_plots();
+    test_cli();
     return TEST_END();
 }
