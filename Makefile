@@ -6,7 +6,7 @@
 CC      ?= cc
 BUILD   ?= build
 OPT     ?= -O3 -march=native
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g $(OPT) -fopenmp -Iinclude -Isrc
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation -g $(OPT) -fopenmp -Iinclude -Isrc
 LDLIBS  += -lopenblas -ldnnl -lsodium -ljpeg -lpng -lz -lm -lpthread
 LDFLAGS += -fopenmp
 
@@ -23,7 +23,8 @@ all: $(BUILD)/facecrypt
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	@echo "  CC  $<"
+	@$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
 # The shipped generator is embedded into the library when present.
 DEFAULT_MODEL := $(wildcard models/generator.safetensors)
@@ -34,10 +35,12 @@ endif
 
 $(BUILD)/libfacecrypt.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	@echo "  AR  $@"
+	@ar rcs $@ $^
 
 $(BUILD)/facecrypt: $(CLI_OBJ) $(BUILD)/libfacecrypt.a
-	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+	@echo "  LD  $@"
+	@$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 $(BUILD)/tests/testutil.o: tests/testutil.c tests/testutil.h
 	@mkdir -p $(dir $@)
@@ -45,7 +48,8 @@ $(BUILD)/tests/testutil.o: tests/testutil.c tests/testutil.h
 
 $(BUILD)/tests/%: tests/%.c $(BUILD)/tests/testutil.o $(BUILD)/libfacecrypt.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP $< $(BUILD)/tests/testutil.o $(BUILD)/libfacecrypt.a -o $@ $(LDFLAGS) $(LDLIBS)
+	@echo "  CC  $<"
+	@$(CC) $(CFLAGS) -MMD -MP $< $(BUILD)/tests/testutil.o $(BUILD)/libfacecrypt.a -o $@ $(LDFLAGS) $(LDLIBS)
 
 deps:
 	@tools/install-deps.sh
