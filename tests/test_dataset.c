@@ -326,6 +326,7 @@ static void test_dataset_cache(const char *tmp) {
                "decoded %zu from_cache %d", ds2->decoded, ds2->from_cache);
         CHECK(!memcmp(ds2->pixels, ds->pixels, 6 * (size_t)FC_DATA_IMAGE_BYTES));
         CHECK(s.progress_calls == 0);
+        CHECKF(strstr(s.all, "2 of 8 files could not be decoded when the cache was built"), "warnings:\n%s", s.all);
         fc_dataset_free(ds2);
         ds2 = NULL;
     }
