@@ -30,6 +30,11 @@ void fc_rs_count(const uint8_t *plane, int w, int h, size_t step, size_t row, in
 /* Embedding rate from the counts of the image (c0) and of its LSB-flipped version (c1). */
 double fc_rs_estimate(const fc_rs_counts *c0, const fc_rs_counts *c1);
 
+/* The Laplacian pyramid used by the SWD (exposed for tests): img is 3 x size x size
+ * floats; out receives the levels size, size/2, ..., 16 one after another (3 x r x r
+ * each, the last one the low-pass image). */
+int fc_swd_laplacian(const float *img, int size, float *out, fc_error *err);
+
 /* Check that an image is well formed (w, h > 0, c in {1, 3}, px set). */
 int fc_analysis_check_image(const fc_image *img, const char *what, fc_error *err);
 

@@ -67,7 +67,7 @@ void fc_draw_text(fc_image *img, int x, int y, const char *s, int scale, uint32_
         unsigned ch = (unsigned char)s[i];
         if (ch < 32 || ch > 126) ch = '?';
         const uint8_t *g = fc_font5x7[ch - 32];
-        for (int gy = 0; gy < 7; gy++)
+        for (int gy = 0; gy < FC_GLYPH_H; gy++)
             for (int gx = 0; gx < 5; gx++) {
                 if (!(g[gy] & (0x10 >> gx))) continue;
                 int ox = (i * FC_GLYPH_W + gx) * scale, oy = gy * scale;
@@ -127,20 +127,19 @@ typedef struct {
     int decimals; /* for labels; -1: exponent notation */
 } ticks;
 
-static double nice_num(double x, int round_) {
-    double e = floor(log10(x)), f = x / pow(10, e), nf;
-    if (round_) nf = f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10;
-    else nf = f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10;
+/* 1, 2 or 5 times a power of ten, near x */
+static double nice_num(double x) {
+    double e = floor(log10(x)), f = x / pow(10, e);
+    double nf = f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10;
     return nf * pow(10, e);
 }
 
-/* Ticks inside [lo, hi], about `want` of them (Heckbert's nice labels). */
+/* Ticks at multiples of a nice step inside [lo, hi], about `want` of them. */
 static void make_ticks(double lo, double hi, int want, ticks *t) {
     if (want < 2) want = 2;
     t->lo = lo;
     t->hi = hi;
-    double range = nice_num(hi - lo, 0);
-    double step = nice_num(range / (want - 1), 1);
+    double step = nice_num((hi - lo) / (want - 1));
     t->step = step;
     t->n = 0;
     double first = ceil(lo / step - 1e-9) * step;
@@ -198,7 +197,7 @@ static void draw_frame(fc_image *img, const axes *a, const ticks *tx, const tick
         int y = (int)lrint(ax_y(a, ty->v[i]));
         hline(img, a->x0 - tl, a->x0, y, COL_AXIS);
         tick_label(ty, ty->v[i], buf, sizeof buf);
-        fc_draw_text(img, a->x0 - tl - 3 - fc_text_width(buf, s), y - (FC_GLYPH_H * s) / 2, buf, s, COL_TEXT, 0);
+        fc_draw_text(img, a->x0 - tl - 3 - fc_text_width(buf, s), y - (FC_GLYPH_ASCENT * s) / 2, buf, s, COL_TEXT, 0);
     }
     for (int i = 0; tx && i < tx->n; i++) {
         int x = (int)lrint(ax_x(a, tx->v[i]));
@@ -260,7 +259,7 @@ static void draw_legend(fc_image *img, const axes *a, const fc_plot_series *s, i
             if (w > tw) tw = w;
         }
     if (!rows) return;
-    const int lh = FC_GLYPH_H * sc, row_h = lh + 4 * sc, sample = 10 * sc + 6, pad = 3 * sc + 2;
+    const int lh = FC_GLYPH_H * sc, row_h = lh + 2 * sc, sample = 10 * sc + 6, pad = 3 * sc + 2;
     const int bw = pad + sample + 4 * sc + tw + pad, bh = pad * 2 + rows * row_h - 4 * sc;
     const int m = 6; /* inset from the frame */
     /* candidate corners: top-right, top-left, bottom-right, bottom-left */
@@ -289,7 +288,7 @@ static void draw_legend(fc_image *img, const axes *a, const fc_plot_series *s, i
     for (int i = 0; i < n; i++) {
         if (!s[i].label || !*s[i].label) continue;
         int ty = y + pad + r * row_h;
-        int ly = ty + lh / 2;
+        int ly = ty + (FC_GLYPH_ASCENT * sc) / 2;
         fill_rect(img, x + pad, ly - sc, x + pad + sample, ly - sc + 2 * sc + (sc == 1), col[i], 1);
         fc_draw_text(img, x + pad + sample + 4 * sc, ty, s[i].label, sc, COL_TEXT, 0);
         r++;
@@ -439,9 +438,12 @@ int fc_plot_histogram(const uint64_t hist[3][256], int c, int panels, const fc_p
             }
         }
         draw_frame(out, &a, &tx, &ty[p], sc, p == np - 1);
-        if (np == 3) /* channel name in the panel's corner */
-            fc_draw_text(out, a.x1 - 4 * sc - fc_text_width(chan_name[p], sc), a.y0 + 4 * sc, chan_name[p], sc,
-                         chan_col[p], 0);
+        if (np == 3) { /* channel name in the panel's corner, on a white patch */
+            int tx0 = a.x1 - 4 * sc - fc_text_width(chan_name[p], sc), ty0 = a.y0 + 4 * sc;
+            fill_rect(out, tx0 - 2 * sc, ty0 - 2 * sc, tx0 + fc_text_width(chan_name[p], sc) + 2 * sc,
+                      ty0 + (FC_GLYPH_ASCENT + 2) * sc, RGB(255, 255, 255), 0.9f);
+            fc_draw_text(out, tx0, ty0, chan_name[p], sc, chan_col[p], 0);
+        }
     }
     draw_titles(out, opt, &whole, sc);
     if (np == 1 && c == 3) {

@@ -139,7 +139,32 @@ static void pyr_up_sub(const float *in, int m, float *acc, float *tmp) {
     }
 }
 
-/* One image, 3 x size x size floats in 0..255 (in s->work), into descriptors. */
+/* Laplacian pyramid of a 3 x n0 x n0 image into lev (levels stored one after another,
+ * finest first); tmp holds 3 * n0 * n0 / 2 floats. */
+static void laplacian(const float *img, int n0, int levels, float *lev, float *tmp) {
+    float *cur = lev;
+    memcpy(cur, img, sizeof(float) * 3 * n0 * n0);
+    for (int l = 1, r = n0; l < levels; l++, r /= 2) {
+        float *next = cur + (size_t)3 * r * r;
+        pyr_down(cur, r, next, tmp);
+        pyr_up_sub(next, r / 2, cur, tmp);
+        cur = next;
+    }
+}
+
+int fc_swd_laplacian(const float *img, int size, float *out, fc_error *err) {
+    if (size < MIN_RES || size > 1024 || (size & (size - 1)))
+        return fc_fail(err, FC_EUSAGE, "SWD: image size must be a power of two in 16..1024 (got %d)", size);
+    int levels = 0;
+    for (int r = size; r >= MIN_RES && levels < FC_SWD_MAX_LEVELS; r /= 2) levels++;
+    float *tmp = malloc(sizeof(float) * 3 * (size_t)size * size);
+    if (!tmp) return fc_fail(err, FC_ENOMEM, "SWD: out of memory");
+    laplacian(img, size, levels, out, tmp);
+    free(tmp);
+    return FC_OK;
+}
+
+/* One image, 3 x size x size floats in 0..255, into descriptors. */
 static void add_one(fc_swd *s, const float *img) {
     const int n0 = s->size;
     float *lev[FC_SWD_MAX_LEVELS];
@@ -150,12 +175,7 @@ static void add_one(fc_swd *s, const float *img) {
         res[l] = r;
         p += (size_t)3 * r * r;
     }
-    float *tmp = p; /* 3 * n0 * n0 / 2 floats at most */
-    memcpy(lev[0], img, sizeof(float) * 3 * n0 * n0);
-    for (int l = 1; l < s->levels; l++) {
-        pyr_down(lev[l - 1], res[l - 1], lev[l], tmp);
-        pyr_up_sub(lev[l], res[l], lev[l - 1], tmp);
-    }
+    laplacian(img, n0, s->levels, s->work, p);
     for (int l = 0; l < s->levels; l++) {
         const int r = res[l];
         float *d = s->desc[l] + (size_t)s->count * NHOODS_PER_IMAGE * DESC;
