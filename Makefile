@@ -60,3 +60,20 @@ clean:
 	rm -rf build build-asan build-fuzz
 
 -include $(DEPS)
+
+# ---- fuzzing the safetensors reader (libFuzzer + ASan + UBSan; clang) -------------
+#   make fuzz-safetensors [FUZZ_TIME=60]   corpus in build-fuzz/corpus-safetensors
+FUZZ_CC   ?= clang
+FUZZ_TIME ?= 60
+FUZZ_ST_SRC := tests/fuzz/fuzz_safetensors.c src/model/safetensors.c src/model/safetensors_write.c \
+               src/model/half.c src/util/error.c src/util/fileio.c
+build-fuzz/fuzz_safetensors: $(FUZZ_ST_SRC) src/model/safetensors.h
+	@mkdir -p build-fuzz
+	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
+	  -fno-sanitize-recover=undefined -Iinclude -Isrc $(FUZZ_ST_SRC) -o $@
+.PHONY: fuzz-safetensors
+fuzz-safetensors: build-fuzz/fuzz_safetensors
+	@mkdir -p build-fuzz/corpus-safetensors
+	@cp tests/data/torch_small.safetensors build-fuzz/corpus-safetensors/seed-torch_small
+	./build-fuzz/fuzz_safetensors -max_total_time=$(FUZZ_TIME) -max_len=4096 \
+	  -dict=tests/fuzz/safetensors.dict build-fuzz/corpus-safetensors
