@@ -77,3 +77,12 @@ fuzz-safetensors: build-fuzz/fuzz_safetensors
 	@cp tests/data/torch_small.safetensors build-fuzz/corpus-safetensors/seed-torch_small
 	./build-fuzz/fuzz_safetensors -max_total_time=$(FUZZ_TIME) -max_len=4096 \
 	  -dict=tests/fuzz/safetensors.dict build-fuzz/corpus-safetensors
+
+# ---- reference-data loader (tests/refdata.c, not a test of its own) ------------------
+# test_refdata links it; tests comparing against PyTorch can add $(BUILD)/tests/refdata.o the same way.
+$(BUILD)/tests/refdata.o: tests/refdata.c tests/refdata.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/tests/test_refdata: tests/test_refdata.c $(BUILD)/tests/refdata.o $(BUILD)/tests/testutil.o $(BUILD)/libfacecrypt.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP $< $(BUILD)/tests/refdata.o $(BUILD)/tests/testutil.o $(BUILD)/libfacecrypt.a -o $@ $(LDFLAGS) $(LDLIBS)

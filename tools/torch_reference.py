@@ -33,7 +33,8 @@ stored whole under its name.  A larger one is stored as a fixed pseudo-random su
     NAME@idx    I32 [4096]  ... these flat row-major indices (sorted, include 0 and numel-1)
     NAME@shape  I32 [ndim]  the full tensor's shape
 The indices depend only on the layer/parameter (not on the prefix), so grad/ and final/
-of a parameter, or an activation in both steps, share them.  The initial weights are
+of a parameter, a layer's pre- and post-activation, and an activation and its gradient,
+share them.  The initial weights are
 stored whole (init/*), everything else large is subsampled.  Names:
     init/G.fc.weight ... init/D.fc.bias     initial weights (whole)
     in/z1, in/x, in/z2                      inputs
@@ -155,12 +156,12 @@ def subset_indices(key, numel):
 
 
 def index_key(name):
-    """'g_step/G_grad/up1' -> 'G/up1'; 'final/G.up1.weight' -> 'G.up1.weight'."""
+    """'g_step/G_grad/up1', 'd_step/G/up1_pre' -> 'G/up1'; 'final/G.up1.weight' -> 'G.up1.weight'."""
     parts = name.split("/")
     if parts[0] in ("init", "final") or parts[1] == "grad":
         return parts[-1]
     net = "G" if parts[1].startswith("G") else "D"
-    return net + "/" + parts[-1]
+    return net + "/" + parts[-1].removesuffix("_pre")
 
 
 def to_entries(values):
