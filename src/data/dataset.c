@@ -114,9 +114,9 @@ static void make_header(uint8_t h[CACHE_HEADER], size_t count, size_t skipped, c
 }
 
 /* Map an existing cache.  1: usable (ds filled); 0: absent; -1: stale/corrupt. */
-static int cache_try_map(fc_dataset *ds, const char *path, const uint8_t hash[32]) {
+static int cache_try_map(fc_dataset *ds, const char *path, const uint8_t hash[32], size_t files) {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return errno == ENOENT ? 0 : -1;
+    if (fd < 0) return 0; /* absent or unreadable: build it */
     struct stat st;
     uint8_t h[CACHE_HEADER];
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < CACHE_HEADER ||
@@ -127,6 +127,7 @@ static int cache_try_map(fc_dataset *ds, const char *path, const uint8_t hash[32
     uint64_t count = get64(h + 24);
     int ok = !memcmp(h, CACHE_MAGIC, 8) && get32(h + 8) == CACHE_VERSION && get32(h + 12) == FC_DATA_SIZE &&
              get32(h + 16) == FC_DATA_SIZE && get32(h + 20) == 3 && !memcmp(h + 40, hash, 32) && count > 0 &&
+             count + get64(h + 32) == files &&
              count <= ((uint64_t)SIZE_MAX - CACHE_HEADER) / FC_DATA_IMAGE_BYTES &&
              (uint64_t)st.st_size == CACHE_HEADER + count * FC_DATA_IMAGE_BYTES;
     if (!ok) {
@@ -265,8 +266,13 @@ int fc_dataset_open(const char *dir, const fc_dataset_opts *opts, fc_dataset **o
             goto done;
         }
         snprintf(ds->cache_path, n, "%s/%s.u8", o.cache_dir, hex);
-        int m = cache_try_map(ds, ds->cache_path, hash);
-        if (m == 1) goto done;
+        int m = cache_try_map(ds, ds->cache_path, hash, ds->files);
+        if (m == 1) {
+            if (ds->skipped)
+                warnf(&o.cb, "%zu of %zu files could not be decoded when the cache was built; they are left out",
+                      ds->skipped, ds->files);
+            goto done;
+        }
         if (m < 0) warnf(&o.cb, "cache %s is stale or corrupt; rebuilding it", ds->cache_path);
     }
     if ((st = decode_all(&l, &o, ds, err))) goto done;

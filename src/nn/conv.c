@@ -130,7 +130,13 @@ static void scatter(const lowering *q, const float *col, int g0, int g1, float *
 /* ---- plan ------------------------------------------------------------------ */
 
 int fc_conv_create(const fc_conv_desc *d, int max_batch, fc_conv **out, fc_error *err) {
+    return fc_conv_create_lowering(d, max_batch, 0, out, err);
+}
+
+int fc_conv_create_lowering(const fc_conv_desc *d, int max_batch, int lower, fc_conv **out, fc_error *err) {
     *out = NULL;
+    if (lower < 0 || lower > 2 || (lower == 2 && !d->transposed && d->stride != 1) || (lower == 1 && d->transposed))
+        return fc_fail(err, FC_EINTERNAL, "conv: lowering %d does not apply to this convolution", lower);
     if (d->cin <= 0 || d->cout <= 0 || d->k <= 0 || d->stride <= 0 || d->pad < 0 || d->h <= 0 || d->w <= 0 ||
         max_batch <= 0)
         return fc_fail(err, FC_EINTERNAL, "conv: bad shape (cin %d cout %d k %d s %d p %d h %d w %d batch %d)",
@@ -156,10 +162,10 @@ int fc_conv_create(const fc_conv_desc *d, int max_batch, fc_conv **out, fc_error
     c->par_images = -1;
     const int k = e->k;
     /* Conv2d with stride 1 and few output channels: lower the output (see top). */
-    c->algo = e->transposed || (e->stride == 1 && e->cout * 4 <= e->cin) ? LOWER_OUT : LOWER_IN;
+    if (lower) c->algo = lower == 1 ? LOWER_IN : LOWER_OUT;
+    else c->algo = e->transposed || (e->stride == 1 && e->cout * 4 <= e->cin) ? LOWER_OUT : LOWER_IN;
     c->permuted = !e->transposed && c->algo == LOWER_OUT;
     lowering *q = &c->L;
-    q->k = k;
     if (c->algo == LOWER_IN) {
         *q = (lowering){e->cin, e->h, e->w, e->oh, e->ow, k, e->stride, 1, -e->pad};
     } else if (e->transposed) {

@@ -40,6 +40,10 @@ typedef struct fc_conv fc_conv; /* opaque plan */
 
 /* Create a plan for batches of up to max_batch images. */
 int fc_conv_create(const fc_conv_desc *d, int max_batch, fc_conv **out, fc_error *err);
+/* The same with the lowering chosen (tests, benchmarks): 0 automatic, 1 im2col of
+ * the input (Conv2d only), 2 col2im into the output (ConvTranspose2d, or Conv2d
+ * with stride 1).  fc_conv_create picks 2 for a stride-1 Conv2d with cout*4 <= cin. */
+int fc_conv_create_lowering(const fc_conv_desc *d, int max_batch, int lowering, fc_conv **out, fc_error *err);
 void fc_conv_free(fc_conv *c);
 const fc_conv_desc *fc_conv_get_desc(const fc_conv *c);
 void fc_conv_forward(fc_conv *c, int N, const float *x, const float *W, const float *b, float *y);
