@@ -24,11 +24,8 @@ uint32_t fc_plot_palette(int i) {
 
 /* ---- pixels ------------------------------------------------------------------ */
 static int canvas_new(fc_image *img, int w, int h, fc_error *err) {
-    img->px = malloc((size_t)w * h * 3);
-    if (!img->px) return fc_fail(err, FC_ENOMEM, "plot: out of memory for a %dx%d image", w, h);
-    img->w = w;
-    img->h = h;
-    img->c = 3;
+    int rc = fc_image_alloc(img, w, h, 3, err);
+    if (rc) return rc;
     memset(img->px, 255, (size_t)w * h * 3);
     return FC_OK;
 }
@@ -345,8 +342,7 @@ int fc_plot_lines(const fc_plot_series *s, int n_series, const fc_plot_opts *opt
     if (!m.cov || !col) {
         free(m.cov);
         free(col);
-        free(out->px);
-        memset(out, 0, sizeof *out);
+        fc_image_free(out);
         return fc_fail(err, FC_ENOMEM, "plot: out of memory");
     }
     const double hw = sc == 1 ? 0.8 : 1.1; /* line half-width in pixels */
@@ -388,7 +384,7 @@ int fc_plot_histogram(const uint64_t hist[3][256], int c, int panels, const fc_p
     static const char *chan_name[3] = {"R", "G", "B"};
     const uint32_t grey = 0x505050;
     const int np = (panels && c == 3) ? 3 : 1;
-    const int sc = auto_scale(opt, w, h / np < 200 ? w : h);
+    const int sc = auto_scale(opt, w, h);
 
     /* one y range per panel */
     double top[3] = {0, 0, 0};
