@@ -10,6 +10,16 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation -
 LDLIBS  += -lopenblas -ldnnl -lsodium -ljpeg -lpng -lz -lm -lpthread
 LDFLAGS += -fopenmp
 
+# MPI data parallelism (docs/distributed.md): on when mpicc (Debian: libopenmpi-dev) is
+# found, else the build has single-process fallbacks.  `make MPI=0` forces it off.
+# Only src/train/dist.c sees MPI (FC_HAVE_MPI); everything links its library.
+MPICC ?= mpicc
+MPI   ?= $(if $(shell command -v $(MPICC) 2>/dev/null),1,0)
+ifeq ($(MPI),1)
+MPI_CFLAGS := -DFC_HAVE_MPI $(shell $(MPICC) --showme:compile)
+LDLIBS     += $(shell $(MPICC) --showme:link)
+endif
+
 LIB_SRC := $(sort $(shell find src -name '*.c' ! -path 'src/cli/*'))
 CLI_SRC := $(sort $(wildcard src/cli/*.c))
 TEST_SRC:= $(sort $(wildcard tests/test_*.c))
@@ -32,6 +42,15 @@ ifneq ($(DEFAULT_MODEL),)
 $(BUILD)/src/model/default_model.o: CFLAGS += -DFC_DEFAULT_MODEL_PATH='"$(DEFAULT_MODEL)"'
 $(BUILD)/src/model/default_model.o: $(DEFAULT_MODEL)
 endif
+
+# dist.o is rebuilt when MPI is switched on or off (the stamp names the setting)
+MPI_STAMP := $(BUILD)/.mpi-$(MPI)
+$(MPI_STAMP):
+	@mkdir -p $(BUILD)
+	@rm -f $(BUILD)/.mpi-*
+	@touch $@
+$(BUILD)/src/train/dist.o: CFLAGS += $(MPI_CFLAGS)
+$(BUILD)/src/train/dist.o: $(MPI_STAMP)
 
 $(BUILD)/libfacecrypt.a: $(LIB_OBJ)
 	@rm -f $@

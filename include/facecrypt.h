@@ -126,6 +126,9 @@ typedef struct fc_train_progress {
     double data_wait_s; /* seconds this step waited for data */
 } fc_train_progress;
 
+/* Data-parallel context (MPI; src/train/dist.h): set up by the CLI, NULL = one process. */
+typedef struct fc_dist fc_dist;
+
 typedef struct fc_train_config {
     const char *data_dir;  /* CelebA layout or a folder of images */
     const char *out_dir;   /* RUN_DIR: checkpoint.safetensors, log.csv, samples/, loss.png */
@@ -144,6 +147,10 @@ typedef struct fc_train_config {
     uint64_t sample_every;  /* steps between sample grids (0 = only at the end) */
     uint64_t ckpt_every;    /* steps between checkpoints (0 = only at the end) */
     uint64_t max_seconds;   /* stop (with a checkpoint) after this wall time; 0 = no limit */
+    /* Data parallelism (docs/distributed.md): each rank trains on its rows of every global
+     * batch; rank 0 alone writes files and calls on_step/on_message. */
+    const fc_dist *dist;    /* NULL: one process */
+    uint64_t check_sync;    /* every N steps verify all ranks hold identical weights (0 = never) */
     const volatile int *stop; /* set to nonzero (e.g. from SIGINT) to stop after the current step */
     /* called after every step; may be NULL */
     void (*on_step)(const fc_train_progress *p, void *user);
