@@ -9,7 +9,7 @@
 #include "cli/commands.h"
 #include "train/dist.h"
 
-static volatile int g_stop; /* set by SIGINT/SIGTERM: signal handlers need a global */
+static volatile int g_stop; /* set by SIGINT/SIGTERM/SIGUSR1: signal handlers need a global */
 static void on_signal(int sig) {
     (void)sig;
     g_stop = 1;
@@ -141,7 +141,7 @@ int cmd_train(int argc, char **argv) {
                    "  --check-sync K      data parallel: verify every K steps that all processes hold\n"
                    "                      identical weights; fail if not (debugging)\n"
                    "Writes RUN_DIR/checkpoint.safetensors, log.csv, loss.png, samples/step_NNNNNNN.png.\n"
-                   "Ctrl-C stops after the current step and writes a checkpoint.\n"
+                   "Ctrl-C (or SIGTERM, SIGUSR1) stops after the current step and writes a checkpoint.\n"
                    "Data parallel: mpirun -np N facecrypt train ... (--batch is the global batch; rank 0\n"
                    "writes the outputs; --threads defaults to the cores / processes per node).%s\n",
                    fc_dist_compiled() ? "" : "\n(this build has no MPI: see docs/distributed.md)");
@@ -171,6 +171,7 @@ int cmd_train(int argc, char **argv) {
     c.dist = &dist;
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
+    signal(SIGUSR1, on_signal); /* mpirun forwards USR1 without killing the ranks (docs/distributed.md) */
     int rc = fc_train(&c, &err);
     /* with several processes, ranks that only saw another's failure have no message of their own */
     if (rc && (err.msg[0] || dist.world == 1)) cli_report("train", &err);
