@@ -162,7 +162,10 @@ int cmd_train(int argc, char **argv) {
     }
     fc_error err = {0};
     fc_dist dist;
-    if (fc_dist_init(&dist, &err)) return cli_report("train", &err);
+    if (fc_dist_init(&dist, &err)) {
+        fc_dist_finalize(&dist);
+        return cli_report("train", &err);
+    }
     ui_state u = {.tty = isatty(2)};
     c.on_step = on_step;
     c.on_message = on_message;

@@ -18,15 +18,15 @@ int fc_dist_compiled(void) {
 
 void fc_dist_single(fc_dist *d) { *d = (fc_dist){.rank = 0, .world = 1, .local_rank = 0, .local_size = 1}; }
 
-/* The process count an MPI launcher announced, 0 when not launched by one:
- * Open MPI's mpirun, MPICH/Intel (PMI), Slurm's srun with PMIx or PMI2. */
+/* The process count a launcher announced, 0 when not launched by one: Open MPI's mpirun,
+ * PMI (MPICH, Intel MPI), Slurm's srun (SLURM_STEP_NUM_TASKS: also without --mpi, when MPI
+ * could not wire the processes up); PMIx/PMI ranks without a size count as 1. */
 static int launched_size(void) {
-    const char *vars[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_SIZE", "PMI_SIZE", "MPI_LOCALNRANKS"};
+    const char *vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_STEP_NUM_TASKS"};
     for (size_t i = 0; i < sizeof vars / sizeof *vars; i++) {
         const char *v = getenv(vars[i]);
         if (v && atoi(v) > 0) return atoi(v);
     }
-    /* srun --mpi=pmix sets PMIX_RANK but not always a size */
     if (getenv("PMIX_RANK") || getenv("PMI_RANK")) return 1;
     return 0;
 }
@@ -47,6 +47,10 @@ int fc_dist_init(fc_dist *d, fc_error *err) {
     MPI_Comm_rank(node, &d->local_rank);
     MPI_Comm_size(node, &d->local_size);
     MPI_Comm_free(&node);
+    if (n > 1 && d->world != n) /* e.g. srun without --mpi=pmix: each process alone would write the same files */
+        return fc_fail(err, FC_EUSAGE,
+                       "the launcher started %d processes but MPI sees %d (with Slurm: srun --mpi=pmix; see "
+                       "docs/distributed.md)", n, d->world);
     return FC_OK;
 #else
     if (n > 1)

@@ -30,7 +30,8 @@ void fc_dist_single(fc_dist *d);
  * environment) and with MPI compiled in: MPI_Init_thread (FUNNELED: only the
  * calling thread talks to MPI) on MPI_COMM_WORLD.  Otherwise rank 0 of 1.
  * A launch of several processes into a build without MPI is FC_EUSAGE (each would
- * otherwise train alone and write the same files). */
+ * otherwise train alone and write the same files), and so is a launcher's process count
+ * that MPI does not see (srun without PMI).  Call fc_dist_finalize also after a failure. */
 int fc_dist_init(fc_dist *d, fc_error *err);
 /* MPI_Finalize if fc_dist_init initialised MPI; then rank 0 of 1. */
 void fc_dist_finalize(fc_dist *d);
