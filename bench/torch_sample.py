@@ -31,14 +31,17 @@ def main():
         for B in args.batches:
             z = torch.randn(B, 100)
             G(z)  # warm-up
-            times = []
+            times, cpus = [], []
             t_end = time.perf_counter() + args.seconds
             while len(times) < 3 or time.perf_counter() < t_end:
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 G(z)
                 times.append(time.perf_counter() - t0)
+                cpus.append(time.process_time() - c0)
             s = sorted(times)[len(times) // 2]  # median
-            lines.append(f"torch-sample: batch {B} {s:.4f} s/batch {B / s:.2f} faces/s  ({len(times)} runs)")
+            c = sorted(cpus)[len(cpus) // 2]
+            lines.append(f"torch-sample: batch {B} {s:.4f} s/batch {B / s:.2f} faces/s  "
+                         f"({len(times)} runs, cpu {c:.4f} s/batch, load average {os.getloadavg()[0]:.2f})")
             print(lines[-1], flush=True)
 
 
