@@ -1,0 +1,105 @@
+/* The architectures, layer by layer.  Names follow the PyTorch modules so that
+ * checkpoints load into PyTorch (see SPEC "Contracts"). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "model/model.h"
+#include "util/error.h"
+
+int fc_scaled(int channels, float width) {
+    int c = (int)lroundf((float)channels * width);
+    return c < 1 ? 1 : c;
+}
+
+int fc_arch_parse(const char *name, fc_arch *out) {
+    if (!strcmp(name, "seed")) *out = FC_ARCH_SEED;
+    else if (!strcmp(name, "dcgan")) *out = FC_ARCH_DCGAN;
+    else return FC_EUSAGE;
+    return FC_OK;
+}
+
+const char *fc_arch_name(fc_arch arch) { return arch == FC_ARCH_DCGAN ? "dcgan" : "seed"; }
+
+/* The report's model.  G: Dense 100->8192, reshape 128x8x8, 3 x (ConvT k4 s2 p1 + LeakyReLU 0.2),
+ * Conv 512->3 k5 p2, Sigmoid.  D: 3 x (Conv k4 s2 p1 + LeakyReLU 0.2), Flatten, Dropout 0.2, Dense ->1
+ * (its Sigmoid is fused into the loss). */
+static void build_seed(fc_model *m, float w, int with_d) {
+    int c0 = fc_scaled(128, w), c1 = fc_scaled(128, w), c2 = fc_scaled(256, w), c3 = fc_scaled(512, w);
+    fc_net *G = &m->G;
+    fc_net_init(G, "G", FC_LATENT_DIM, 1, 1);
+    fc_net_dense(G, "fc", c0 * 8 * 8);
+    fc_net_reshape(G, c0, 8, 8);
+    fc_net_conv(G, "up1", 1, c1, 4, 2, 1, 1);
+    fc_net_act(G, FC_L_LRELU, 0.2f);
+    fc_net_conv(G, "up2", 1, c2, 4, 2, 1, 1);
+    fc_net_act(G, FC_L_LRELU, 0.2f);
+    fc_net_conv(G, "up3", 1, c3, 4, 2, 1, 1);
+    fc_net_act(G, FC_L_LRELU, 0.2f);
+    fc_net_conv(G, "out", 0, 3, 5, 1, 2, 1);
+    fc_net_act(G, FC_L_SIGMOID, 0);
+    if (!with_d) return;
+    int d1 = fc_scaled(64, w), d2 = fc_scaled(128, w), d3 = fc_scaled(128, w);
+    fc_net *D = &m->D;
+    fc_net_init(D, "D", 3, FC_IMAGE_SIZE, FC_IMAGE_SIZE);
+    fc_net_conv(D, "conv1", 0, d1, 4, 2, 1, 1);
+    fc_net_act(D, FC_L_LRELU, 0.2f);
+    fc_net_conv(D, "conv2", 0, d2, 4, 2, 1, 1);
+    fc_net_act(D, FC_L_LRELU, 0.2f);
+    fc_net_conv(D, "conv3", 0, d3, 4, 2, 1, 1);
+    fc_net_act(D, FC_L_LRELU, 0.2f);
+    fc_net_reshape(D, d3 * 8 * 8, 1, 1);
+    fc_net_dropout(D, 0.2f);
+    fc_net_dense(D, "fc", 1);
+}
+
+/* Radford et al. 2016 at 64x64: G ConvT 100->512 k4 (4x4), then 3 x ConvT k4 s2 p1 with BN + ReLU,
+ * ConvT ->3 + Tanh; no biases before BN.  D: Conv k4 s2 p1 + LeakyReLU 0.2 (no BN on the first),
+ * 2..4 with BN, Conv 512->1 k4 (1x1), Sigmoid fused into the loss. */
+static void build_dcgan(fc_model *m, float w, int with_d) {
+    int g[4] = {fc_scaled(512, w), fc_scaled(256, w), fc_scaled(128, w), fc_scaled(64, w)};
+    fc_net *G = &m->G;
+    fc_net_init(G, "G", FC_LATENT_DIM, 1, 1);
+    fc_net_conv(G, "up0", 1, g[0], 4, 1, 0, 0);
+    fc_net_bn(G, "bn0");
+    fc_net_act(G, FC_L_RELU, 0);
+    const char *up[3] = {"up1", "up2", "up3"}, *bn[3] = {"bn1", "bn2", "bn3"};
+    for (int i = 0; i < 3; i++) {
+        fc_net_conv(G, up[i], 1, g[i + 1], 4, 2, 1, 0);
+        fc_net_bn(G, bn[i]);
+        fc_net_act(G, FC_L_RELU, 0);
+    }
+    fc_net_conv(G, "out", 1, 3, 4, 2, 1, 0);
+    fc_net_act(G, FC_L_TANH, 0);
+    if (!with_d) return;
+    int d[4] = {fc_scaled(64, w), fc_scaled(128, w), fc_scaled(256, w), fc_scaled(512, w)};
+    fc_net *D = &m->D;
+    fc_net_init(D, "D", 3, FC_IMAGE_SIZE, FC_IMAGE_SIZE);
+    fc_net_conv(D, "conv1", 0, d[0], 4, 2, 1, 0);
+    fc_net_act(D, FC_L_LRELU, 0.2f);
+    const char *cv[3] = {"conv2", "conv3", "conv4"}, *dbn[3] = {"bn2", "bn3", "bn4"};
+    for (int i = 0; i < 3; i++) {
+        fc_net_conv(D, cv[i], 0, d[i + 1], 4, 2, 1, 0);
+        fc_net_bn(D, dbn[i]);
+        fc_net_act(D, FC_L_LRELU, 0.2f);
+    }
+    fc_net_conv(D, "out", 0, 1, 4, 1, 0, 0);
+    fc_net_reshape(D, 1, 1, 1);
+}
+
+int fc_model_build(fc_model *m, fc_arch arch, float width, int with_d, int max_batch, fc_error *err) {
+    memset(m, 0, sizeof *m);
+    if (!(width > 0.0f && width <= 4.0f)) return fc_fail(err, FC_EUSAGE, "width must be in (0, 4], got %g", width);
+    m->arch = arch;
+    m->width = width;
+    m->has_d = with_d;
+    if (arch == FC_ARCH_SEED) build_seed(m, width, with_d);
+    else build_dcgan(m, width, with_d);
+    int rc = fc_net_finalize(&m->G, max_batch, err);
+    if (!rc && with_d) rc = fc_net_finalize(&m->D, max_batch, err);
+    return rc;
+}
+
+void fc_model_data_range(const fc_model *m, float *lo, float *hi) {
+    *lo = m->arch == FC_ARCH_DCGAN ? -1.0f : 0.0f;
+    *hi = 1.0f;
+}

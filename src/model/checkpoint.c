@@ -1,0 +1,148 @@
+#include "model/checkpoint.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "util/error.h"
+
+#define FC_CKPT_FORMAT "facecrypt-checkpoint-1"
+
+static int count_entries(const fc_model *m, int gen_only) {
+    return fc_net_tensor_count(&m->G) + (m->has_d && !gen_only ? fc_net_tensor_count(&m->D) : 0);
+}
+
+int fc_checkpoint_save(const fc_model *m, const char *path, const fc_ckpt_opts *o, fc_error *err) {
+    int gen_only = o->generator_only || !m->has_d;
+    int nt = count_entries(m, gen_only) + (o->with_optimizer ? (gen_only ? 2 : 4) : 0);
+    fc_st_entry *e = calloc((size_t)nt, sizeof *e);
+    fc_tensor_ref *refs = calloc((size_t)nt, sizeof *refs);
+    uint64_t(*shapes)[4] = calloc((size_t)nt, sizeof *shapes);
+    const char **meta = calloc(16 + 2 * o->n_meta, sizeof *meta);
+    if (!e || !refs || !shapes || !meta) {
+        free(e), free(refs), free(shapes), free(meta);
+        return fc_fail(err, FC_ENOMEM, "out of memory");
+    }
+    int k = 0;
+    const fc_net *nets[2] = {&m->G, &m->D};
+    for (int ni = 0; ni < (gen_only ? 1 : 2); ni++) {
+        for (int i = 0; i < fc_net_tensor_count(nets[ni]); i++, k++) {
+            fc_net_tensor(nets[ni], i, &refs[k]);
+            for (int d = 0; d < refs[k].ndim; d++) shapes[k][d] = (uint64_t)refs[k].shape[d];
+            e[k] = (fc_st_entry){refs[k].name, refs[k].ndim, shapes[k], refs[k].data,
+                                 o->half && !refs[k].is_buffer ? FC_ST_F16 : FC_ST_F32};
+        }
+    }
+    static const char *opt_names[2][2] = {{"optim.G.exp_avg", "optim.G.exp_avg_sq"},
+                                          {"optim.D.exp_avg", "optim.D.exp_avg_sq"}};
+    if (o->with_optimizer) {
+        for (int ni = 0; ni < (gen_only ? 1 : 2); ni++)
+            for (int j = 0; j < 2; j++, k++) {
+                shapes[k][0] = nets[ni]->nparams;
+                e[k] = (fc_st_entry){opt_names[ni][j], 1, shapes[k], j ? nets[ni]->adam_v : nets[ni]->adam_m,
+                                     FC_ST_F32};
+            }
+    }
+    char width[32], step[32], adam_t[32], seed[32];
+    snprintf(width, sizeof width, "%.9g", m->width);
+    snprintf(step, sizeof step, "%llu", (unsigned long long)m->step);
+    snprintf(adam_t, sizeof adam_t, "%llu", (unsigned long long)m->adam_t);
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)m->seed);
+    size_t nm = 0;
+    const char *base[] = {"format", FC_CKPT_FORMAT, "arch", fc_arch_name(m->arch), "width", width, "step", step,
+                          "adam_t", adam_t, "seed", seed, "contents", gen_only ? "generator" : "generator+discriminator",
+                          "producer", "facecrypt " FC_VERSION};
+    for (size_t i = 0; i < sizeof base / sizeof base[0]; i++) meta[nm++] = base[i];
+    for (size_t i = 0; i < 2 * o->n_meta; i++) meta[nm++] = o->meta[i];
+    int rc = fc_st_write(path, e, (size_t)k, meta, nm / 2, o->overwrite, err);
+    free(e), free(refs), free(shapes), free(meta);
+    return rc;
+}
+
+int fc_model_save(const fc_model *m, const char *path, fc_error *err) {
+    fc_ckpt_opts o = {.with_optimizer = 1, .overwrite = 1};
+    return fc_checkpoint_save(m, path, &o, err);
+}
+
+int fc_model_save_generator(const fc_model *m, const char *path, int half, fc_error *err) {
+    fc_ckpt_opts o = {.generator_only = 1, .half = half, .overwrite = 1};
+    return fc_checkpoint_save(m, path, &o, err);
+}
+
+static int load_net(const fc_st_file *f, fc_net *n, fc_error *err) {
+    for (int i = 0; i < fc_net_tensor_count(n); i++) {
+        fc_tensor_ref r;
+        fc_net_tensor(n, i, &r);
+        uint64_t shape[4];
+        for (int d = 0; d < r.ndim; d++) shape[d] = (uint64_t)r.shape[d];
+        if (r.is_buffer && !fc_st_find(f, r.name)) continue; /* running stats optional: keep defaults */
+        int rc = fc_st_get_f32(f, r.name, r.ndim, shape, r.data, err);
+        if (rc) return rc;
+    }
+    return FC_OK;
+}
+
+static int meta_u64(const fc_st_file *f, const char *key, uint64_t *out) {
+    const char *v = fc_st_meta(f, key);
+    if (!v) return 0;
+    char *end;
+    unsigned long long x = strtoull(v, &end, 10);
+    if (end == v || *end) return -1;
+    *out = x;
+    return 1;
+}
+
+int fc_checkpoint_load_st(const fc_st_file *f, const char *what, fc_model **out, fc_error *err) {
+    *out = NULL;
+    fc_arch arch;
+    float width = 1.0f;
+    const char *a = fc_st_meta(f, "arch"), *w = fc_st_meta(f, "width");
+    if (a) {
+        if (fc_arch_parse(a, &arch)) return fc_fail(err, FC_EINPUT, "%s: unknown arch '%s'", what, a);
+    } else {
+        /* A file made elsewhere (e.g. by PyTorch) without our metadata: infer from the names. */
+        arch = fc_st_find(f, "G.up0.weight") ? FC_ARCH_DCGAN : FC_ARCH_SEED;
+    }
+    if (w) {
+        char *end;
+        width = strtof(w, &end);
+        if (end == w || *end || !(width > 0 && width <= 4)) return fc_fail(err, FC_EINPUT, "%s: bad width '%s'", what, w);
+    } else {
+        const fc_st_tensor *t = fc_st_find(f, arch == FC_ARCH_SEED ? "G.fc.weight" : "G.up0.weight");
+        if (!t || t->ndim < 2) return fc_fail(err, FC_EINPUT, "%s: not a facecrypt generator (no %s)", what,
+                                              arch == FC_ARCH_SEED ? "G.fc.weight" : "G.up0.weight");
+        width = arch == FC_ARCH_SEED ? (float)t->shape[0] / (64.0f * 128.0f) : (float)t->shape[1] / 512.0f;
+    }
+    fc_model *m = calloc(1, sizeof *m);
+    if (!m) return fc_fail(err, FC_ENOMEM, "out of memory");
+    int with_d = fc_st_find(f, "D.conv1.weight") != NULL;
+    int rc = fc_model_build(m, arch, width, with_d, 1, err);
+    if (!rc) rc = load_net(f, &m->G, err);
+    if (!rc && with_d) rc = load_net(f, &m->D, err);
+    if (!rc) {
+        const char *opt[2][2] = {{"optim.G.exp_avg", "optim.G.exp_avg_sq"}, {"optim.D.exp_avg", "optim.D.exp_avg_sq"}};
+        fc_net *nets[2] = {&m->G, &m->D};
+        for (int ni = 0; ni < (with_d ? 2 : 1) && !rc; ni++)
+            for (int j = 0; j < 2 && !rc; j++) {
+                if (!fc_st_find(f, opt[ni][j])) continue;
+                uint64_t shape[1] = {nets[ni]->nparams};
+                rc = fc_st_get_f32(f, opt[ni][j], 1, shape, j ? nets[ni]->adam_v : nets[ni]->adam_m, err);
+            }
+    }
+    if (!rc && (meta_u64(f, "step", &m->step) < 0 || meta_u64(f, "adam_t", &m->adam_t) < 0 ||
+                meta_u64(f, "seed", &m->seed) < 0))
+        rc = fc_fail(err, FC_EINPUT, "%s: malformed step/adam_t/seed metadata", what);
+    if (rc) {
+        fc_model_free(m);
+        return fc_fail_ctx(err, "%s", what);
+    }
+    *out = m;
+    return FC_OK;
+}
+
+int fc_model_load(const char *path, fc_model **out, fc_error *err) {
+    fc_st_file *f = NULL;
+    int rc = fc_st_open(path, 1, &f, err);
+    if (rc) return rc;
+    rc = fc_checkpoint_load_st(f, path, out, err);
+    fc_st_close(f);
+    return rc;
+}

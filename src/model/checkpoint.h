@@ -1,0 +1,25 @@
+/* Checkpoints: safetensors with PyTorch's tensor names and layouts (SPEC "Contracts").
+ *   G.* / D.*                 parameters (and BatchNorm running statistics)
+ *   optim.G.exp_avg, optim.G.exp_avg_sq, optim.D.*   Adam moments over the fused
+ *                             parameter array, in the order of fc_net_tensor (training checkpoints only)
+ *   __metadata__              format, arch, width, step, adam_t, seed, and the training loop's state */
+#ifndef FC_MODEL_CHECKPOINT_H
+#define FC_MODEL_CHECKPOINT_H
+#include "facecrypt.h"
+#include "model/model.h"
+#include "model/safetensors.h"
+
+typedef struct fc_ckpt_opts {
+    int with_optimizer;         /* store Adam moments (resume) */
+    int generator_only;         /* store G only (shipped weights) */
+    int half;                   /* parameters as F16 */
+    int overwrite;              /* replace an existing file */
+    const char *const *meta;    /* extra metadata key/value pairs */
+    size_t n_meta;
+} fc_ckpt_opts;
+
+int fc_checkpoint_save(const fc_model *m, const char *path, const fc_ckpt_opts *o, fc_error *err);
+/* Load a model from an opened safetensors file (the caller keeps f for extra metadata). */
+int fc_checkpoint_load_st(const fc_st_file *f, const char *what, fc_model **out, fc_error *err);
+
+#endif

@@ -1,0 +1,83 @@
+#include "model/model.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "util/error.h"
+
+int fc_model_create(fc_arch arch, float width, uint64_t seed, fc_model **out, fc_error *err) {
+    *out = NULL;
+    fc_model *m = calloc(1, sizeof *m);
+    if (!m) return fc_fail(err, FC_ENOMEM, "out of memory");
+    int rc = fc_model_build(m, arch, width, 1, 1, err);
+    if (rc) {
+        fc_model_free(m);
+        return rc;
+    }
+    fc_rng rng;
+    fc_rng_seed(&rng, seed);
+    fc_net_init_params(&m->G, &rng, arch == FC_ARCH_DCGAN);
+    fc_net_init_params(&m->D, &rng, arch == FC_ARCH_DCGAN);
+    m->seed = seed;
+    fc_rng_seed(&m->D.rng, seed ^ 0xd409u);
+    *out = m;
+    return FC_OK;
+}
+
+void fc_model_free(fc_model *m) {
+    if (!m) return;
+    fc_net_free(&m->G);
+    fc_net_free(&m->D);
+    free(m);
+}
+
+fc_arch fc_model_arch(const fc_model *m) { return m->arch; }
+float fc_model_width(const fc_model *m) { return m->width; }
+size_t fc_model_g_params(const fc_model *m) { return m->G.nparams; }
+size_t fc_model_d_params(const fc_model *m) { return m->has_d ? m->D.nparams : 0; }
+uint64_t fc_model_step(const fc_model *m) { return m->step; }
+
+int fc_model_generate(fc_model *m, const float *z, int n, float *out, fc_error *err) {
+    if (n < 0) return fc_fail(err, FC_EUSAGE, "negative sample count");
+    const int chunk = 64;
+    int rc = fc_net_reserve(&m->G, n < chunk ? (n ? n : 1) : chunk, err);
+    if (rc) return rc;
+    int was_training = m->G.training;
+    m->G.training = 0; /* batchnorm uses running statistics */
+    const size_t osz = (size_t)m->G.out_size;
+    for (int i = 0; i < n; i += chunk) {
+        int b = n - i < chunk ? n - i : chunk;
+        const float *y = fc_net_forward(&m->G, z + (size_t)i * FC_LATENT_DIM, b);
+        memcpy(out + (size_t)i * osz, y, (size_t)b * osz * sizeof(float));
+    }
+    m->G.training = was_training;
+    return FC_OK;
+}
+
+void fc_model_output_to_unit(const fc_model *m, float *x, size_t n) {
+    if (m->arch != FC_ARCH_DCGAN) return;
+    for (size_t i = 0; i < n; i++) x[i] = 0.5f * (x[i] + 1.0f);
+}
+
+int fc_grid_image(const float *imgs, int n, int cols, int pad, fc_image *out, fc_error *err) {
+    memset(out, 0, sizeof *out);
+    if (n <= 0) return fc_fail(err, FC_EUSAGE, "no images for a grid");
+    if (cols <= 0) cols = (int)ceil(sqrt((double)n));
+    if (cols > n) cols = n;
+    int rows = (n + cols - 1) / cols, S = FC_IMAGE_SIZE;
+    int W = cols * S + (cols + 1) * pad, H = rows * S + (rows + 1) * pad;
+    int rc = fc_image_alloc(out, W, H, 3, err);
+    if (rc) return rc;
+    memset(out->px, 255, (size_t)W * H * 3); /* white gutters */
+    for (int i = 0; i < n; i++) {
+        int ox = pad + (i % cols) * (S + pad), oy = pad + (i / cols) * (S + pad);
+        const float *im = imgs + (size_t)i * 3 * S * S;
+        for (int y = 0; y < S; y++)
+            for (int x = 0; x < S; x++)
+                for (int c = 0; c < 3; c++) {
+                    float v = im[(size_t)c * S * S + (size_t)y * S + x];
+                    v = v < 0 ? 0 : v > 1 ? 1 : v;
+                    out->px[((size_t)(oy + y) * W + ox + x) * 3 + c] = (uint8_t)lrintf(v * 255.0f);
+                }
+    }
+    return FC_OK;
+}

@@ -1,0 +1,25 @@
+/* fc_model: a generator and (unless loaded generator-only) a discriminator, with
+ * the architecture, width and training progress.  Public API in facecrypt.h. */
+#ifndef FC_MODEL_MODEL_H
+#define FC_MODEL_MODEL_H
+#include "facecrypt.h"
+#include "model/net.h"
+
+struct fc_model {
+    fc_arch arch;
+    float width;
+    int has_d; /* 0 for a generator-only model (shipped weights) */
+    fc_net G, D;
+    uint64_t step;     /* completed training steps */
+    uint64_t adam_t;   /* Adam step counter (== step unless resumed from elsewhere) */
+    uint64_t seed;     /* training seed */
+};
+
+/* Channel count scaled by the width multiplier (at least 1). */
+int fc_scaled(int channels, float width);
+/* Build the networks of an architecture without initialising weights. */
+int fc_model_build(fc_model *m, fc_arch arch, float width, int with_d, int max_batch, fc_error *err);
+/* Image value range the discriminator expects for real data: [lo, hi]. */
+void fc_model_data_range(const fc_model *m, float *lo, float *hi);
+
+#endif

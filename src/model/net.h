@@ -1,0 +1,96 @@
+/* A sequential network over the nn engine: the generator and the discriminator
+ * are each one fc_net.  All parameters of a net live in one fused array (and so
+ * do their gradients and Adam moments): one allocation, one all-reduce, one
+ * optimizer call.  Each layer keeps its forward output for the backward pass. */
+#ifndef FC_MODEL_NET_H
+#define FC_MODEL_NET_H
+#include <stddef.h>
+#include <stdint.h>
+#include "nn/nn.h"
+
+typedef enum fc_layer_kind {
+    FC_L_DENSE,
+    FC_L_CONV,  /* Conv2d */
+    FC_L_CONVT, /* ConvTranspose2d */
+    FC_L_LRELU,
+    FC_L_RELU,
+    FC_L_SIGMOID,
+    FC_L_TANH,
+    FC_L_BN,
+    FC_L_DROPOUT,
+    FC_L_RESHAPE, /* reinterpret [N,F] as [N,C,H,W] or back (Flatten): no data movement */
+} fc_layer_kind;
+
+typedef struct fc_layer {
+    fc_layer_kind kind;
+    char name[24];           /* parameter prefix, e.g. "up1" -> "G.up1.weight" */
+    int in_c, in_h, in_w;    /* per-sample input shape (dense: in_c features, h = w = 1) */
+    int out_c, out_h, out_w; /* per-sample output shape */
+    int k, stride, pad;      /* conv */
+    float slope;             /* leaky relu */
+    float p;                 /* dropout */
+    /* parameters: offsets into net->params (SIZE_MAX if none) */
+    size_t w_off, b_off, w_n, b_n;
+    int w_shape[4], w_ndim; /* PyTorch layout */
+    fc_conv *conv;          /* conv plan */
+    /* batchnorm: running statistics (buffers, saved in checkpoints) and cache */
+    float *running_mean, *running_var;
+    fc_bn_cache bn;
+    /* forward output [max_batch * out size]; NULL for in-place-free layers */
+    float *out;
+    uint8_t *mask; /* dropout mask */
+} fc_layer;
+
+#define FC_NET_MAX_LAYERS 24
+
+typedef struct fc_net {
+    char prefix[4]; /* "G" or "D" */
+    int nlayers;
+    fc_layer layers[FC_NET_MAX_LAYERS];
+    int max_batch;
+    size_t nparams;
+    float *params, *grads, *adam_m, *adam_v; /* fused, nparams each */
+    float *dbuf[2];                          /* ping-pong gradient buffers, max activation size */
+    size_t max_act;                          /* largest per-sample activation (floats) */
+    int in_c, in_h, in_w;                    /* per-sample input shape */
+    int in_size, out_size;                   /* per-sample input/output floats */
+    int training;                            /* dropout / batchnorm mode */
+    fc_rng rng;                              /* dropout masks */
+} fc_net;
+
+/* Building: add layers in order, then fc_net_finalize allocates everything. */
+void fc_net_init(fc_net *n, const char *prefix, int in_c, int in_h, int in_w);
+void fc_net_dense(fc_net *n, const char *name, int out);
+void fc_net_conv(fc_net *n, const char *name, int transposed, int cout, int k, int stride, int pad, int bias);
+void fc_net_act(fc_net *n, fc_layer_kind kind, float slope);
+void fc_net_bn(fc_net *n, const char *name);
+void fc_net_dropout(fc_net *n, float p);
+void fc_net_reshape(fc_net *n, int c, int h, int w);
+int fc_net_finalize(fc_net *n, int max_batch, fc_error *err);
+void fc_net_free(fc_net *n);
+/* PyTorch default initialisation (kaiming_uniform(a=sqrt(5)) for weights, U(-1/sqrt(fan_in), ..) for bias;
+ * BN gamma 1, beta 0), or DCGAN's N(0, 0.02) when dcgan_init. */
+void fc_net_init_params(fc_net *n, fc_rng *rng, int dcgan_init);
+/* Grow the batch capacity (reallocates activations and conv plans). */
+int fc_net_reserve(fc_net *n, int max_batch, fc_error *err);
+
+/* Forward N samples; returns the output (owned by the net, valid until the next forward). */
+const float *fc_net_forward(fc_net *n, const float *x, int N);
+/* Backward from dy (dL/d output).  Accumulates weight grads when wgrad != 0; writes dL/dx into dx when
+ * dx != NULL.  x must be the same input passed to the last forward. */
+void fc_net_backward(fc_net *n, const float *x, const float *dy, int N, float *dx, int wgrad);
+void fc_net_zero_grad(fc_net *n);
+void fc_net_adam(fc_net *n, const fc_adam_cfg *cfg, uint64_t t);
+
+/* Parameter tensor iteration for checkpoints: tensor i of fc_net_tensor_count(). Names are "G.up1.weight". */
+typedef struct fc_tensor_ref {
+    char name[48];
+    int ndim, shape[4];
+    float *data;
+    size_t n;
+    int is_buffer; /* BN running stats (not trained) */
+} fc_tensor_ref;
+int fc_net_tensor_count(const fc_net *n);
+void fc_net_tensor(const fc_net *n, int i, fc_tensor_ref *out);
+
+#endif
