@@ -21,7 +21,7 @@ while [ $# -gt 0 ]; do
     --batches) batches=$2; shift 2 ;;
     --width) width=$2; shift 2 ;;
     --facecrypt) fc=$2; shift 2 ;;
-    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "sample_compare.sh: unknown argument '$1' (see --help)" >&2; exit 1 ;;
   esac
 done
