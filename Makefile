@@ -117,3 +117,10 @@ fuzz-smoke:
 	@if grep -q '^fuzz-container:' Makefile; then $(MAKE) --no-print-directory fuzz-container FUZZ_TIME=$(FUZZ_SMOKE_TIME); fi
 
 .PHONY: fuzz-image fuzz-safetensors fuzz-smoke
+
+# ---- generated-face quality (tools/haar_score.py, docs/eval-gan.md) ----------------
+#   make haar-score MODEL=RUN/checkpoint.safetensors [HAAR_ARGS="--n 256 --seed 1 --json"]
+haar-score: $(BUILD)/facecrypt
+	@test -n "$(MODEL)" || { echo "usage: make haar-score MODEL=checkpoint.safetensors" >&2; exit 1; }
+	/usr/bin/python3 tools/haar_score.py --model "$(MODEL)" --facecrypt $(BUILD)/facecrypt $(HAAR_ARGS)
+.PHONY: haar-score

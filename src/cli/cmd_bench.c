@@ -26,6 +26,7 @@ typedef struct {
     fc_arch arch;
     double width;
     long batch, steps, threads, warmup;
+    int batch_given; /* sample: time only --batch instead of 1 and 64 */
 } bench_opts;
 
 static int parse(int argc, char **argv, bench_opts *o, const char *what) {
@@ -47,7 +48,10 @@ static int parse(int argc, char **argv, bench_opts *o, const char *what) {
             }
             continue;
         }
-        if ((v = cli_opt(argc, argv, &i, "--batch", &missing))) target = &o->batch;
+        if ((v = cli_opt(argc, argv, &i, "--batch", &missing))) {
+            target = &o->batch;
+            o->batch_given = 1;
+        }
         else if ((v = cli_opt(argc, argv, &i, "--steps", &missing))) target = &o->steps;
         else if ((v = cli_opt(argc, argv, &i, "--threads", &missing))) target = &o->threads;
         else if ((v = cli_opt(argc, argv, &i, "--warmup", &missing))) target = &o->warmup;
@@ -140,7 +144,9 @@ static int bench_sample(bench_opts *o) {
     int rc = fc_model_create(o->arch, (float)o->width, 1, &m, &err);
     if (rc) return cli_report("bench", &err);
     long batches[2] = {1, 64};
-    for (int k = 0; k < 2; k++) {
+    int nb = 2;
+    if (o->batch_given) batches[0] = o->batch, nb = 1;
+    for (int k = 0; k < nb; k++) {
         int B = (int)batches[k];
         float *z = calloc((size_t)B * FC_LATENT_DIM, sizeof(float));
         float *out = malloc((size_t)B * IMG * sizeof(float));
@@ -176,12 +182,12 @@ static int bench_data(const char *dir) {
 }
 
 int cmd_bench(int argc, char **argv) {
-    bench_opts o = {FC_ARCH_SEED, 1.0, 64, 3, 2, 1};
+    bench_opts o = {FC_ARCH_SEED, 1.0, 64, 3, 2, 1, 0};
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
         printf("usage: facecrypt bench train-step [--arch seed|dcgan] [--width W] [--batch B] [--steps N]\n"
                "                                  [--threads T] [--warmup K]\n"
                "       facecrypt bench layers     [--arch A] [--width W] [--batch B] [--threads T]\n"
-               "       facecrypt bench sample     [--arch A] [--width W] [--threads T]\n"
+               "       facecrypt bench sample     [--arch A] [--width W] [--batch B] [--threads T]\n"
                "       facecrypt bench peak       [--threads T]   (FMA loop and large sgemm)\n"
                "       facecrypt bench data       --data DIR      (JPEG decode + crop + resize per core)\n"
                "train-step ends with: train-step: <seconds> s/step <images> img/s\n");
