@@ -152,7 +152,7 @@ int fc_encrypt_buffer(const uint8_t *secret, size_t len, const char *name, const
         if (used > keyed) rc = fc_fail(err, FC_EINTERNAL, "cover smaller than the payload");
     }
     if (!rc) {
-        size_t sign_bytes = (size_t)((FC_PUBLIC_SLOTS + used + 7) / 8);
+        size_t sign_bytes = (size_t)(((uint64_t)cover.w * cover.h * 3 + 7) / 8);
         signs = malloc(sign_bytes);
         if (!signs) rc = fc_fail(err, FC_ENOMEM, "out of memory");
         else fc_keystream(s.keys->sign, s.nonce, 0, signs, sign_bytes);
@@ -162,7 +162,7 @@ int fc_encrypt_buffer(const uint8_t *secret, size_t len, const char *name, const
     if (!rc) {
         fc_lsb_embed_public(container->px, s.pub_bytes, FC_PUBLIC_BYTES, signs);
         fc_lsb_embed_keyed(container->px, FC_PUBLIC_SLOTS, &perm, bits, 0, s.payload, (size_t)s.payload_len, signs,
-                           FC_PUBLIC_SLOTS);
+                           FC_WALK_AUTO);
     }
     fc_perm_free(&perm);
     free(signs);
@@ -210,7 +210,7 @@ int fc_decrypt_image(const fc_image *container, const fc_key *key, uint8_t **dat
     uint8_t ad[FC_AD_BYTES], nonce[FC_NONCE_BYTES];
     uint32_t sealed = 0;
     memcpy(ad, pub_bytes, FC_PUBLIC_BYTES);
-    fc_lsb_extract_keyed(px, FC_PUBLIC_SLOTS, &perm, bits, 0, ad + FC_PUBLIC_BYTES, FC_KEYED_HEADER);
+    fc_lsb_extract_keyed(px, FC_PUBLIC_SLOTS, &perm, bits, 0, ad + FC_PUBLIC_BYTES, FC_KEYED_HEADER, FC_WALK_AUTO);
     fc_keyed_header_parse(ad + FC_PUBLIC_BYTES, nonce, &sealed);
     /* The length is not authenticated yet: bound it by what the image holds. */
     uint8_t *ct = NULL;
@@ -219,7 +219,7 @@ int fc_decrypt_image(const fc_image *container, const fc_key *key, uint8_t **dat
     } else if (!(ct = malloc(sealed))) {
         rc = fc_fail(err, FC_ENOMEM, "out of memory (%u bytes)", sealed);
     } else {
-        fc_lsb_extract_keyed(px, FC_PUBLIC_SLOTS, &perm, bits, FC_KEYED_HEADER, ct, sealed);
+        fc_lsb_extract_keyed(px, FC_PUBLIC_SLOTS, &perm, bits, FC_KEYED_HEADER, ct, sealed, FC_WALK_AUTO);
     }
     fc_perm_free(&perm);
     uint8_t *d = NULL, *nm = NULL;
