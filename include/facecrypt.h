@@ -130,7 +130,7 @@ typedef struct fc_train_config {
     const char *data_dir;  /* CelebA layout or a folder of images */
     const char *out_dir;   /* RUN_DIR: checkpoint.safetensors, log.csv, samples/, loss.png */
     const char *partition; /* "train" (default), "val", "test", "all" */
-    const char *cache_path;/* decoded-data cache (NULL: <out_dir>/../.facecrypt-cache/<hash>.u8) */
+    const char *cache_dir; /* decoded-data cache folder (NULL: ~/.cache/facecrypt) */
     fc_arch arch;
     float width;
     uint64_t steps;  /* total steps to reach; 0 = use epochs */
@@ -158,6 +158,97 @@ void fc_train_config_default(fc_train_config *cfg);
 int fc_train(const fc_train_config *cfg, fc_error *err);
 
 /* ======================================================================= */
+/* ---- analysis ---------------------------------------------------------- */
+/* What image-encryption and steganography papers report, on 8-bit images.
+ * Per-channel values are in ch[0..c-1]; `all` says in each call what it is.
+ * Undefined values (e.g. the correlation of a constant channel) are NaN. */
+typedef struct fc_metric {
+    int c;         /* channels measured (1 or 3) */
+    double ch[3];  /* per channel */
+    double all;    /* over the whole image (see each function) */
+} fc_metric;
+
+/* PSNR in dB with peak 255; all = from the MSE over every value. +inf when identical. */
+int fc_psnr(const fc_image *a, const fc_image *b, fc_metric *out, fc_error *err);
+/* SSIM of Wang et al. 2004 (11x11 Gaussian window, sigma 1.5, K1 0.01, K2 0.03,
+ * L 255, 'valid' windows, no downsampling) on each channel; all = channel mean.
+ * Images must be at least 11 x 11. */
+int fc_ssim(const fc_image *a, const fc_image *b, fc_metric *out, fc_error *err);
+/* NPCR and UACI in percent between same-size images; all = over every value. */
+int fc_npcr_uaci(const fc_image *a, const fc_image *b, fc_metric *npcr, fc_metric *uaci, fc_error *err);
+/* The same over two byte strings (e.g. two ciphertexts) of n bytes. */
+void fc_npcr_uaci_bytes(const uint8_t *a, const uint8_t *b, size_t n, double *npcr, double *uaci);
+/* Shannon entropy in bits per value (max 8); all = of the pooled histogram of all channels. */
+int fc_entropy(const fc_image *img, fc_metric *out, fc_error *err);
+double fc_entropy_bytes(const uint8_t *buf, size_t n);
+/* Pearson correlation of adjacent pixels per channel, in dir[0] horizontal (x,y)-(x+1,y),
+ * dir[1] vertical (x,y)-(x,y+1), dir[2] diagonal (x,y)-(x+1,y+1); all = channel mean.
+ * n_pairs = 0 uses every adjacent pair; otherwise n_pairs pixel positions drawn
+ * uniformly (with replacement) from the seeded generator, the same ones for every channel. */
+int fc_adjacent_correlation(const fc_image *img, size_t n_pairs, uint64_t seed, fc_metric dir[3],
+                            fc_error *err);
+/* 256-bin histograms of each channel (hist[k] for k >= c are zeroed). */
+int fc_histogram(const fc_image *img, uint64_t hist[3][256], fc_error *err);
+/* Chi-square attack (Westfeld & Pfitzmann 1999) on pairs of values (2k, 2k+1).  The
+ * values are scanned in storage order (row by row, channels interleaved); p[i] is the
+ * probability of embedding given the first (i+1)/steps of them.  NaN where the
+ * sample has fewer than two categories. */
+int fc_chi_square_attack(const fc_image *img, int steps, double *p, fc_error *err);
+/* RS steganalysis (Fridrich, Goljan & Du 2001): groups of 4 horizontally adjacent values
+ * of one channel, mask [0,1,1,0].  rate = estimated embedding rate p (fraction of values
+ * carrying a message bit, LSB replacement); all = from the counts pooled over channels.
+ * r_m, s_m, r_neg, s_neg: R_M, S_M, R_-M, S_-M of the image as given (fractions of groups). */
+typedef struct fc_rs_result {
+    fc_metric rate;
+    double r_m[3], s_m[3], r_neg[3], s_neg[3];
+} fc_rs_result;
+int fc_rs_analysis(const fc_image *img, fc_rs_result *out, fc_error *err);
+
+/* Sliced Wasserstein distance of Karras et al. 2018 (ProGAN) between two sets of RGB
+ * images: Laplacian pyramid levels size, size/2, ... down to 16; 128 random 7x7x3
+ * patches per image and level; descriptors normalised per channel and set; 4 repeats
+ * of 128 random directions (512 projections).  Results x1e3, as published.
+ * Descriptors take about 226 KB per 64x64 image. */
+#define FC_SWD_MAX_LEVELS 7
+typedef struct fc_swd fc_swd;
+typedef struct fc_swd_result {
+    int levels;
+    int res[FC_SWD_MAX_LEVELS];      /* 64, 32, 16 for 64x64 images */
+    double swd[FC_SWD_MAX_LEVELS];   /* SWD x 1e3 per level */
+    double avg;                      /* mean over levels */
+} fc_swd_result;
+/* A set of descriptors for size x size images (a power of two, 16..1024); patch
+ * positions come from the seeded generator. */
+int fc_swd_create(int size, uint64_t seed, fc_swd **out, fc_error *err);
+void fc_swd_free(fc_swd *s);
+/* Add n images, n x 3 x size x size: uint8, or floats in [0,1] (rounded to uint8 first,
+ * as ProGAN does), or one RGB fc_image of size x size. */
+int fc_swd_add_u8(fc_swd *s, const uint8_t *nchw, int n, fc_error *err);
+int fc_swd_add_unit(fc_swd *s, const float *nchw, int n, fc_error *err);
+int fc_swd_add_image(fc_swd *s, const fc_image *img, fc_error *err);
+int fc_swd_count(const fc_swd *s);
+/* Both sets must hold the same number of images of the same size. */
+int fc_swd_distance(const fc_swd *a, const fc_swd *b, uint64_t seed, fc_swd_result *out, fc_error *err);
+
+/* ---- plots: rendered into a new RGB fc_image (caller frees with fc_image_free) ---- */
+#define FC_PLOT_AUTO 0xFFFFFFFFu
+typedef struct fc_plot_series {
+    const char *label;   /* legend text, or NULL */
+    const double *x;     /* NULL: 0, 1, 2, ... */
+    const double *y;     /* NaN values break the line */
+    size_t n;
+    uint32_t rgb;        /* 0xRRGGBB, or FC_PLOT_AUTO for the palette */
+} fc_plot_series;
+typedef struct fc_plot_opts {
+    int width, height;   /* 0: 800 x 500 */
+    const char *title, *xlabel, *ylabel;
+    int text_scale;      /* font pixel size multiplier; 0: automatic */
+    double ymin, ymax;   /* both 0: fit the data */
+} fc_plot_opts;
+int fc_plot_lines(const fc_plot_series *s, int n_series, const fc_plot_opts *opt, fc_image *out, fc_error *err);
+/* Histograms of c channels (1: grey, 3: R, G, B), overlaid, or in c stacked panels. */
+int fc_plot_histogram(const uint64_t hist[3][256], int c, int panels, const fc_plot_opts *opt, fc_image *out,
+                      fc_error *err);
 /* ---- encryption -------------------------------------------------------- */
 /* A secret file (any bytes, with its name) is sealed with XChaCha20-Poly1305
  * under a key derived from a password (Argon2id) or a 32-byte key file, and

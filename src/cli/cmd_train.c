@@ -77,7 +77,7 @@ int cmd_train(int argc, char **argv) {
             if (strcmp(v, "train") && strcmp(v, "val") && strcmp(v, "test") && strcmp(v, "all"))
                 return bad("--partition (train|val|test|all)", v);
             c.partition = v;
-        } else if ((v = cli_opt(argc, argv, &i, "--cache", &missing))) c.cache_path = v;
+        } else if ((v = cli_opt(argc, argv, &i, "--cache-dir", &missing))) c.cache_dir = v;
         else if ((v = cli_opt(argc, argv, &i, "--arch", &missing))) {
             if (fc_arch_parse(v, &c.arch)) return bad("--arch (seed|dcgan)", v);
         } else if ((v = cli_opt(argc, argv, &i, "--width", &missing))) {
@@ -128,7 +128,7 @@ int cmd_train(int argc, char **argv) {
                    "  --data DIR          CelebA layout (img_align_celeba/ + list_eval_partition.csv|.txt) or a folder\n"
                    "                      of JPEG/PNG/PPM images\n"
                    "  --partition P       train (default), val, test or all (CelebA layout)\n"
-                   "  --cache FILE        decoded 64x64 cache (default: beside RUN_DIR in .facecrypt-cache/)\n"
+                   "  --cache-dir DIR     where the decoded 64x64 cache lives (default ~/.cache/facecrypt)\n"
                    "  --lr, --lr-g, --lr-d, --beta1, --beta2   Adam (default 1e-4, 0.9, 0.999)\n"
                    "  --dropout P         discriminator dropout (default 0.2)\n"
                    "  --sample-every N    sample grid from fixed z every N steps (default 500)\n"

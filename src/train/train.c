@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "analysis/plot.h"
 #include "data/dataset.h"
 #include "model/checkpoint.h"
 #include "train/step.h"
@@ -72,6 +71,26 @@ static int rng_from_hex(const char *s, fc_rng *r) {
         if (*end) return -1;
     }
     return 0;
+}
+
+/* data pipeline callbacks -> one-line messages */
+typedef struct data_cb_state {
+    const fc_train_config *cfg;
+    int last_decile;
+} data_cb_state;
+
+static void data_warn(void *ctx, const char *line) {
+    data_cb_state *d = ctx;
+    msg(d->cfg, "data: %s", line);
+}
+
+static void data_progress(void *ctx, size_t done, size_t total) {
+    data_cb_state *d = ctx;
+    int decile = total ? (int)(done * 10 / total) : 10;
+    if (decile > d->last_decile || done == total) {
+        d->last_decile = decile;
+        msg(d->cfg, "decoding images for the cache: %zu/%zu", done, total);
+    }
 }
 
 typedef struct run_state {
@@ -167,22 +186,30 @@ int fc_train(const fc_train_config *c, fc_error *err) {
     /* data */
     float lo, hi;
     fc_model_data_range(s.m, &lo, &hi);
-    fc_dataset_opts dopt;
-    fc_dataset_opts_default(&dopt);
-    dopt.dir = c->data_dir;
-    dopt.partition = c->partition;
-    dopt.cache_path = c->cache_path;
-    dopt.on_message = c->on_message;
-    dopt.user = c->user;
-    if ((rc = fc_dataset_open(&dopt, &ds, err))) goto done;
-    size_t count = fc_dataset_count(ds);
+    fc_partition part;
+    if ((rc = fc_partition_parse(c->partition ? c->partition : "train", &part, err))) goto done;
+    char cache_dir[4096];
+    if (c->cache_dir) snprintf(cache_dir, sizeof cache_dir, "%s", c->cache_dir);
+    else if (fc_data_default_cache_dir(cache_dir, sizeof cache_dir, err)) cache_dir[0] = 0;
+    data_cb_state dcs = {c, 0};
+    fc_dataset_opts dopt = {.partition = part,
+                            .cache_dir = cache_dir[0] ? cache_dir : NULL,
+                            .threads = c->threads,
+                            .cb = {data_warn, data_progress, &dcs}};
+    if (dopt.cache_dir && (rc = fc_mkdirs(dopt.cache_dir, err))) goto done;
+    if ((rc = fc_dataset_open(c->data_dir, &dopt, &ds, err))) goto done;
+    size_t count = ds->count;
+    msg(c, "data: %zu images from %s (%s%zu skipped)%s%s", count, c->data_dir,
+        ds->from_cache ? "cached, " : "", ds->skipped, ds->cache_path ? "; cache " : "",
+        ds->cache_path ? ds->cache_path : "");
     if (count < (size_t)c->batch) {
         rc = fc_fail(err, FC_EINPUT, "%s has %zu usable images, fewer than one batch of %d", c->data_dir, count, c->batch);
         goto done;
     }
     uint64_t spe = count / (uint64_t)c->batch;
     uint64_t total = c->steps ? c->steps : c->epochs * spe;
-    if ((rc = fc_loader_create(ds, c->batch, c->seed, lo, hi, 0, 1, &ld, err))) goto done;
+    fc_loader_opts lopt = {.batch = c->batch, .seed = c->seed, .lo = lo, .hi = hi, .rank = 0, .world = 1};
+    if ((rc = fc_loader_create(ds, &lopt, &ld, err))) goto done;
 
     /* fixed latent vectors for sample grids, so grids across training are comparable */
     s.zfix = fc_alloc_floats((size_t)N_SAMPLE * FC_LATENT_DIM);
@@ -212,8 +239,12 @@ int fc_train(const fc_train_config *c, fc_error *err) {
             msg(c, "time limit reached at step %" PRIu64, s.m->step);
             break;
         }
-        double t0 = now(), wait = 0;
-        if ((rc = fc_loader_next(ld, s.m->step, reals, &wait, err))) goto done;
+        double t0 = now();
+        fc_loader_stats ls0, ls1;
+        fc_loader_get_stats(ld, &ls0);
+        if ((rc = fc_loader_next(ld, s.m->step, reals, err))) goto done;
+        fc_loader_get_stats(ld, &ls1);
+        double wait = ls1.wait_s - ls0.wait_s;
         fc_step_stats st;
         fc_trainer_step(&s.tr, reals, NULL, NULL, &st);
         double dt = now() - t0, rate = c->batch / dt;
@@ -252,7 +283,7 @@ int fc_train(const fc_train_config *c, fc_error *err) {
 done:
     fc_trainlog_close(&log);
     fc_loader_free(ld);
-    fc_dataset_close(ds);
+    fc_dataset_free(ds);
     fc_trainer_free(&s.tr);
     fc_model_free(s.m);
     fc_free_aligned(s.zfix);
