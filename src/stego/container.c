@@ -131,6 +131,10 @@ int fc_encrypt_buffer(const uint8_t *secret, size_t len, const char *name, const
     int bits = opts && opts->bits ? opts->bits : 1;
     if (bits != 1 && bits != 2) return fc_fail(err, FC_EUSAGE, "bits per channel must be 1 or 2");
     uint64_t channels = fc_channels_needed(len, name_len, bits);
+    /* Keyed slot numbers are 32-bit: about 536 MB at 1 bit per channel, 1 GB at 2. */
+    if (channels - FC_PUBLIC_SLOTS > 0xffffffffu)
+        return fc_fail(err, FC_ENOFIT, "the secret is too large for one container (%zu bytes; at most about %s)", len,
+                       bits == 1 ? "536 MB at 1 bit per channel" : "1 GB at 2 bits per channel");
     /* Fail a too-small cover before the (possibly slow) key derivation. */
     int rc = user ? fc_cover_check_fit(user->w, user->h, channels, bits, err) : FC_OK;
     if (rc) return rc;
@@ -148,6 +152,7 @@ int fc_encrypt_buffer(const uint8_t *secret, size_t len, const char *name, const
         keyed = fc_keyed_slots((uint64_t)cover.w, (uint64_t)cover.h);
         used = fc_slots_for_bytes(s.payload_len, bits);
         if (used > keyed) rc = fc_fail(err, FC_EINTERNAL, "cover smaller than the payload");
+        else if (keyed > 0xffffffffu) rc = fc_fail(err, FC_EUSAGE, "the cover is too large (at most 1.4 gigapixels)");
     }
     if (!rc) {
         size_t sign_bytes = (size_t)(((uint64_t)cover.w * cover.h * 3 + 7) / 8);
