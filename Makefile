@@ -18,7 +18,7 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN:= $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 DEPS    := $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_BIN:=.d) $(BUILD)/tests/testutil.d
 
-.PHONY: all test check demo asan deps clean fuzz bench format
+.PHONY: all test check demo asan valgrind deps clean fuzz bench format
 all: $(BUILD)/facecrypt
 
 $(BUILD)/%.o: %.c
@@ -72,8 +72,14 @@ asan: deps
 	  LDFLAGS="-fopenmp -fsanitize=address,undefined" build-asan/facecrypt $(TEST_BIN:$(BUILD)/%=build-asan/%)
 	@BUILD=build-asan FC_SANITIZE=1 ASAN_OPTIONS=detect_leaks=1 tests/run.sh
 
+# A short training run (and an encrypt/decrypt round trip) under valgrind.  valgrind does not
+# decode AVX-512, so this build targets AVX2 and OpenBLAS is told to use its AVX2 kernels.
+valgrind: deps
+	@$(MAKE) --no-print-directory BUILD=build-vg OPT="-O1 -march=x86-64-v3" build-vg/facecrypt
+	@OPENBLAS_CORETYPE=Haswell DNNL_MAX_CPU_ISA=AVX2 tools/valgrind-check.sh build-vg/facecrypt
+
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-vg build-fuzz
 
 -include $(DEPS)
 
