@@ -77,6 +77,52 @@ static void test_perm(void) {
     fc_perm_free(&p);
 }
 
+/* The permutation as docs/container-format.md describes it, written again here. */
+static uint32_t doc_perm(uint32_t K, const uint8_t key[32], uint32_t s) {
+    int n = 0;
+    while (((uint64_t)1 << n) < K) n++;
+    int a = (n + 1) / 2, b = n / 2;
+    size_t total = 0;
+    for (int r = 0; r < 8; r++) total += (size_t)2 << (r % 2 ? a : b);
+    uint8_t *ks = calloc(total, 1);
+    uint8_t nonce[24] = {0};
+    crypto_stream_xchacha20(ks, total, nonce, key);
+    uint32_t x = s;
+    do {
+        uint32_t A = x >> b, B = x & ((1u << b) - 1);
+        size_t off = 0;
+        for (int r = 0; r < 8; r++) {
+            int in = r % 2 ? a : b, out = r % 2 ? b : a;
+            uint32_t idx = r % 2 ? A : B;
+            uint32_t t = (uint32_t)(ks[off + 2 * idx] | ks[off + 2 * idx + 1] << 8) & ((1u << out) - 1);
+            if (r % 2) B ^= t;
+            else A ^= t;
+            off += (size_t)2 << in;
+        }
+        x = A << b | B;
+    } while (x >= K);
+    free(ks);
+    return x;
+}
+
+static void test_perm_doc(void) {
+    fc_error err;
+    uint8_t key[32];
+    for (int i = 0; i < 32; i++) key[i] = (uint8_t)(i * 11);
+    const uint32_t ns[] = {1, 2, 5, 944, 100003, 3000000};
+    for (size_t t = 0; t < sizeof ns / sizeof *ns; t++) {
+        fc_perm p;
+        fc_perm_init(&p, ns[t], key, &err);
+        int ok = 1;
+        for (uint32_t s = 0; s < ns[t] && s < 40; s++) {
+            uint32_t x = fc_perm_apply(&p, s);
+            if (x != doc_perm(ns[t], key, s) || fc_perm_invert(&p, x) != s) ok = 0;
+        }
+        CHECKF(ok, "permutation of %u differs from the documented one", ns[t]);
+        fc_perm_free(&p);
+    }
+}
+
 static void test_lsb_match(void) {
     /* Against brute force: the nearest value in 0..255 with the wanted low bits. */
     int ok = 1;
@@ -415,6 +461,7 @@ static void test_face_grid(void) {
 int main(void) {
     CHECK(sodium_init() >= 0);
     test_perm();
+    test_perm_doc();
     test_lsb_match();
     test_walks();
     test_capacity();
