@@ -237,6 +237,22 @@ int fc_swd_count(const fc_swd *s);
 /* Both sets must hold the same number of images of the same size. */
 int fc_swd_distance(const fc_swd *a, const fc_swd *b, uint64_t seed, fc_swd_result *out, fc_error *err);
 
+/* Generated-face quality (facecrypt eval-gan): the SWD above between n faces of a
+ * generator and n real faces, plus the floor it should be read against, the SWD
+ * between two disjoint sets of n real faces.  Real faces are count x 64 x 64 x 3
+ * uint8, HWC (e.g. the pixels of the training-data cache).  From seed: z (the same
+ * latent vectors as `facecrypt sample --n N --seed S`), which real faces (a random
+ * permutation: set A its first n, set B the next n), patch positions and directions
+ * (one set of directions for both distances).  n >= 16; count >= n, and >= 2n with
+ * reference.  Peak memory about 3 x 226 KB x n. */
+typedef struct fc_eval_gan_result {
+    int n;              /* faces per set */
+    fc_swd_result gen;  /* generated vs real set A */
+    fc_swd_result ref;  /* real set A vs real set B; levels = 0 when not asked for */
+} fc_eval_gan_result;
+int fc_eval_gan(fc_model *m, const uint8_t *real_hwc, size_t count, int n, uint64_t seed, int reference,
+                fc_eval_gan_result *out, fc_error *err);
+
 /* ---- plots: rendered into a new RGB fc_image (caller frees with fc_image_free) ---- */
 #define FC_PLOT_AUTO 0xFFFFFFFFu
 typedef struct fc_plot_series {
