@@ -34,7 +34,7 @@
 enum { LOWER_IN = 1, LOWER_OUT = 2 };
 
 /* Default column-buffer budget per thread, bytes (tuned in bench/bench_nn.c). */
-#define COL_BUDGET (4u << 20)
+#define COL_BUDGET (64u << 20)
 
 typedef struct lowering {
     int lc, lh, lw; /* lowered tensor */
