@@ -130,7 +130,7 @@ typedef struct fc_train_config {
     const char *data_dir;  /* CelebA layout or a folder of images */
     const char *out_dir;   /* RUN_DIR: checkpoint.safetensors, log.csv, samples/, loss.png */
     const char *partition; /* "train" (default), "val", "test", "all" */
-    const char *cache_path;/* decoded-data cache (NULL: <out_dir>/../.facecrypt-cache/<hash>.u8) */
+    const char *cache_dir; /* decoded-data cache folder (NULL: ~/.cache/facecrypt) */
     fc_arch arch;
     float width;
     uint64_t steps;  /* total steps to reach; 0 = use epochs */
@@ -156,6 +156,178 @@ typedef struct fc_train_config {
  * eps 1e-8, 1 epoch, partition train. */
 void fc_train_config_default(fc_train_config *cfg);
 int fc_train(const fc_train_config *cfg, fc_error *err);
+
+/* ======================================================================= */
+/* ---- analysis ---------------------------------------------------------- */
+/* What image-encryption and steganography papers report, on 8-bit images.
+ * Per-channel values are in ch[0..c-1]; `all` says in each call what it is.
+ * Undefined values (e.g. the correlation of a constant channel) are NaN. */
+typedef struct fc_metric {
+    int c;         /* channels measured (1 or 3) */
+    double ch[3];  /* per channel */
+    double all;    /* over the whole image (see each function) */
+} fc_metric;
+
+/* PSNR in dB with peak 255; all = from the MSE over every value. +inf when identical. */
+int fc_psnr(const fc_image *a, const fc_image *b, fc_metric *out, fc_error *err);
+/* SSIM of Wang et al. 2004 (11x11 Gaussian window, sigma 1.5, K1 0.01, K2 0.03,
+ * L 255, 'valid' windows, no downsampling) on each channel; all = channel mean.
+ * Images must be at least 11 x 11. */
+int fc_ssim(const fc_image *a, const fc_image *b, fc_metric *out, fc_error *err);
+/* NPCR and UACI in percent between same-size images; all = over every value. */
+int fc_npcr_uaci(const fc_image *a, const fc_image *b, fc_metric *npcr, fc_metric *uaci, fc_error *err);
+/* The same over two byte strings (e.g. two ciphertexts) of n bytes. */
+void fc_npcr_uaci_bytes(const uint8_t *a, const uint8_t *b, size_t n, double *npcr, double *uaci);
+/* Shannon entropy in bits per value (max 8); all = of the pooled histogram of all channels. */
+int fc_entropy(const fc_image *img, fc_metric *out, fc_error *err);
+double fc_entropy_bytes(const uint8_t *buf, size_t n);
+/* Pearson correlation of adjacent pixels per channel, in dir[0] horizontal (x,y)-(x+1,y),
+ * dir[1] vertical (x,y)-(x,y+1), dir[2] diagonal (x,y)-(x+1,y+1); all = channel mean.
+ * n_pairs = 0 uses every adjacent pair; otherwise n_pairs pixel positions drawn
+ * uniformly (with replacement) from the seeded generator, the same ones for every channel. */
+int fc_adjacent_correlation(const fc_image *img, size_t n_pairs, uint64_t seed, fc_metric dir[3],
+                            fc_error *err);
+/* 256-bin histograms of each channel (hist[k] for k >= c are zeroed). */
+int fc_histogram(const fc_image *img, uint64_t hist[3][256], fc_error *err);
+/* Chi-square attack (Westfeld & Pfitzmann 1999) on pairs of values (2k, 2k+1).  The
+ * values are scanned in storage order (row by row, channels interleaved); p[i] is the
+ * probability of embedding given the first (i+1)/steps of them.  NaN where the
+ * sample has fewer than two categories. */
+int fc_chi_square_attack(const fc_image *img, int steps, double *p, fc_error *err);
+/* RS steganalysis (Fridrich, Goljan & Du 2001): groups of 4 horizontally adjacent values
+ * of one channel, mask [0,1,1,0].  rate = estimated embedding rate p (fraction of values
+ * carrying a message bit, LSB replacement); all = from the counts pooled over channels.
+ * r_m, s_m, r_neg, s_neg: R_M, S_M, R_-M, S_-M of the image as given (fractions of groups). */
+typedef struct fc_rs_result {
+    fc_metric rate;
+    double r_m[3], s_m[3], r_neg[3], s_neg[3];
+} fc_rs_result;
+int fc_rs_analysis(const fc_image *img, fc_rs_result *out, fc_error *err);
+
+/* Sliced Wasserstein distance of Karras et al. 2018 (ProGAN) between two sets of RGB
+ * images: Laplacian pyramid levels size, size/2, ... down to 16; 128 random 7x7x3
+ * patches per image and level; descriptors normalised per channel and set; 4 repeats
+ * of 128 random directions (512 projections).  Results x1e3, as published.
+ * Descriptors take about 226 KB per 64x64 image. */
+#define FC_SWD_MAX_LEVELS 7
+typedef struct fc_swd fc_swd;
+typedef struct fc_swd_result {
+    int levels;
+    int res[FC_SWD_MAX_LEVELS];      /* 64, 32, 16 for 64x64 images */
+    double swd[FC_SWD_MAX_LEVELS];   /* SWD x 1e3 per level */
+    double avg;                      /* mean over levels */
+} fc_swd_result;
+/* A set of descriptors for size x size images (a power of two, 16..1024); patch
+ * positions come from the seeded generator. */
+int fc_swd_create(int size, uint64_t seed, fc_swd **out, fc_error *err);
+void fc_swd_free(fc_swd *s);
+/* Add n images, n x 3 x size x size: uint8, or floats in [0,1] (rounded to uint8 first,
+ * as ProGAN does), or one RGB fc_image of size x size. */
+int fc_swd_add_u8(fc_swd *s, const uint8_t *nchw, int n, fc_error *err);
+int fc_swd_add_unit(fc_swd *s, const float *nchw, int n, fc_error *err);
+int fc_swd_add_image(fc_swd *s, const fc_image *img, fc_error *err);
+int fc_swd_count(const fc_swd *s);
+/* Both sets must hold the same number of images of the same size. */
+int fc_swd_distance(const fc_swd *a, const fc_swd *b, uint64_t seed, fc_swd_result *out, fc_error *err);
+
+/* ---- plots: rendered into a new RGB fc_image (caller frees with fc_image_free) ---- */
+#define FC_PLOT_AUTO 0xFFFFFFFFu
+typedef struct fc_plot_series {
+    const char *label;   /* legend text, or NULL */
+    const double *x;     /* NULL: 0, 1, 2, ... */
+    const double *y;     /* NaN values break the line */
+    size_t n;
+    uint32_t rgb;        /* 0xRRGGBB, or FC_PLOT_AUTO for the palette */
+} fc_plot_series;
+typedef struct fc_plot_opts {
+    int width, height;   /* 0: 800 x 500 */
+    const char *title, *xlabel, *ylabel;
+    int text_scale;      /* font pixel size multiplier; 0: automatic */
+    double ymin, ymax;   /* both 0: fit the data */
+} fc_plot_opts;
+int fc_plot_lines(const fc_plot_series *s, int n_series, const fc_plot_opts *opt, fc_image *out, fc_error *err);
+/* Histograms of c channels (1: grey, 3: R, G, B), overlaid, or in c stacked panels. */
+int fc_plot_histogram(const uint64_t hist[3][256], int c, int panels, const fc_plot_opts *opt, fc_image *out,
+                      fc_error *err);
+/* ---- encryption -------------------------------------------------------- */
+/* A secret file (any bytes, with its name) is sealed with XChaCha20-Poly1305
+ * under a key derived from a password (Argon2id) or a 32-byte key file, and
+ * hidden by LSB matching at keyed positions of a cover image: faces drawn from
+ * the generator, or the caller's own picture.  The byte layout is documented in
+ * docs/container-format.md.  Key material lives in locked memory and is wiped. */
+
+#define FC_KEY_BYTES 32   /* raw key / key file size */
+#define FC_SALT_BYTES 16  /* Argon2id salt, stored in the container */
+#define FC_NONCE_BYTES 24 /* XChaCha20-Poly1305 nonce, stored in the container */
+#define FC_NAME_MAX 255   /* longest stored file name (bytes) */
+
+/* A key: a password (stretched with Argon2id at encryption/decryption time,
+ * with the container's salt) or 32 raw bytes.  Opaque; wiped by fc_key_free. */
+typedef struct fc_key fc_key;
+/* Copies the password (len bytes, len >= 1). */
+int fc_key_from_password(const char *password, size_t len, fc_key **out, fc_error *err);
+/* The first line of a file, without its newline ("\n" or "\r\n"). */
+int fc_key_from_password_file(const char *path, fc_key **out, fc_error *err);
+int fc_key_from_bytes(const uint8_t raw[FC_KEY_BYTES], fc_key **out, fc_error *err);
+/* A key file: exactly 32 raw bytes. */
+int fc_key_from_file(const char *path, fc_key **out, fc_error *err);
+int fc_key_is_password(const fc_key *key);
+void fc_key_free(fc_key *key); /* NULL ok */
+/* Write 32 random bytes to path with mode 0600; fails (FC_EUSAGE) if path exists
+ * unless overwrite.  Never leaves a partial file. */
+int fc_keygen_file(const char *path, int overwrite, fc_error *err);
+
+/* Argon2id cost presets (libsodium's). */
+typedef enum fc_kdf_cost {
+    FC_KDF_MODERATE = 0, /* default: 3 passes, 256 MiB */
+    FC_KDF_INTERACTIVE = 1, /* 2 passes, 64 MiB */
+    FC_KDF_SENSITIVE = 2, /* 4 passes, 1 GiB */
+} fc_kdf_cost;
+int fc_kdf_cost_parse(const char *name, fc_kdf_cost *out);
+
+typedef struct fc_encrypt_opts {
+    int bits;               /* bits per colour channel: 1 (default if 0) or 2 */
+    fc_kdf_cost kdf_cost;   /* for password keys */
+    uint32_t kdf_ops;       /* explicit Argon2id passes (0 = from kdf_cost) */
+    uint32_t kdf_mem_kib;   /* explicit Argon2id memory in KiB (0 = from kdf_cost) */
+    const fc_image *cover;  /* the caller's own RGB cover; NULL = generated faces */
+    fc_model *model;        /* generator for faces; NULL = fc_model_load_default */
+    int face_scale;         /* faces upscaled 1..4 times; 0 = auto (keeps the face count small) */
+    const uint8_t *salt;    /* FC_SALT_BYTES; NULL = random (set only for reproducible tests) */
+    const uint8_t *nonce;   /* FC_NONCE_BYTES; NULL = random (same) */
+} fc_encrypt_opts;
+void fc_encrypt_opts_init(fc_encrypt_opts *o); /* zeroes: defaults everywhere */
+
+/* Encrypt secret (len bytes, 0 allowed) with its file name (a basename, may be
+ * NULL or "") into container (allocated here; free with fc_image_free).  If
+ * cover_out is not NULL it receives the untouched cover.  FC_ENOFIT when a
+ * caller's cover is too small (the message names the smallest size that fits). */
+int fc_encrypt_buffer(const uint8_t *secret, size_t len, const char *name, const fc_encrypt_opts *opts,
+                      const fc_key *key, fc_image *container, fc_image *cover_out, fc_error *err);
+/* Recover the secret: *data (malloc'd, *len bytes; non-NULL even when empty) and
+ * *name (malloc'd NUL-terminated string; may be NULL if not wanted).  Nothing is
+ * returned unless the container authenticates: wrong key, not a container, or
+ * any modification gives FC_EAUTH; an image that is not RGB gives FC_EINPUT. */
+int fc_decrypt_image(const fc_image *container, const fc_key *key, uint8_t **data, size_t *len, char **name,
+                     fc_error *err);
+/* Largest secret (bytes) with a name of name_len bytes that fits a w x h RGB
+ * cover at bits (1 or 2) per channel; -1 if not even an empty one fits. */
+int64_t fc_capacity(int w, int h, int bits, size_t name_len);
+/* Channels a secret of len bytes with a name of name_len bytes occupies
+ * (public header + keyed slots): the least w*h*3 a cover needs. */
+uint64_t fc_channels_needed(size_t len, size_t name_len, int bits);
+/* The face grid fc_encrypt_buffer draws for such a secret: cols x rows faces of
+ * (64 * *scale)^2 pixels; face_scale 0 = auto (as in fc_encrypt_opts). */
+void fc_face_cover_shape(size_t len, size_t name_len, int bits, int face_scale, int *cols, int *rows, int *scale);
+
+/* The cipher layer alone, for analysis (NPCR, UACI between two encryptions):
+ * the exact AEAD ciphertext + 16-byte tag that fc_encrypt_buffer embeds, for
+ * the key, opts->salt, opts->nonce (random where NULL; deterministic when both
+ * are given), opts->bits and KDF settings.  *out is malloc'd (*out_len bytes);
+ * the secret's own bytes are enciphered at [*data_offset, *data_offset + len). */
+int fc_cipher_layer(const uint8_t *secret, size_t len, const char *name, const fc_encrypt_opts *opts,
+                    const fc_key *key, uint8_t **out, size_t *out_len, size_t *data_offset, fc_error *err);
+/* ---- end of encryption ------------------------------------------------- */
 
 #ifdef __cplusplus
 }

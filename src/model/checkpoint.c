@@ -16,7 +16,7 @@ int fc_checkpoint_save(const fc_model *m, const char *path, const fc_ckpt_opts *
     fc_st_entry *e = calloc((size_t)nt, sizeof *e);
     fc_tensor_ref *refs = calloc((size_t)nt, sizeof *refs);
     uint64_t(*shapes)[4] = calloc((size_t)nt, sizeof *shapes);
-    const char **meta = calloc(16 + o->n_meta, sizeof *meta);
+    const char **meta = calloc(16 + 2 * o->n_meta, sizeof *meta);
     if (!e || !refs || !shapes || !meta) {
         free(e), free(refs), free(shapes), free(meta);
         return fc_fail(err, FC_ENOMEM, "out of memory");

@@ -24,10 +24,9 @@ static fc_layer *push(fc_net *n, fc_layer_kind kind, const char *name) {
         L->in_h = prev->out_h;
         L->in_w = prev->out_w;
     } else {
-        /* the net's input shape is stashed in layer slot 0 by fc_net_init */
-        L->in_c = n->layers[0].in_c;
-        L->in_h = n->layers[0].in_h;
-        L->in_w = n->layers[0].in_w;
+        L->in_c = n->in_c;
+        L->in_h = n->in_h;
+        L->in_w = n->in_w;
     }
     L->out_c = L->in_c;
     L->out_h = L->in_h;
@@ -40,9 +39,9 @@ static fc_layer *push(fc_net *n, fc_layer_kind kind, const char *name) {
 void fc_net_init(fc_net *n, const char *prefix, int in_c, int in_h, int in_w) {
     memset(n, 0, sizeof *n);
     snprintf(n->prefix, sizeof n->prefix, "%s", prefix);
-    n->layers[0].in_c = in_c;
-    n->layers[0].in_h = in_h;
-    n->layers[0].in_w = in_w;
+    n->in_c = in_c;
+    n->in_h = in_h;
+    n->in_w = in_w;
     n->training = 1;
 }
 

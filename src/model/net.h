@@ -52,6 +52,7 @@ typedef struct fc_net {
     float *params, *grads, *adam_m, *adam_v; /* fused, nparams each */
     float *dbuf[2];                          /* ping-pong gradient buffers, max activation size */
     size_t max_act;                          /* largest per-sample activation (floats) */
+    int in_c, in_h, in_w;                    /* per-sample input shape */
     int in_size, out_size;                   /* per-sample input/output floats */
     int training;                            /* dropout / batchnorm mode */
     fc_rng rng;                              /* dropout masks */

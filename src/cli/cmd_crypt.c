@@ -1,0 +1,439 @@
+/* facecrypt encrypt / decrypt / keygen / capacity: a thin client of the
+ * library's encryption API (include/facecrypt.h, "encryption"). */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli/cli_util.h"
+#include "cli/commands.h"
+#include "cli/prompt.h"
+#include "util/error.h"
+#include "util/fileio.h"
+
+/* Largest secret read from disk, and largest container file accepted. */
+#define MAX_SECRET ((size_t)1 << 30)
+#define MAX_CONTAINER ((size_t)2 << 30)
+#define PASS_CAP 4097
+
+static int usage_err(const char *cmd, const char *msg, const char *arg) {
+    fprintf(stderr, "facecrypt %s: %s%s%s (see --help)\n", cmd, msg, arg ? " " : "", arg ? arg : "");
+    return FC_EUSAGE;
+}
+
+/* Key options shared by encrypt and decrypt. */
+typedef struct key_opts {
+    const char *password_file, *key_file;
+} key_opts;
+
+static int parse_key_opt(int argc, char **argv, int *i, key_opts *k, int *missing) {
+    const char *v;
+    if ((v = cli_opt(argc, argv, i, "--password-file", missing))) k->password_file = v;
+    else if ((v = cli_opt(argc, argv, i, "--key-file", missing))) k->key_file = v;
+    else return 0;
+    return 1;
+}
+
+/* The key from a file, or from the terminal (twice when confirm). */
+static int get_key(const char *cmd, const key_opts *k, int confirm, fc_key **key) {
+    fc_error err = {0};
+    *key = NULL;
+    if (k->password_file && k->key_file) return usage_err(cmd, "give --password-file or --key-file, not both", NULL);
+    int rc;
+    if (k->key_file) rc = fc_key_from_file(k->key_file, key, &err);
+    else if (k->password_file) rc = fc_key_from_password_file(k->password_file, key, &err);
+    else {
+        char *a = sodium_malloc(PASS_CAP), *b = sodium_malloc(PASS_CAP);
+        if (!a || !b) {
+            sodium_free(a);
+            sodium_free(b);
+            return fc_fail(&err, FC_ENOMEM, "out of memory"), cli_report(cmd, &err);
+        }
+        long n = cli_prompt_password("Password: ", a, PASS_CAP);
+        if (n == -1) rc = fc_fail(&err, FC_EUSAGE, "no key: give --password-file FILE or --key-file FILE, or run "
+                                                   "on a terminal to be asked for a password");
+        else if (n == -2) rc = fc_fail(&err, FC_EUSAGE, "password longer than %d bytes", PASS_CAP - 1);
+        else if (n == 0) rc = fc_fail(&err, FC_EUSAGE, "empty password");
+        else if (confirm && (cli_prompt_password("Password (again): ", b, PASS_CAP) != n || sodium_memcmp(a, b, (size_t)n)))
+            rc = fc_fail(&err, FC_EUSAGE, "the passwords do not match");
+        else rc = fc_key_from_password(a, (size_t)n, key, &err);
+        sodium_free(a); /* wipes */
+        sodium_free(b);
+    }
+    return rc ? cli_report(cmd, &err) : FC_OK;
+}
+
+static const char *base_name(const char *path) {
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+/* Both outputs are encoded first, then written atomically; if the second
+ * cannot be committed the first is removed, so a failure leaves nothing. */
+static int write_outputs(const char *cmd, const fc_image *a, const char *pa, const fc_image *b, const char *pb,
+                         int force) {
+    fc_error err = {0};
+    uint8_t *ba = NULL, *bb = NULL;
+    size_t la = 0, lb = 0;
+    fc_atomic_file fa = {0}, fb = {0};
+    int rc = fc_image_encode_png(a, &ba, &la, &err);
+    if (!rc && b) rc = fc_image_encode_png(b, &bb, &lb, &err);
+    if (!rc) rc = fc_atomic_open(&fa, pa, force, &err);
+    if (!rc && b) rc = fc_atomic_open(&fb, pb, force, &err);
+    if (!rc && fwrite(ba, 1, la, fa.fp) != la) rc = fc_fail(&err, FC_EIO, "write error on %s", pa);
+    if (!rc && b && fwrite(bb, 1, lb, fb.fp) != lb) rc = fc_fail(&err, FC_EIO, "write error on %s", pb);
+    free(ba);
+    free(bb);
+    if (rc) {
+        fc_atomic_abort(&fa);
+        fc_atomic_abort(&fb);
+        return cli_report(cmd, &err);
+    }
+    if ((rc = fc_atomic_commit(&fa, &err))) {
+        fc_atomic_abort(&fb);
+        return cli_report(cmd, &err);
+    }
+    if (b && (rc = fc_atomic_commit(&fb, &err))) {
+        unlink(pa);
+        return cli_report(cmd, &err);
+    }
+    return FC_OK;
+}
+
+static int parse_size(const char *s, int *w, int *h) {
+    char *end;
+    long a = strtol(s, &end, 10);
+    if (end == s || (*end != 'x' && *end != 'X')) return -1;
+    const char *t = end + 1;
+    long b = strtol(t, &end, 10);
+    if (end == t || *end || a < 1 || b < 1 || a > 65535 || b > 65535) return -1;
+    *w = (int)a;
+    *h = (int)b;
+    return 0;
+}
+
+int cmd_encrypt(int argc, char **argv) {
+    const char *C = "encrypt";
+    const char *in = NULL, *out = NULL, *model_path = NULL, *cover_path = NULL, *emit = NULL, *cover_size = NULL;
+    key_opts ko = {0};
+    fc_encrypt_opts o;
+    fc_encrypt_opts_init(&o);
+    long threads = 0;
+    int force = 0, quiet = 0;
+    for (int i = 1; i < argc; i++) {
+        int missing = 0;
+        const char *v;
+        if (parse_key_opt(argc, argv, &i, &ko, &missing)) continue;
+        if ((v = cli_opt(argc, argv, &i, "-o", &missing)) || (v = cli_opt(argc, argv, &i, "--out", &missing)))
+            out = v;
+        else if ((v = cli_opt(argc, argv, &i, "--model", &missing))) model_path = v;
+        else if ((v = cli_opt(argc, argv, &i, "--cover-size", &missing))) cover_size = v;
+        else if ((v = cli_opt(argc, argv, &i, "--cover", &missing))) cover_path = v;
+        else if ((v = cli_opt(argc, argv, &i, "--emit-cover", &missing))) emit = v;
+        else if ((v = cli_opt(argc, argv, &i, "--kdf-cost", &missing))) {
+            if (fc_kdf_cost_parse(v, &o.kdf_cost)) return usage_err(C, "--kdf-cost must be interactive, moderate or sensitive, got", v);
+        } else if ((v = cli_opt(argc, argv, &i, "--bits", &missing))) {
+            long b;
+            if (cli_parse_int(v, 1, 2, &b)) return usage_err(C, "--bits must be 1 or 2, got", v);
+            o.bits = (int)b;
+        } else if ((v = cli_opt(argc, argv, &i, "--face-scale", &missing))) {
+            long s = 0;
+            if (strcmp(v, "auto") && cli_parse_int(v, 1, 4, &s)) return usage_err(C, "--face-scale must be auto or 1..4, got", v);
+            o.face_scale = (int)s;
+        } else if ((v = cli_opt(argc, argv, &i, "--threads", &missing))) {
+            if (cli_parse_int(v, 0, 1024, &threads)) return usage_err(C, "bad --threads", v);
+        } else if (!strcmp(argv[i], "--force")) force = 1;
+        else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) quiet = 1;
+        else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            printf("usage: facecrypt encrypt IN -o OUT.png [--key-file K | --password-file P] [options]\n"
+                   "Encrypts IN (any file, 0 bytes to tens of MB) with XChaCha20-Poly1305 and hides it, with its\n"
+                   "name, in a PNG of generated faces.  Without a key option, asks for a password twice.\n"
+                   "  --key-file K        32-byte key from facecrypt keygen\n"
+                   "  --password-file P   password = first line of P (Argon2id)\n"
+                   "  --kdf-cost C        interactive | moderate (default) | sensitive\n"
+                   "  --bits B            1 (default) or 2 bits per colour channel\n"
+                   "  --face-scale S      auto (default) or 1..4: upscale each 64x64 face S times\n"
+                   "  --model CKPT        generator checkpoint (default: the embedded generator)\n"
+                   "  --cover IMG         hide in your own picture (JPEG/PNG/PPM) instead of faces\n"
+                   "  --cover-size WxH    resize the --cover picture first\n"
+                   "  --emit-cover C.png  also write the untouched cover\n"
+                   "  --threads T, --force (overwrite outputs), -q (quiet)\n"
+                   "exit codes: 0 ok, 1 usage, 2 bad input, 4 does not fit the --cover, 5 i/o\n");
+            return FC_OK;
+        } else if (missing) return usage_err(C, "missing value for", argv[i]);
+        else if (argv[i][0] == '-' && argv[i][1]) return usage_err(C, "unknown option", argv[i]);
+        else if (!in) in = argv[i];
+        else return usage_err(C, "unexpected argument", argv[i]);
+    }
+    if (!in) return usage_err(C, "no input file", NULL);
+    if (!out) return usage_err(C, "no output: give -o OUT.png", NULL);
+    if (emit && !strcmp(emit, out)) return usage_err(C, "--emit-cover and -o name the same file", NULL);
+    if (cover_size && !cover_path) return usage_err(C, "--cover-size needs --cover", NULL);
+    if (cover_path && model_path) return usage_err(C, "--cover and --model exclude each other", NULL);
+    int cw = 0, ch = 0;
+    if (cover_size && parse_size(cover_size, &cw, &ch)) return usage_err(C, "--cover-size must be WxH, got", cover_size);
+    /* Refuse existing outputs before any slow work. */
+    if (!force && fc_file_exists(out))
+        return fprintf(stderr, "facecrypt %s: %s already exists (use --force to overwrite)\n", C, out), FC_EUSAGE;
+    if (!force && emit && fc_file_exists(emit))
+        return fprintf(stderr, "facecrypt %s: %s already exists (use --force to overwrite)\n", C, emit), FC_EUSAGE;
+    fc_set_threads((int)threads);
+
+    fc_error err = {0};
+    uint8_t *secret = NULL;
+    size_t len = 0;
+    fc_key *key = NULL;
+    fc_model *model = NULL;
+    fc_image cover = {0}, resized = {0}, container = {0}, used_cover = {0};
+    int rc;
+    if ((rc = fc_read_file(in, MAX_SECRET, &secret, &len, &err))) {
+        rc = cli_report(C, &err);
+        goto done;
+    }
+    if (cover_path) {
+        if ((rc = fc_image_load(cover_path, &cover, &err))) {
+            fc_fail_ctx(&err, "cover %s", cover_path);
+            rc = cli_report(C, &err);
+            goto done;
+        }
+        if (cover_size) {
+            if ((rc = fc_image_resize(&cover, cw, ch, &resized, &err))) {
+                rc = cli_report(C, &err);
+                goto done;
+            }
+            fc_image_free(&cover);
+            cover = resized;
+            memset(&resized, 0, sizeof resized);
+        }
+        o.cover = &cover;
+        /* Say "does not fit" before asking for a password: the library checks
+         * the fit before it touches the (here absent) key. */
+        uint64_t need = fc_channels_needed(len, strlen(base_name(in)), o.bits ? o.bits : 1);
+        if ((uint64_t)cover.w * cover.h * 3 < need) {
+            fc_encrypt_buffer(secret, len, base_name(in), &o, NULL, &container, NULL, &err);
+            rc = cli_report(C, &err);
+            goto done;
+        }
+    } else if (model_path) {
+        if ((rc = fc_model_load(model_path, &model, &err))) {
+            rc = cli_report(C, &err);
+            goto done;
+        }
+        o.model = model;
+    }
+    if ((rc = get_key(C, &ko, 1, &key))) goto done;
+    if ((rc = fc_encrypt_buffer(secret, len, base_name(in), &o, key, &container, emit ? &used_cover : NULL, &err))) {
+        rc = cli_report(C, &err);
+        goto done;
+    }
+    if ((rc = write_outputs(C, &container, out, emit ? &used_cover : NULL, emit, force))) goto done;
+    if (!quiet) {
+        int64_t cap = fc_capacity(container.w, container.h, o.bits ? o.bits : 1, strlen(base_name(in)));
+        fprintf(stderr, "facecrypt encrypt: %s (%zu bytes) -> %s (%dx%d, %d bit%s per channel, %.1f%% of capacity)\n",
+                in, len, out, container.w, container.h, o.bits ? o.bits : 1, o.bits == 2 ? "s" : "",
+                cap > 0 ? 100.0 * (double)len / (double)cap : 100.0);
+    }
+done:
+    if (secret) sodium_memzero(secret, len);
+    free(secret);
+    fc_key_free(key);
+    fc_model_free(model);
+    fc_image_free(&cover);
+    fc_image_free(&resized);
+    fc_image_free(&container);
+    fc_image_free(&used_cover);
+    return rc;
+}
+
+/* A stored name is used as an output path only if it is a plain file name. */
+static int safe_name(const char *n) {
+    if (!n[0] || !strcmp(n, ".") || !strcmp(n, "..") || n[0] == '-') return 0;
+    for (const char *p = n; *p; p++)
+        if (*p == '/' || (unsigned char)*p < 32 || *p == 127) return 0;
+    return 1;
+}
+
+int cmd_decrypt(int argc, char **argv) {
+    const char *C = "decrypt";
+    const char *in = NULL, *out = NULL;
+    key_opts ko = {0};
+    int force = 0, quiet = 0;
+    long threads = 0;
+    for (int i = 1; i < argc; i++) {
+        int missing = 0;
+        const char *v;
+        if (parse_key_opt(argc, argv, &i, &ko, &missing)) continue;
+        if ((v = cli_opt(argc, argv, &i, "-o", &missing)) || (v = cli_opt(argc, argv, &i, "--out", &missing)))
+            out = v;
+        else if ((v = cli_opt(argc, argv, &i, "--threads", &missing))) {
+            if (cli_parse_int(v, 0, 1024, &threads)) return usage_err(C, "bad --threads", v);
+        } else if (!strcmp(argv[i], "--force")) force = 1;
+        else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) quiet = 1;
+        else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            printf("usage: facecrypt decrypt IN.png [-o OUT] [--key-file K | --password-file P] [--force] [-q]\n"
+                   "Recovers the exact original file.  Nothing is written unless the container authenticates.\n"
+                   "  -o OUT   output file ('-' = standard output; default: the stored file name, in the\n"
+                   "           current directory)\n"
+                   "  Without a key option, asks for the password on the terminal.\n"
+                   "exit codes: 0 ok, 1 usage, 2 not a readable PNG, 3 authentication failed (wrong key,\n"
+                   "or the container was modified), 5 i/o\n");
+            return FC_OK;
+        } else if (missing) return usage_err(C, "missing value for", argv[i]);
+        else if (argv[i][0] == '-' && argv[i][1]) return usage_err(C, "unknown option", argv[i]);
+        else if (!in) in = argv[i];
+        else return usage_err(C, "unexpected argument", argv[i]);
+    }
+    if (!in) return usage_err(C, "no input container", NULL);
+    if (out && strcmp(out, "-") && !force && fc_file_exists(out))
+        return fprintf(stderr, "facecrypt %s: %s already exists (use --force to overwrite)\n", C, out), FC_EUSAGE;
+    fc_set_threads((int)threads);
+
+    fc_error err = {0};
+    uint8_t *buf = NULL, *data = NULL;
+    size_t blen = 0, dlen = 0;
+    char *name = NULL;
+    fc_key *key = NULL;
+    fc_image img = {0};
+    int rc;
+    static const uint8_t png_sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    if ((rc = fc_read_file(in, MAX_CONTAINER, &buf, &blen, &err))) {
+        rc = cli_report(C, &err);
+        goto done;
+    }
+    /* Containers are PNG only: anything else (a JPEG re-save, say) is bad input. */
+    if (blen < 8 || memcmp(buf, png_sig, 8)) {
+        fprintf(stderr, "facecrypt %s: %s is not a PNG file (containers are PNG; a re-encoded copy cannot be "
+                        "decrypted)\n", C, in);
+        rc = FC_EINPUT;
+        goto done;
+    }
+    if ((rc = fc_image_decode(buf, blen, &img, &err))) {
+        fc_fail(&err, FC_EINPUT, "%s: %s", in, err.msg);
+        rc = cli_report(C, &err);
+        goto done;
+    }
+    free(buf);
+    buf = NULL;
+    if ((rc = get_key(C, &ko, 0, &key))) goto done;
+    if ((rc = fc_decrypt_image(&img, key, &data, &dlen, &name, &err))) {
+        rc = cli_report(C, &err);
+        goto done;
+    }
+    if (!out) {
+        if (!safe_name(name)) {
+            fprintf(stderr, "facecrypt %s: the stored file name is not usable here; give -o OUT\n", C);
+            rc = FC_EUSAGE;
+            goto done;
+        }
+        out = name;
+    }
+    if (!strcmp(out, "-")) {
+        if (dlen && fwrite(data, 1, dlen, stdout) != dlen) rc = FC_EIO;
+        if (fflush(stdout) != 0) rc = FC_EIO;
+        if (rc) fprintf(stderr, "facecrypt %s: write error on standard output\n", C);
+        goto done;
+    }
+    if ((rc = fc_write_file_atomic(out, data, dlen, force, &err))) {
+        rc = cli_report(C, &err);
+        goto done;
+    }
+    if (!quiet) fprintf(stderr, "facecrypt decrypt: %s -> %s (%zu bytes, stored name \"%s\")\n", in, out, dlen, name);
+done:
+    free(buf);
+    if (data) sodium_memzero(data, dlen);
+    free(data);
+    free(name);
+    fc_key_free(key);
+    fc_image_free(&img);
+    return rc;
+}
+
+int cmd_keygen(int argc, char **argv) {
+    const char *C = "keygen", *out = NULL;
+    int force = 0;
+    for (int i = 1; i < argc; i++) {
+        int missing = 0;
+        const char *v;
+        if ((v = cli_opt(argc, argv, &i, "-o", &missing)) || (v = cli_opt(argc, argv, &i, "--out", &missing)))
+            out = v;
+        else if (!strcmp(argv[i], "--force")) force = 1;
+        else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            printf("usage: facecrypt keygen -o FILE [--force]\n"
+                   "Writes 32 random bytes (a key for --key-file) to FILE with mode 0600.\n"
+                   "An existing FILE is kept unless --force.\n");
+            return FC_OK;
+        } else if (missing) return usage_err(C, "missing value for", argv[i]);
+        else if (!out && argv[i][0] != '-') out = argv[i];
+        else return usage_err(C, "unexpected argument", argv[i]);
+    }
+    if (!out) return usage_err(C, "no output: give -o FILE", NULL);
+    fc_error err = {0};
+    if (fc_keygen_file(out, force, &err)) return cli_report(C, &err);
+    return FC_OK;
+}
+
+int cmd_capacity(int argc, char **argv) {
+    const char *C = "capacity", *size = NULL, *image = NULL, *name = NULL, *secret = NULL;
+    long bits = 1, name_len = -1, face_scale = 0;
+    for (int i = 1; i < argc; i++) {
+        int missing = 0;
+        const char *v;
+        if ((v = cli_opt(argc, argv, &i, "--size", &missing))) size = v;
+        else if ((v = cli_opt(argc, argv, &i, "--bits", &missing))) {
+            if (cli_parse_int(v, 1, 2, &bits)) return usage_err(C, "--bits must be 1 or 2, got", v);
+        } else if ((v = cli_opt(argc, argv, &i, "--name-len", &missing))) {
+            if (cli_parse_int(v, 0, FC_NAME_MAX, &name_len)) return usage_err(C, "--name-len must be 0..255, got", v);
+        } else if ((v = cli_opt(argc, argv, &i, "--name", &missing))) name = v;
+        else if ((v = cli_opt(argc, argv, &i, "--for", &missing))) secret = v;
+        else if ((v = cli_opt(argc, argv, &i, "--face-scale", &missing))) {
+            if (strcmp(v, "auto") && cli_parse_int(v, 1, 4, &face_scale)) return usage_err(C, "--face-scale must be auto or 1..4, got", v);
+        } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            printf("usage: facecrypt capacity (--size WxH | IMAGE | --for SECRET) [--bits 1|2]\n"
+                   "                          [--name-len N | --name NAME] [--face-scale auto|1..4]\n"
+                   "  --size WxH / IMAGE  print the largest secret (bytes) that fits this cover, for a stored\n"
+                   "                      file name of N bytes (default 12); exact, all overheads included\n"
+                   "  --for SECRET        print the face grid that encrypt would draw for this file\n");
+            return FC_OK;
+        } else if (missing) return usage_err(C, "missing value for", argv[i]);
+        else if (argv[i][0] == '-' && argv[i][1]) return usage_err(C, "unknown option", argv[i]);
+        else if (!image) image = argv[i];
+        else return usage_err(C, "unexpected argument", argv[i]);
+    }
+    if (!!size + !!image + !!secret != 1) return usage_err(C, "give exactly one of --size WxH, IMAGE or --for SECRET", NULL);
+    if (name && name_len >= 0) return usage_err(C, "--name and --name-len exclude each other", NULL);
+    if (name && (strlen(name) > FC_NAME_MAX || strchr(name, '/'))) return usage_err(C, "bad --name", name);
+    fc_error err = {0};
+    if (secret) {
+        uint8_t *buf;
+        size_t len;
+        if (fc_read_file(secret, MAX_SECRET, &buf, &len, &err)) return cli_report(C, &err);
+        free(buf);
+        size_t nl = name ? strlen(name) : name_len >= 0 ? (size_t)name_len : strlen(base_name(secret));
+        uint64_t ch = fc_channels_needed(len, nl, (int)bits);
+        printf("%s: %zu bytes need %llu channel slots at %ld bit%s per channel\n", secret, len,
+               (unsigned long long)ch, bits, bits == 1 ? "" : "s");
+        for (int s = 0; s <= 4; s++) {
+            if (face_scale && s != face_scale) continue;
+            int cols, rows, sc;
+            fc_face_cover_shape(len, nl, (int)bits, s, &cols, &rows, &sc);
+            printf("  face-scale %d%s: %d x %d faces of %dx%d -> cover %dx%d\n", sc, s ? "" : " (auto)", cols, rows,
+                   64 * sc, 64 * sc, cols * 64 * sc, rows * 64 * sc);
+        }
+        return FC_OK;
+    }
+    int w, h;
+    if (size) {
+        if (parse_size(size, &w, &h)) return usage_err(C, "--size must be WxH, got", size);
+    } else {
+        fc_image img = {0};
+        if (fc_image_load(image, &img, &err)) return cli_report(C, &err);
+        w = img.w;
+        h = img.h;
+        fc_image_free(&img);
+    }
+    size_t nl = name ? strlen(name) : name_len >= 0 ? (size_t)name_len : 12;
+    int64_t cap = fc_capacity(w, h, (int)bits, nl);
+    printf("%lld bytes fit a %dx%d cover at %ld bit%s per channel (stored name of %zu bytes)\n",
+           (long long)(cap < 0 ? 0 : cap), w, h, bits, bits == 1 ? "" : "s", nl);
+    return FC_OK;
+}

@@ -1,0 +1,260 @@
+#include "crypto/keys.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "util/error.h"
+#include "util/fileio.h"
+
+/* Longest password accepted (bytes): a line of a file or of a terminal. */
+#define FC_PASSWORD_MAX 4096
+
+struct fc_key {
+    int kind;       /* FC_KIND_PASSWORD or FC_KIND_RAW */
+    size_t len;     /* bytes in secret */
+    uint8_t *secret; /* sodium_malloc'd: locked, guarded, wiped by sodium_free */
+};
+
+int fc_sodium_ready(fc_error *err) {
+    if (sodium_init() < 0) return fc_fail(err, FC_EINTERNAL, "libsodium failed to initialise");
+    return FC_OK;
+}
+
+static int key_new(int kind, const void *bytes, size_t len, fc_key **out, fc_error *err) {
+    *out = NULL;
+    int rc = fc_sodium_ready(err);
+    if (rc) return rc;
+    fc_key *k = calloc(1, sizeof *k);
+    if (!k) return fc_fail(err, FC_ENOMEM, "out of memory");
+    k->secret = sodium_malloc(len ? len : 1);
+    if (!k->secret) {
+        free(k);
+        return fc_fail(err, FC_ENOMEM, "cannot allocate locked memory for the key");
+    }
+    memcpy(k->secret, bytes, len);
+    k->kind = kind;
+    k->len = len;
+    *out = k;
+    return FC_OK;
+}
+
+void fc_key_free(fc_key *key) {
+    if (!key) return;
+    if (key->secret) {
+        sodium_memzero(key->secret, key->len);
+        sodium_free(key->secret);
+    }
+    free(key);
+}
+
+int fc_key_is_password(const fc_key *key) { return key && key->kind == FC_KIND_PASSWORD; }
+
+int fc_key_from_password(const char *password, size_t len, fc_key **out, fc_error *err) {
+    *out = NULL;
+    if (!password || len == 0) return fc_fail(err, FC_EUSAGE, "empty password");
+    if (len > FC_PASSWORD_MAX) return fc_fail(err, FC_EUSAGE, "password longer than %d bytes", FC_PASSWORD_MAX);
+    return key_new(FC_KIND_PASSWORD, password, len, out, err);
+}
+
+int fc_key_from_bytes(const uint8_t raw[FC_KEY_BYTES], fc_key **out, fc_error *err) {
+    return key_new(FC_KIND_RAW, raw, FC_KEY_BYTES, out, err);
+}
+
+int fc_key_from_password_file(const char *path, fc_key **out, fc_error *err) {
+    *out = NULL;
+    uint8_t *buf;
+    size_t n;
+    int rc = fc_read_file(path, 1u << 20, &buf, &n, err);
+    if (rc) return fc_fail_ctx(err, "password file");
+    size_t line = 0;
+    while (line < n && buf[line] != '\n') line++;
+    if (line > 0 && line < n && buf[line - 1] == '\r') line--; /* "\r\n" */
+    if (line == 0)
+        rc = fc_fail(err, FC_EINPUT, "password file %s: the first line is empty", path);
+    else if (line > FC_PASSWORD_MAX)
+        rc = fc_fail(err, FC_EINPUT, "password file %s: the first line is longer than %d bytes", path, FC_PASSWORD_MAX);
+    else
+        rc = key_new(FC_KIND_PASSWORD, buf, line, out, err);
+    sodium_memzero(buf, n);
+    free(buf);
+    return rc;
+}
+
+int fc_key_from_file(const char *path, fc_key **out, fc_error *err) {
+    *out = NULL;
+    uint8_t *buf;
+    size_t n;
+    int rc = fc_read_file(path, 4096, &buf, &n, err);
+    if (rc) return fc_fail_ctx(err, "key file");
+    if (n != FC_KEY_BYTES)
+        rc = fc_fail(err, FC_EINPUT, "key file %s holds %zu bytes, not %d (make one with facecrypt keygen)", path, n,
+                     FC_KEY_BYTES);
+    else
+        rc = key_new(FC_KIND_RAW, buf, n, out, err);
+    sodium_memzero(buf, n);
+    free(buf);
+    return rc;
+}
+
+/* Write all of buf to fd, retrying short writes. */
+static int write_all(int fd, const uint8_t *buf, size_t n) {
+    while (n) {
+        ssize_t w = write(fd, buf, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return -1;
+        buf += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+int fc_keygen_file(const char *path, int overwrite, fc_error *err) {
+    int rc = fc_sodium_ready(err);
+    if (rc) return rc;
+    uint8_t *key = sodium_malloc(FC_KEY_BYTES);
+    if (!key) return fc_fail(err, FC_ENOMEM, "cannot allocate locked memory for the key");
+    randombytes_buf(key, FC_KEY_BYTES);
+
+    /* Without overwrite: O_EXCL creation, so an existing file (or a symlink) is
+     * never touched.  With overwrite: a 0600 temporary beside it, renamed over. */
+    char *tmp = NULL;
+    int fd;
+    if (!overwrite) {
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0) {
+            int e = errno;
+            sodium_free(key);
+            if (e == EEXIST) return fc_fail(err, FC_EUSAGE, "%s already exists (use --force to overwrite)", path);
+            return fc_fail(err, FC_EIO, "cannot create %s: %s", path, strerror(e));
+        }
+    } else {
+        const char *slash = strrchr(path, '/');
+        int dirlen = slash ? (int)(slash - path + 1) : 0;
+        size_t tl = strlen(path) + 16;
+        tmp = malloc(tl);
+        if (!tmp) {
+            sodium_free(key);
+            return fc_fail(err, FC_ENOMEM, "out of memory");
+        }
+        snprintf(tmp, tl, "%.*s.%s.tmpXXXXXX", dirlen, path, slash ? slash + 1 : path);
+        fd = mkstemp(tmp); /* mode 0600 */
+        if (fd < 0) {
+            int e = errno;
+            free(tmp);
+            sodium_free(key);
+            return fc_fail(err, FC_EIO, "cannot create a file beside %s: %s", path, strerror(e));
+        }
+    }
+    int bad = fchmod(fd, 0600) != 0 || write_all(fd, key, FC_KEY_BYTES) != 0 || fsync(fd) != 0;
+    int e = errno;
+    sodium_free(key); /* wipes */
+    if (close(fd) != 0 && !bad) {
+        bad = 1;
+        e = errno;
+    }
+    if (!bad && tmp && rename(tmp, path) != 0) {
+        bad = 1;
+        e = errno;
+    }
+    if (bad) {
+        unlink(tmp ? tmp : path);
+        free(tmp);
+        return fc_fail(err, FC_EIO, "cannot write %s: %s", path, strerror(e));
+    }
+    free(tmp);
+    return FC_OK;
+}
+
+int fc_kdf_cost_parse(const char *name, fc_kdf_cost *out) {
+    if (!strcmp(name, "interactive")) *out = FC_KDF_INTERACTIVE;
+    else if (!strcmp(name, "moderate")) *out = FC_KDF_MODERATE;
+    else if (!strcmp(name, "sensitive")) *out = FC_KDF_SENSITIVE;
+    else return FC_EUSAGE;
+    return FC_OK;
+}
+
+int fc_kdf_params_check(const fc_kdf_params *p, fc_error *err) {
+    if (p->kind == FC_KIND_RAW) {
+        if (p->ops || p->mem_kib) return fc_fail(err, FC_EAUTH, "authentication failed: bad key-derivation header");
+        return FC_OK;
+    }
+    if (p->kind != FC_KIND_PASSWORD || p->ops < FC_KDF_OPS_MIN || p->ops > FC_KDF_OPS_MAX ||
+        p->mem_kib < FC_KDF_MEM_KIB_MIN || p->mem_kib > FC_KDF_MEM_KIB_MAX)
+        return fc_fail(err, FC_EAUTH, "authentication failed: bad key-derivation header");
+    return FC_OK;
+}
+
+int fc_kdf_params_for(const fc_key *key, const fc_encrypt_opts *opts, fc_kdf_params *p, fc_error *err) {
+    memset(p, 0, sizeof *p);
+    if (!key) return fc_fail(err, FC_EUSAGE, "no key");
+    p->kind = key->kind;
+    if (key->kind == FC_KIND_RAW) return FC_OK;
+    fc_kdf_cost cost = opts ? opts->kdf_cost : FC_KDF_MODERATE;
+    switch (cost) {
+    case FC_KDF_INTERACTIVE:
+        p->ops = crypto_pwhash_argon2id_OPSLIMIT_INTERACTIVE;
+        p->mem_kib = crypto_pwhash_argon2id_MEMLIMIT_INTERACTIVE / 1024;
+        break;
+    case FC_KDF_MODERATE:
+        p->ops = crypto_pwhash_argon2id_OPSLIMIT_MODERATE;
+        p->mem_kib = crypto_pwhash_argon2id_MEMLIMIT_MODERATE / 1024;
+        break;
+    case FC_KDF_SENSITIVE:
+        p->ops = crypto_pwhash_argon2id_OPSLIMIT_SENSITIVE;
+        p->mem_kib = crypto_pwhash_argon2id_MEMLIMIT_SENSITIVE / 1024;
+        break;
+    default: return fc_fail(err, FC_EUSAGE, "unknown KDF cost %d", (int)cost);
+    }
+    if (opts && opts->kdf_ops) p->ops = opts->kdf_ops;
+    if (opts && opts->kdf_mem_kib) p->mem_kib = opts->kdf_mem_kib;
+    if (p->ops < FC_KDF_OPS_MIN || p->ops > FC_KDF_OPS_MAX || p->mem_kib < FC_KDF_MEM_KIB_MIN ||
+        p->mem_kib > FC_KDF_MEM_KIB_MAX)
+        return fc_fail(err, FC_EUSAGE, "Argon2id cost out of range (passes %u..%u, memory %u..%u KiB)", FC_KDF_OPS_MIN,
+                       FC_KDF_OPS_MAX, FC_KDF_MEM_KIB_MIN, FC_KDF_MEM_KIB_MAX);
+    return FC_OK;
+}
+
+void fc_subkeys_free(fc_subkeys *k) {
+    if (k) sodium_free(k); /* sodium_free wipes before releasing */
+}
+
+int fc_derive_subkeys(const fc_key *key, const uint8_t salt[FC_SALT_BYTES], const fc_kdf_params *p,
+                      fc_subkeys **out, fc_error *err) {
+    *out = NULL;
+    int rc = fc_sodium_ready(err);
+    if (rc) return rc;
+    if (key->kind != p->kind)
+        return fc_fail(err, FC_EAUTH, "authentication failed: the container was sealed with %s, not %s",
+                       p->kind == FC_KIND_PASSWORD ? "a password" : "a key file",
+                       key->kind == FC_KIND_PASSWORD ? "a password" : "a key file");
+    uint8_t *master = sodium_malloc(32);
+    fc_subkeys *k = sodium_malloc(sizeof *k);
+    if (!master || !k) {
+        sodium_free(master);
+        sodium_free(k);
+        return fc_fail(err, FC_ENOMEM, "cannot allocate locked memory for keys");
+    }
+    if (p->kind == FC_KIND_PASSWORD) {
+        if (crypto_pwhash(master, 32, (const char *)key->secret, key->len, salt, p->ops, (size_t)p->mem_kib * 1024,
+                          crypto_pwhash_ALG_ARGON2ID13) != 0) {
+            sodium_free(master);
+            sodium_free(k);
+            return fc_fail(err, FC_ENOMEM, "Argon2id failed (cannot allocate %u MiB?)", p->mem_kib / 1024);
+        }
+    } else {
+        /* A raw key is already uniform; keyed BLAKE2b with the salt gives a
+         * fresh master key per container. */
+        crypto_generichash(master, 32, salt, FC_SALT_BYTES, key->secret, key->len);
+    }
+    crypto_kdf_derive_from_key(k->aead, 32, FC_SUBKEY_AEAD, FC_KDF_CONTEXT, master);
+    crypto_kdf_derive_from_key(k->slots, 32, FC_SUBKEY_SLOTS, FC_KDF_CONTEXT, master);
+    crypto_kdf_derive_from_key(k->cover, 32, FC_SUBKEY_COVER, FC_KDF_CONTEXT, master);
+    crypto_kdf_derive_from_key(k->sign, 32, FC_SUBKEY_SIGN, FC_KDF_CONTEXT, master);
+    sodium_free(master);
+    *out = k;
+    return FC_OK;
+}

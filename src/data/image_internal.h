@@ -1,0 +1,39 @@
+/* Internal image helpers shared by src/data (not part of the public API).
+ *
+ * The public calls in include/facecrypt.h (fc_image_*) are thin wrappers over
+ * these; the dataset uses the scaled decoder so a JPEG is decoded straight at
+ * the smallest power-of-two reduction that still covers the target size. */
+#ifndef FC_DATA_IMAGE_INTERNAL_H
+#define FC_DATA_IMAGE_INTERNAL_H
+#include <stddef.h>
+#include <stdint.h>
+#include "facecrypt.h"
+
+/* Limits applied to every decoded image (untrusted input). */
+#define FC_IMAGE_MAX_SIDE 16384
+#define FC_IMAGE_MAX_PIXELS 100000000ULL
+/* Largest file fc_image_load reads. */
+#define FC_IMAGE_MAX_FILE ((size_t)512 << 20)
+
+typedef enum fc_image_format {
+    FC_FMT_UNKNOWN = 0,
+    FC_FMT_JPEG,
+    FC_FMT_PNG,
+    FC_FMT_PNM, /* binary PPM (P6) or PGM (P5) */
+} fc_image_format;
+
+/* Sniff the format from magic bytes. */
+fc_image_format fc_image_sniff(const uint8_t *buf, size_t len);
+
+/* Decode to RGB like fc_image_decode, but a JPEG is decoded with libjpeg's
+ * scaled IDCT at the smallest of 1/1, 1/2, 1/4, 1/8 whose min(w, h) is still
+ * >= min_side (min_side <= 0: full size).  Other formats decode at full size. */
+int fc_image_decode_scaled(const uint8_t *buf, size_t len, int min_side, fc_image *out, fc_error *err);
+
+/* Resample a w x h x c region (row stride `stride` bytes) into dst (dw x dh x c,
+ * packed).  Per axis: area average when shrinking, bilinear (pixel centres
+ * aligned) when enlarging, copy when equal.  Returns FC_ENOMEM or FC_OK. */
+int fc_resample_u8(const uint8_t *src, int w, int h, size_t stride, int c, uint8_t *dst, int dw, int dh,
+                   fc_error *err);
+
+#endif

@@ -1,0 +1,93 @@
+/* Face covers from the generator (public model API only). */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include "crypto/stream.h"
+#include "stego/cover.h"
+#include "stego/layout.h"
+#include "util/error.h"
+
+/* Faces generated per generator call: bounds the float buffers (49 KiB a face). */
+#define FC_FACE_BATCH 16
+
+void fc_face_grid_shape(uint64_t channels, int scale, int *cols, int *rows) {
+    uint64_t tile = (uint64_t)FC_IMAGE_SIZE * (uint64_t)scale;
+    uint64_t per_face = tile * tile * 3;
+    for (int c = 1;; c++) {
+        if (c > 1 && (uint64_t)c * (uint64_t)(c - 1) * per_face >= channels) {
+            *cols = c;
+            *rows = c - 1;
+            return;
+        }
+        if ((uint64_t)c * (uint64_t)c * per_face >= channels) {
+            *cols = *rows = c;
+            return;
+        }
+    }
+}
+
+int fc_face_scale_auto(uint64_t channels) {
+    for (int s = 1; s < 4; s++) {
+        int c, r;
+        fc_face_grid_shape(channels, s, &c, &r);
+        if ((int64_t)c * r <= FC_AUTO_FACES_MAX) return s;
+    }
+    return 4;
+}
+
+void fc_face_cover_shape(size_t len, size_t name_len, int bits, int face_scale, int *cols, int *rows, int *scale) {
+    uint64_t ch = fc_channels_needed(len, name_len, bits);
+    *scale = face_scale >= 1 && face_scale <= 4 ? face_scale : fc_face_scale_auto(ch);
+    fc_face_grid_shape(ch, *scale, cols, rows);
+}
+
+/* Copy a tile (tw x tw RGB) into the grid at tile column tx, tile row ty. */
+static void put_tile(fc_image *grid, const fc_image *tile, int tx, int ty) {
+    size_t row = (size_t)tile->w * 3;
+    for (int y = 0; y < tile->h; y++)
+        memcpy(grid->px + (((size_t)ty * tile->h + y) * grid->w + (size_t)tx * tile->w) * 3,
+               tile->px + (size_t)y * row, row);
+}
+
+int fc_cover_faces(fc_model *m, const uint8_t key[32], const uint8_t nonce[24], uint64_t channels, int scale,
+                   fc_image *out, fc_error *err) {
+    memset(out, 0, sizeof *out);
+    if (scale < 1 || scale > 4) return fc_fail(err, FC_EUSAGE, "face scale must be 1..4");
+    int cols, rows;
+    fc_face_grid_shape(channels, scale, &cols, &rows);
+    const int tile = FC_IMAGE_SIZE * scale;
+    if ((int64_t)cols * tile > 65535 || (int64_t)rows * tile > 65535)
+        return fc_fail(err, FC_EUSAGE, "the secret is too large for a face cover (%dx%d faces)", cols, rows);
+    int rc = fc_image_alloc(out, cols * tile, rows * tile, 3, err);
+    if (rc) return rc;
+
+    const size_t zdim = FC_LATENT_DIM, fsz = (size_t)3 * FC_IMAGE_SIZE * FC_IMAGE_SIZE;
+    float *z = malloc(FC_FACE_BATCH * zdim * sizeof *z);
+    float *faces = malloc(FC_FACE_BATCH * fsz * sizeof *faces);
+    if (!z || !faces) {
+        rc = fc_fail(err, FC_ENOMEM, "out of memory");
+        goto done;
+    }
+    const int total = cols * rows;
+    for (int i0 = 0; i0 < total && !rc; i0 += FC_FACE_BATCH) {
+        int n = total - i0 < FC_FACE_BATCH ? total - i0 : FC_FACE_BATCH;
+        fc_stream_normals(key, nonce, (uint64_t)i0 * zdim, (size_t)n * zdim, z);
+        rc = fc_model_generate(m, z, n, faces, err);
+        if (rc) break;
+        fc_model_output_to_unit(m, faces, (size_t)n * fsz);
+        for (int j = 0; j < n && !rc; j++) {
+            fc_image face = {0}, big = {0};
+            rc = fc_grid_image(faces + (size_t)j * fsz, 1, 1, 0, &face, err);
+            if (!rc && scale > 1) rc = fc_image_resize(&face, tile, tile, &big, err);
+            if (!rc) put_tile(out, scale > 1 ? &big : &face, (i0 + j) % cols, (i0 + j) / cols);
+            fc_image_free(&face);
+            fc_image_free(&big);
+        }
+    }
+done:
+    if (z) sodium_memzero(z, FC_FACE_BATCH * zdim * sizeof *z);
+    free(z);
+    free(faces);
+    if (rc) fc_image_free(out);
+    return rc;
+}

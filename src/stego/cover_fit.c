@@ -1,0 +1,22 @@
+#include <math.h>
+#include "stego/cover.h"
+#include "stego/layout.h"
+#include "util/error.h"
+
+int fc_cover_check_fit(int w, int h, uint64_t channels, int bits, fc_error *err) {
+    uint64_t have = (uint64_t)w * (uint64_t)h * 3;
+    if (have >= channels) return FC_OK;
+    /* Smallest W' with H' = ceil(W' h / w) and 3 W' H' >= channels. */
+    uint64_t W = (uint64_t)floor(sqrt((double)channels / 3.0 * w / h));
+    if (W < 1) W = 1;
+    for (;; W++) {
+        uint64_t H = (W * (uint64_t)h + (uint64_t)w - 1) / (uint64_t)w;
+        if (W * H * 3 >= channels)
+            return fc_fail(err, FC_ENOFIT,
+                           "the secret does not fit a %dx%d cover at %d bit%s per channel: it needs %llu channel "
+                           "slots, the cover has %llu; use a cover of at least %llux%llu (--cover-size)%s",
+                           w, h, bits, bits == 1 ? "" : "s", (unsigned long long)channels,
+                           (unsigned long long)have, (unsigned long long)W, (unsigned long long)H,
+                           bits == 1 ? " or --bits 2" : "");
+    }
+}

@@ -1,0 +1,133 @@
+/* End-to-end training on a tiny generated image folder: outputs, exact resume, errors. */
+#include <string.h>
+#include <sys/stat.h>
+#include "model/checkpoint.h"
+#include "testutil.h"
+
+static void make_dataset(const char *dir, int n) {
+    char path[4200];
+    fc_error err = {0};
+    for (int i = 0; i < n; i++) {
+        fc_image im;
+        int w = 70 + (i % 5) * 7, h = 64 + (i % 3) * 11; /* varied sizes: center crop + resize */
+        if (fc_image_alloc(&im, w, h, 3, &err)) return;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                for (int c = 0; c < 3; c++)
+                    im.px[((size_t)y * w + x) * 3 + c] = (uint8_t)((x * (c + 1) + y * (i + 1) + i * 31) & 255);
+        snprintf(path, sizeof path, "%s/img%03d.png", dir, i);
+        fc_image_save_png(&im, path, 1, &err);
+        fc_image_free(&im);
+    }
+    snprintf(path, sizeof path, "%s/broken.jpg", dir); /* a corrupt file: skipped with a warning */
+    FILE *f = fopen(path, "wb");
+    if (f) {
+        fputs("\xff\xd8\xff\xe0 not really a jpeg", f);
+        fclose(f);
+    }
+}
+
+static int run_train(const char *data, const char *out, const char *cache, uint64_t steps, int resume) {
+    fc_train_config c;
+    fc_train_config_default(&c);
+    c.data_dir = data;
+    c.out_dir = out;
+    c.cache_dir = cache;
+    c.width = 0.125f;
+    c.batch = 4;
+    c.steps = steps;
+    c.seed = 11;
+    c.threads = 2;
+    c.resume = resume;
+    c.sample_every = 2;
+    c.ckpt_every = 2;
+    fc_error err = {0};
+    int rc = fc_train(&c, &err);
+    if (rc) fprintf(stderr, "fc_train: %s\n", err.msg);
+    return rc;
+}
+
+static int same_checkpoints(const char *a, const char *b) {
+    fc_model *ma = NULL, *mb = NULL;
+    fc_error err = {0};
+    int same = fc_model_load(a, &ma, &err) == FC_OK && fc_model_load(b, &mb, &err) == FC_OK &&
+               ma->G.nparams == mb->G.nparams && ma->step == mb->step &&
+               memcmp(ma->G.params, mb->G.params, ma->G.nparams * sizeof(float)) == 0 &&
+               memcmp(ma->D.params, mb->D.params, ma->D.nparams * sizeof(float)) == 0 &&
+               memcmp(ma->G.adam_v, mb->G.adam_v, ma->G.nparams * sizeof(float)) == 0;
+    fc_model_free(ma);
+    fc_model_free(mb);
+    return same;
+}
+
+int main(void) {
+    char *tmp = tu_tmpdir(), data[4200], cache[4200], a[4200], b[4200], p[4400];
+    snprintf(data, sizeof data, "%s/data", tmp);
+    snprintf(cache, sizeof cache, "%s/cache", tmp);
+    snprintf(a, sizeof a, "%s/run_a", tmp);
+    snprintf(b, sizeof b, "%s/run_b", tmp);
+    mkdir(data, 0777);
+    make_dataset(data, 24);
+
+    /* straight through: 8 steps (epoch = 24/4 = 6 steps, so it crosses an epoch) */
+    CHECK(run_train(data, a, cache, 8, 0) == FC_OK);
+    /* stopped after 3, resumed to 8 */
+    CHECK(run_train(data, b, cache, 3, 0) == FC_OK);
+    CHECK(run_train(data, b, cache, 8, 1) == FC_OK);
+    snprintf(p, sizeof p, "%s/checkpoint.safetensors", a);
+    char q[4400];
+    snprintf(q, sizeof q, "%s/checkpoint.safetensors", b);
+    CHECKF(same_checkpoints(p, q), "resumed run differs from the straight run");
+
+    /* outputs */
+    snprintf(p, sizeof p, "%s/samples/step_0000004.png", a);
+    fc_image im;
+    fc_error err = {0};
+    CHECK(fc_image_load(p, &im, &err) == FC_OK && im.w == 8 * 64 + 9 * 2);
+    fc_image_free(&im);
+    snprintf(p, sizeof p, "%s/loss.png", a);
+    CHECK(fc_image_load(p, &im, &err) == FC_OK && im.w == 800);
+    fc_image_free(&im);
+    snprintf(p, sizeof p, "%s/log.csv", b);
+    FILE *f = fopen(p, "r");
+    int lines = 0;
+    char line[512];
+    while (f && fgets(line, sizeof line, f)) lines++;
+    if (f) fclose(f);
+    CHECKF(lines == 9, "log.csv of the resumed run has %d lines, want header + 8", lines);
+
+    /* a new run into a used folder without --resume is refused; --resume without checkpoint is bad input */
+    CHECK(run_train(data, a, cache, 2, 0) == FC_EUSAGE);
+    snprintf(p, sizeof p, "%s/none", tmp);
+    CHECK(run_train(data, p, cache, 2, 1) == FC_EINPUT);
+    /* missing and empty data folders: exit code 2 through the CLI */
+    snprintf(p, sizeof p, "%s/empty", tmp);
+    mkdir(p, 0777);
+    CHECK(tu_system("%s train --data %s/nope --out %s/r1 --steps 1 2>/dev/null", tu_cli(), tmp, tmp) == 2);
+    CHECK(tu_system("%s train --data %s --out %s/r2 --steps 1 2>/dev/null", tu_cli(), p, tmp) == 2);
+    CHECK(tu_system("%s train --out %s/r3 2>/dev/null", tu_cli(), tmp) == 1);
+    /* CLI end to end with the required checkpoint, then sample from it per the SPEC contract */
+    CHECK(tu_system("%s train --data %s --out %s/cli --width 0.125 --batch 4 --steps 2 --cache-dir %s "
+                    "--threads 2 2>/dev/null",
+                    tu_cli(), data, tmp, cache) == 0);
+    f = fopen(p, "w"); /* reuse p as z file path */
+    snprintf(p, sizeof p, "%s/z.f32", tmp);
+    f = fopen(p, "wb");
+    float z[2 * 100];
+    for (int i = 0; i < 200; i++) z[i] = (float)(i % 7) - 3.0f;
+    if (f) {
+        fwrite(z, sizeof z, 1, f);
+        fclose(f);
+    }
+    CHECK(tu_system("%s sample --model %s/cli/checkpoint.safetensors --z %s --raw %s/out.f32", tu_cli(), tmp, p, tmp) == 0);
+    struct stat st;
+    snprintf(p, sizeof p, "%s/out.f32", tmp);
+    CHECK(stat(p, &st) == 0 && st.st_size == 2 * 3 * 64 * 64 * 4);
+    /* existing output is not overwritten without --force */
+    CHECK(tu_system("%s sample --model %s/cli/checkpoint.safetensors --n 2 --raw %s 2>/dev/null", tu_cli(), tmp, p) == 1);
+    CHECK(tu_system("%s sample --model %s/cli/checkpoint.safetensors --n 2 --raw %s --force", tu_cli(), tmp, p) == 0);
+    CHECK(tu_system("%s info %s/cli/checkpoint.safetensors | grep -q 'step:          2'", tu_cli(), tmp) == 0);
+    tu_system("rm -rf '%s'", tmp);
+    free(tmp);
+    return TEST_END();
+}

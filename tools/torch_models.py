@@ -1,0 +1,93 @@
+"""The report's model (`--arch seed`) in PyTorch, exactly as /work/shared/SPEC.md says,
+with module names that give the checkpoint contract's state_dict keys:
+G.fc, G.up1, G.up2, G.up3, G.out and D.conv1, D.conv2, D.conv3, D.fc.
+
+Used by tools/torch_reference.py (reference data for the C engine's tests) and by
+bench/torch_step.py, bench/torch_sample.py (PyTorch timings to compare against).
+Each forward can record its intermediate activations into a dict (`trace`).
+"""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+LATENT = 100
+SLOPE = 0.2
+
+
+def _rec(trace, name, t):
+    if trace is not None:
+        if t.requires_grad:
+            t.retain_grad()  # so the caller can read dL/d(activation) after backward
+        trace[name] = t
+
+
+class Generator(nn.Module):
+    """Linear(100,8192) -> view(-1,128,8,8) -> [ConvT(k4 s2 p1) -> LeakyReLU(0.2)] x3
+    (128->128->256->512, 8->16->32->64) -> Conv2d(512,3,5,1,2) -> Sigmoid."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(LATENT, 128 * 8 * 8)
+        self.up1 = nn.ConvTranspose2d(128, 128, 4, 2, 1)
+        self.up2 = nn.ConvTranspose2d(128, 256, 4, 2, 1)
+        self.up3 = nn.ConvTranspose2d(256, 512, 4, 2, 1)
+        self.out = nn.Conv2d(512, 3, 5, 1, 2)
+
+    def forward(self, z, trace=None):
+        h = self.fc(z)
+        _rec(trace, "fc", h)
+        h = h.view(-1, 128, 8, 8)
+        for name in ("up1", "up2", "up3"):
+            h = getattr(self, name)(h)
+            _rec(trace, name + "_pre", h)
+            h = F.leaky_relu(h, SLOPE)
+            _rec(trace, name, h)
+        h = self.out(h)
+        _rec(trace, "out_pre", h)
+        h = torch.sigmoid(h)
+        _rec(trace, "out", h)
+        return h
+
+
+class Discriminator(nn.Module):
+    """[Conv2d(k4 s2 p1) -> LeakyReLU(0.2)] x3 (3->64->128->128, 64->32->16->8) ->
+    Flatten(8192) -> Dropout(p) -> Linear(8192,1) -> Sigmoid."""
+
+    def __init__(self, dropout=0.2):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 64, 4, 2, 1)
+        self.conv2 = nn.Conv2d(64, 128, 4, 2, 1)
+        self.conv3 = nn.Conv2d(128, 128, 4, 2, 1)
+        self.drop = nn.Dropout(dropout)
+        self.fc = nn.Linear(128 * 8 * 8, 1)
+
+    def forward(self, x, trace=None):
+        h = x
+        for name in ("conv1", "conv2", "conv3"):
+            h = getattr(self, name)(h)
+            _rec(trace, name + "_pre", h)
+            h = F.leaky_relu(h, SLOPE)
+            _rec(trace, name, h)
+        h = self.drop(torch.flatten(h, 1))
+        h = self.fc(h)
+        _rec(trace, "fc", h)  # the logit
+        h = torch.sigmoid(h)
+        _rec(trace, "out", h)
+        return h
+
+
+class SeedGAN(nn.Module):
+    """Holds G and D so that state_dict() keys are G.* and D.*."""
+
+    def __init__(self, dropout=0.2):
+        super().__init__()
+        self.G = Generator()
+        self.D = Discriminator(dropout)
+
+
+def count(module):
+    return sum(p.numel() for p in module.parameters())
+
+
+G_PARAMS = 3750275
+D_PARAMS = 404801
