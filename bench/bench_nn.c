@@ -6,7 +6,7 @@
  *   cc -std=c11 -O2 -fopenmp -Iinclude -Isrc bench/bench_nn.c build/libfacecrypt.a \
  *      -o build/bench_nn -lopenblas -lm
  *   build/bench_nn [-t threads] [-b batch] [-r reps] [-m modes] [-c col_budget_bytes] [-l layer-substring]
- *                  [-p 1: process CPU time instead of wall time]
+ *                  [-p 1: process CPU time instead of wall time] [-a algorithm, as fc_conv_create_lowering]
  * modes (a string of letters, each run in turn):
  *   a  automatic (the engine's choice: one image per thread for batch 64)
  *   i  one image per thread, single-threaded OpenBLAS
@@ -49,7 +49,7 @@ static const layer seed_layers[] = {
 };
 
 int main(int argc, char **argv) {
-    int threads = 2, B = 64, reps = 3, budget = 0;
+    int threads = 2, B = 64, reps = 3, budget = 0, lowering = 0;
     const char *modes = "a", *filter = NULL;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "-t")) threads = atoi(argv[i + 1]);
@@ -59,6 +59,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "-c")) budget = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "-l")) filter = argv[i + 1];
         else if (!strcmp(argv[i], "-p")) use_cpu_time = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "-a")) lowering = atoi(argv[i + 1]);
         else {
             fprintf(stderr, "bench_nn: unknown option %s\n", argv[i]);
             return 1;
@@ -87,7 +88,9 @@ int main(int argc, char **argv) {
                 fc_conv_desc d = {.transposed = L->kind == 2, .cin = L->cin, .cout = L->cout, .k = L->k,
                                   .stride = L->s, .pad = L->p, .h = L->h, .w = L->h};
                 fc_error err = {0};
-                if (fc_conv_create(&d, B, &c, &err)) {
+                /* -a applies to the layers it fits; the others stay automatic */
+                if (fc_conv_create_lowering(&d, B, lowering, &c, &err) &&
+                    fc_conv_create_lowering(&d, B, 0, &c, &err)) {
                     fprintf(stderr, "bench_nn: %s\n", err.msg);
                     return 1;
                 }

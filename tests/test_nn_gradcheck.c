@@ -329,8 +329,10 @@ int main(void) {
     test_conv(0, 3, 2, 4, 1, 0, 7, 7, 2, 1, 0);
     test_conv(0, 3, 2, 4, 1, 0, 7, 7, 2, 0, 2);
     /* ConvTranspose2d k4 s2 p1 (the generator), k4 s1 p0 (DCGAN's 1x1 -> 4x4) */
-    test_conv(1, 3, 4, 4, 2, 1, 4, 4, 2, 1, 0);
+    test_conv(1, 3, 4, 4, 2, 1, 4, 4, 2, 1, 0); /* Winograd */
     test_conv(1, 4, 3, 4, 2, 1, 3, 5, 3, 0, 0);
+    test_conv(1, 3, 4, 4, 2, 1, 4, 4, 2, 1, 2); /* col2im */
+    test_conv(1, 4, 3, 4, 2, 1, 3, 5, 3, 0, 2);
     test_conv(1, 5, 3, 4, 1, 0, 1, 1, 3, 1, 0);
     test_conv(1, 3, 2, 4, 1, 0, 3, 3, 2, 1, 0);
 
