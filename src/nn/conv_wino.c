@@ -344,6 +344,9 @@ static void output_adjoint(const fc_wino *p, const float *dy, int T, int t0, int
 /* ---- the three operations ----------------------------------------------------- */
 
 static int wino_threads(const fc_wino *p, int N) {
+    /* OpenBLAS running its own pool (fc_set_threads not called): one image range,
+     * and let OpenBLAS thread the GEMMs. */
+    if (openblas_get_num_threads() > 1) return 1;
     int T = fc_nn_threads();
     if (T > p->nthreads) T = p->nthreads;
     if (T > N) T = N;
