@@ -4,6 +4,7 @@
  * a 2-step update worked out by hand, BatchNorm's running statistics and eval
  * mode, BCE against PyTorch's Sigmoid+BCELoss formula, the activations'
  * formulas, and the memory/thread helpers. */
+#include <cblas.h>
 #include <string.h>
 #include "nn/nn.h"
 #include "testutil.h"
@@ -406,6 +407,11 @@ int main(void) {
     test_conv_shape(1, 3, 5, 4, 2, 1, 7, 4, 5, 0);  /* partial Winograd tiles */
     test_conv_shape(1, 40, 24, 4, 2, 1, 16, 16, 3, 1); /* several row blocks and image groups */
     test_conv_shape(1, 4, 4, 5, 1, 2, 6, 6, 3, 0);
+    /* OpenBLAS's own thread pool left on (a caller that never ran fc_set_threads) */
+    openblas_set_num_threads(2);
+    test_conv_shape(1, 24, 16, 4, 2, 1, 8, 8, 3, 1);
+    test_conv_shape(0, 16, 24, 4, 2, 1, 12, 12, 3, 1);
+    fc_set_threads(2);
     test_conv_create_errors();
     test_dense(5, 13, 7);
     test_dense(64, 100, 512);
