@@ -3,8 +3,11 @@
 
   /usr/bin/python3 bench/torch_layers.py [threads] [batch] [reps]
 
-Best of `reps` (wall clock) for forward, backward-data (grad of the input only) and
+Best of `reps` for forward, backward-data (grad of the input only) and
 backward-weights (grad of weight and bias only); backward times exclude the forward.
+Each is given as wall ms and as process CPU ms (all threads): on a machine shared
+with other work, CPU/threads is closer to the uncontended wall time (compare with
+bench/bench_nn -p 1).
 """
 import sys, time
 import torch
@@ -27,17 +30,19 @@ layers = [
 
 
 def best(f):
+    """(best wall ms, best CPU ms) over reps runs after one warm-up."""
     f()
-    b = 1e9
+    bw = bc = 1e9
     for _ in range(reps):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         f()
-        b = min(b, time.perf_counter() - t)
-    return b * 1e3
+        bw = min(bw, time.perf_counter() - t)
+        bc = min(bc, time.process_time() - c)
+    return bw * 1e3, bc * 1e3
 
 
-print(f"torch {torch.__version__}: batch {N}, threads {threads}, best of {reps} (wall ms)")
-tot = [0.0, 0.0, 0.0]
+print(f"torch {torch.__version__}: batch {N}, threads {threads}, best of {reps} (wall ms / CPU ms)")
+tot = [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]
 for name, m, shp in layers:
     x = torch.randn(*shp, requires_grad=True)
     y = m(x)
@@ -46,9 +51,12 @@ for name, m, shp in layers:
         f = best(lambda: m(x))
     # forward again inside each backward timing, with its own best subtracted
     fg = best(lambda: m(x))
-    d = best(lambda: torch.autograd.grad(m(x), [x], dy)) - fg
-    w = best(lambda: torch.autograd.grad(m(x), [m.weight, m.bias], dy)) - fg
+    d = [a - b for a, b in zip(best(lambda: torch.autograd.grad(m(x), [x], dy)), fg)]
+    w = [a - b for a, b in zip(best(lambda: torch.autograd.grad(m(x), [m.weight, m.bias], dy)), fg)]
     for i, v in enumerate((f, d, w)):
-        tot[i] += v
-    print(f"  {name:26s} fwd {f:8.1f}  bwd-data {d:8.1f}  bwd-w {w:8.1f}", flush=True)
-print(f"  total: fwd {tot[0]:.1f} ms, bwd-data {tot[1]:.1f} ms, bwd-w {tot[2]:.1f} ms")
+        tot[i][0] += v[0]
+        tot[i][1] += v[1]
+    print(f"  {name:26s} fwd {f[0]:8.1f} /{f[1]:8.1f}  bwd-data {d[0]:8.1f} /{d[1]:8.1f}  "
+          f"bwd-w {w[0]:8.1f} /{w[1]:8.1f}", flush=True)
+print(f"  total: fwd {tot[0][0]:.1f} / {tot[0][1]:.1f} ms, bwd-data {tot[1][0]:.1f} / {tot[1][1]:.1f} ms, "
+      f"bwd-w {tot[2][0]:.1f} / {tot[2][1]:.1f} ms")

@@ -46,7 +46,7 @@ struct fc_wino {
     float *V;         /* per thread: [NXI][cin][Tmax] transformed input or its gradient */
     float *Mb;        /* per thread: [NXI][RB][Tmax] */
     float *dU;        /* per thread: [NXI][rows][cin] weight-gradient accumulators */
-    float *tmp;       /* per thread: [9][TI] output-tile scratch */
+    float *tmp;       /* per thread: [4][9][TI] output-tile scratch */
     size_t xp_sz, V_sz, Mb_sz, U_sz, tmp_sz;
 };
 
@@ -87,6 +87,7 @@ fc_wino *fc_wino_create(const fc_conv_desc *d, int max_batch, int nthreads) {
     if (p->gimg > per_thread) p->gimg = per_thread;
     if (p->gimg < 1) p->gimg = 1;
     p->Tmax = p->gimg * p->TI;
+    /* a multiple of 16 rows: whole groups of 4 phases (the output transforms need them) */
     p->RB = (int)(MBUF_BYTES / ((size_t)NXI * p->Tmax * sizeof(float))) & ~15;
     if (p->RB < 16) p->RB = 16;
     if (p->RB > p->rows) p->RB = p->rows;
@@ -94,7 +95,7 @@ fc_wino *fc_wino_create(const fc_conv_desc *d, int max_batch, int nthreads) {
     p->xp_sz = ((size_t)p->cin * p->PH * p->PW + 15) & ~(size_t)15;
     p->V_sz = (size_t)NXI * p->cin * p->Tmax;
     p->Mb_sz = (size_t)NXI * p->RB * p->Tmax;
-    p->tmp_sz = ((size_t)9 * p->TI + 15) & ~(size_t)15;
+    p->tmp_sz = ((size_t)36 * p->TI + 15) & ~(size_t)15;
     size_t T = (size_t)nthreads;
     p->U = fc_alloc_floats(p->U_sz);
     p->xp = fc_alloc_floats(T * p->xp_sz);
@@ -250,92 +251,108 @@ static void input_adjoint(const fc_wino *p, const float *dV, int T, int t0, floa
     }
 }
 
-/* y (one image) for rows [r0, r0+rn) from Mb[xi][r - r0][t0 + t]: Y = A^T M A + bias.
- * The transform runs vectorised across all the image's tiles into tmp [9][TI];
- * a scalar pass then scatters the 3x3 results (stride 2 in y). */
-static void output_transform(const fc_wino *p, const float *Mb, int T, int t0, int r0, int rn, const float *b,
-                             float *y, float *tmp) {
-    const size_t xs = (size_t)p->RB * T;
-    const int tw = p->tw, TI = p->TI;
-    for (int rr = 0; rr < rn; rr++) {
-        const int r = r0 + rr, co = r >> 2, phy = (r >> 1) & 1, phx = r & 1;
-        const float bias = b ? b[co] : 0.0f;
-        const float *m = Mb + (size_t)rr * T + t0;
-#pragma omp simd
-        for (int t = 0; t < TI; t++) {
-            float s[3][4]; /* A^T M */
-            for (int j = 0; j < 4; j++) {
-                float m0 = m[j * xs + t], m1 = m[(4 + j) * xs + t], m2 = m[(8 + j) * xs + t],
-                      m3 = m[(12 + j) * xs + t];
-                s[0][j] = m0 + m1 + m2;
-                s[1][j] = m1 - m2;
-                s[2][j] = m1 + m2 + m3;
-            }
-            for (int a = 0; a < 3; a++) { /* (A^T M) A */
-                tmp[(3 * a + 0) * TI + t] = s[a][0] + s[a][1] + s[a][2] + bias;
-                tmp[(3 * a + 1) * TI + t] = s[a][1] - s[a][2] + bias;
-                tmp[(3 * a + 2) * TI + t] = s[a][1] + s[a][2] + s[a][3] + bias;
-            }
-        }
-        float *yc = y + (size_t)co * p->oh * p->ow;
-        for (int ty = 0; ty < p->th; ty++)
-            for (int a = 0; a < 3; a++) {
-                const int oy = 2 * (3 * ty + a) - phy;
-                if (oy < 0 || oy >= p->oh) continue;
-                float *yr = yc + (size_t)oy * p->ow - phx;
-                for (int c = 0; c < 3; c++) {
-                    const float *v = tmp + (3 * a + c) * TI + ty * tw;
-                    int lo = 0, hi = tw; /* ox = 6tx + 2c - phx within [0, ow) */
-                    if (2 * c - phx < 0) lo = 1;
-                    while (hi > lo && 6 * (hi - 1) + 2 * c - phx >= p->ow) hi--;
-                    for (int tx = lo; tx < hi; tx++) yr[6 * tx + 2 * c] = v[tx];
-                }
-            }
+/* Output pixel (oy, ox) of a 2x-upsampled plane is window position (3ty+a, 3tx+c) of
+ * phase (phy, phx) with oy + 1 = 6ty + q, q = 2a + 1 - phy (and likewise for x), so
+ * a run of six pixels 6t-1 .. 6t+4 holds (a or c, phase) = (0,1) (0,0) (1,1) (1,0)
+ * (2,1) (2,0).  Each plane is read or written once, row by row, through tmp
+ * [4 phases][9][TI], and the transforms run vectorised across tiles. */
+
+/* Pointers to tmp's streams for six-pixel run row q: stream j takes pixel 6t-1+j. */
+static void run_streams(const fc_wino *p, float *tmp, int ty, int q, float *dst[6]) {
+    const int a = q >> 1, phy = 1 - (q & 1);
+    for (int j = 0; j < 6; j++) {
+        const int c = j >> 1, phx = 1 - (j & 1);
+        dst[j] = tmp + ((size_t)((phy * 2 + phx) * 9 + 3 * a + c)) * p->TI + ty * p->tw;
     }
 }
 
-/* Mb[xi][r - r0][t0 + t] = A dY A^T for rows [r0, r0+rn) of one image's dy: a scalar
- * gather of every tile's 3x3 patch into tmp [9][TI], then the transform vectorised
- * across tiles. */
+/* y (one image), channels of rows [r0, r0+rn) (whole groups of 4 phases), from
+ * Mb[xi][r - r0][t0 + t]: Y = A^T M A + bias. */
+static void output_transform(const fc_wino *p, const float *Mb, int T, int t0, int r0, int rn, const float *b,
+                             float *y, float *tmp) {
+    const size_t xs = (size_t)p->RB * T;
+    const int TI = p->TI;
+    for (int co = r0 / 4; co < (r0 + rn) / 4; co++) {
+        const float bias = b ? b[co] : 0.0f;
+        for (int ph = 0; ph < 4; ph++) {
+            const float *m = Mb + (size_t)(4 * co + ph - r0) * T + t0;
+            float *o = tmp + (size_t)ph * 9 * TI;
+#pragma omp simd
+            for (int t = 0; t < TI; t++) {
+                float s[3][4]; /* A^T M */
+                for (int j = 0; j < 4; j++) {
+                    float m0 = m[j * xs + t], m1 = m[(4 + j) * xs + t], m2 = m[(8 + j) * xs + t],
+                          m3 = m[(12 + j) * xs + t];
+                    s[0][j] = m0 + m1 + m2;
+                    s[1][j] = m1 - m2;
+                    s[2][j] = m1 + m2 + m3;
+                }
+                for (int a = 0; a < 3; a++) { /* (A^T M) A */
+                    o[(3 * a + 0) * TI + t] = s[a][0] + s[a][1] + s[a][2] + bias;
+                    o[(3 * a + 1) * TI + t] = s[a][1] - s[a][2] + bias;
+                    o[(3 * a + 2) * TI + t] = s[a][1] + s[a][2] + s[a][3] + bias;
+                }
+            }
+        }
+        float *yc = y + (size_t)co * p->oh * p->ow;
+        for (int oy = 0; oy < p->oh; oy++) {
+            const int ty = (oy + 1) / 6;
+            float *src[6], *yr = yc + (size_t)oy * p->ow;
+            run_streams(p, tmp, ty, oy + 1 - 6 * ty, src);
+            yr[0] = src[1][0]; /* pixel -1 (stream 0 of tile 0) is outside */
+            int ox = 1, tx = 0, j = 2;
+            for (; ox < p->ow; ox++) {
+                yr[ox] = src[j][tx];
+                if (++j == 6) j = 0, tx++;
+            }
+        }
+    }
+}
+
+/* Mb[xi][r - r0][t0 + t] = A dY A^T for rows [r0, r0+rn) (whole groups of 4
+ * phases) of one image's dy. */
 static void output_adjoint(const fc_wino *p, const float *dy, int T, int t0, int r0, int rn, float *Mb,
                            float *tmp) {
     const size_t xs = (size_t)p->RB * T;
     const int tw = p->tw, TI = p->TI;
-    for (int rr = 0; rr < rn; rr++) {
-        const int r = r0 + rr, co = r >> 2, phy = (r >> 1) & 1, phx = r & 1;
+    for (int co = r0 / 4; co < (r0 + rn) / 4; co++) {
         const float *gc = dy + (size_t)co * p->oh * p->ow;
+        /* gather: every six-pixel run of every row, zero outside the plane */
         for (int ty = 0; ty < p->th; ty++)
-            for (int a = 0; a < 3; a++) {
-                const int oy = 2 * (3 * ty + a) - phy;
-                for (int c = 0; c < 3; c++) {
-                    float *v = tmp + (3 * a + c) * TI + ty * tw;
-                    if (oy < 0 || oy >= p->oh) {
-                        memset(v, 0, (size_t)tw * sizeof(float));
-                        continue;
-                    }
-                    const float *gr = gc + (size_t)oy * p->ow - phx;
-                    int lo = 0, hi = tw;
-                    if (2 * c - phx < 0) v[lo++] = 0.0f;
-                    while (hi > lo && 6 * (hi - 1) + 2 * c - phx >= p->ow) v[--hi] = 0.0f;
-                    for (int tx = lo; tx < hi; tx++) v[tx] = gr[6 * tx + 2 * c];
+            for (int q = 0; q < 6; q++) {
+                const int oy = 6 * ty - 1 + q;
+                float *dst[6];
+                run_streams(p, tmp, ty, q, dst);
+                if (oy < 0 || oy >= p->oh) {
+                    for (int j = 0; j < 6; j++) memset(dst[j], 0, (size_t)tw * sizeof(float));
+                    continue;
                 }
+                const float *gr = gc + (size_t)oy * p->ow;
+                for (int tx = 0; tx < tw; tx++)
+                    for (int j = 0; j < 6; j++) {
+                        const int ox = 6 * tx - 1 + j;
+                        dst[j][tx] = ox >= 0 && ox < p->ow ? gr[ox] : 0.0f;
+                    }
             }
-        float *o = Mb + (size_t)rr * T + t0;
+        for (int ph = 0; ph < 4; ph++) {
+            const float *g = tmp + (size_t)ph * 9 * TI;
+            float *o = Mb + (size_t)(4 * co + ph - r0) * T + t0;
 #pragma omp simd
-        for (int t = 0; t < TI; t++) {
-            float s[4][3]; /* A dY */
-            for (int c = 0; c < 3; c++) {
-                float g0 = tmp[c * TI + t], g1 = tmp[(3 + c) * TI + t], g2 = tmp[(6 + c) * TI + t];
-                s[0][c] = g0;
-                s[1][c] = g0 + g1 + g2;
-                s[2][c] = g0 - g1 + g2;
-                s[3][c] = g2;
-            }
-            for (int i = 0; i < 4; i++) { /* (A dY) A^T */
-                o[(4 * i + 0) * xs + t] = s[i][0];
-                o[(4 * i + 1) * xs + t] = s[i][0] + s[i][1] + s[i][2];
-                o[(4 * i + 2) * xs + t] = s[i][0] - s[i][1] + s[i][2];
-                o[(4 * i + 3) * xs + t] = s[i][2];
+            for (int t = 0; t < TI; t++) {
+                float s[4][3]; /* A dY */
+                for (int c = 0; c < 3; c++) {
+                    float g0 = g[c * TI + t], g1 = g[(3 + c) * TI + t], g2 = g[(6 + c) * TI + t];
+                    s[0][c] = g0;
+                    s[1][c] = g0 + g1 + g2;
+                    s[2][c] = g0 - g1 + g2;
+                    s[3][c] = g2;
+                }
+                for (int i = 0; i < 4; i++) { /* (A dY) A^T */
+                    o[(4 * i + 0) * xs + t] = s[i][0];
+                    o[(4 * i + 1) * xs + t] = s[i][0] + s[i][1] + s[i][2];
+                    o[(4 * i + 2) * xs + t] = s[i][0] - s[i][1] + s[i][2];
+                    o[(4 * i + 3) * xs + t] = s[i][2];
+                }
             }
         }
     }
