@@ -314,7 +314,10 @@ static void test_composite(void) {
 }
 
 int main(void) {
-    fc_set_threads(2);
+    /* The arithmetic is checked on one thread: thousands of tiny forward passes would
+     * mostly measure OpenMP's barrier spinning.  The threaded paths are compared with
+     * naive references in test_nn_units; two shapes here run on two threads too. */
+    fc_set_threads(1);
     fc_rng_seed(&g_rng, 1234);
 
     test_dense(3, 7, 5);
@@ -335,6 +338,11 @@ int main(void) {
     test_conv(1, 4, 3, 4, 2, 1, 3, 5, 3, 0, 2);
     test_conv(1, 5, 3, 4, 1, 0, 1, 1, 3, 1, 0);
     test_conv(1, 3, 2, 4, 1, 0, 3, 3, 2, 1, 0);
+
+    fc_set_threads(2);
+    test_conv(0, 3, 4, 4, 2, 1, 8, 8, 4, 1, 0);
+    test_conv(1, 3, 4, 4, 2, 1, 4, 4, 4, 1, 0);
+    fc_set_threads(1);
 
     test_activation(ACT_LRELU, "leaky_relu dx");
     test_activation(ACT_RELU, "relu dx");
