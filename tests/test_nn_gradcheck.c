@@ -207,6 +207,34 @@ static void test_activation(int kind, const char *name) {
     fc_free_aligned(gi);
 }
 
+/* ---- Dropout (the mask is re-drawn from the same seed at every evaluation) ---- */
+typedef struct {
+    size_t n;
+    float *x, *y, *r;
+    uint8_t *mask;
+} drop_ctx;
+
+static double drop_loss(void *p) {
+    drop_ctx *c = p;
+    fc_rng r;
+    fc_rng_seed(&r, 77);
+    fc_dropout_forward(c->y, c->x, c->mask, c->n, 0.2f, &r);
+    return dot(c->y, c->r, c->n);
+}
+
+static void test_dropout(void) {
+    drop_ctx c = {2000, randn(2000, 1), fc_alloc_floats(2000), randn(2000, 1), malloc(2000)};
+    float *dx = fc_alloc_floats(c.n);
+    drop_loss(&c);
+    fc_dropout_backward(dx, c.r, c.mask, c.n, 0.2f);
+    check_grad("dropout dx", drop_loss, &c, c.x, dx, c.n, 0.25f, 1e-3, 1e-4, 2000);
+    fc_free_aligned(c.x);
+    fc_free_aligned(c.y);
+    fc_free_aligned(c.r);
+    fc_free_aligned(dx);
+    free(c.mask);
+}
+
 /* ---- BatchNorm2d (training mode) ------------------------------------------- */
 typedef struct {
     int N, C, HW;
@@ -349,6 +377,7 @@ int main(void) {
     test_activation(ACT_SIGMOID, "sigmoid dx");
     test_activation(ACT_TANH, "tanh dx");
 
+    test_dropout();
     test_batchnorm(4, 3, 10);
     test_batchnorm(2, 5, 1);
 
