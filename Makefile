@@ -10,6 +10,16 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation -
 LDLIBS  += -lopenblas -ldnnl -lsodium -ljpeg -lpng -lz -lm -lpthread
 LDFLAGS += -fopenmp
 
+# MPI data parallelism (docs/distributed.md): on when mpicc (Debian: libopenmpi-dev) is
+# found, else the build has single-process fallbacks.  `make MPI=0` forces it off.
+# Only src/train/dist.c sees MPI (FC_HAVE_MPI); everything links its library.
+MPICC ?= mpicc
+MPI   ?= $(if $(shell command -v $(MPICC) 2>/dev/null),1,0)
+ifeq ($(MPI),1)
+MPI_CFLAGS := -DFC_HAVE_MPI $(shell $(MPICC) --showme:compile)
+LDLIBS     += $(shell $(MPICC) --showme:link)
+endif
+
 LIB_SRC := $(sort $(shell find src -name '*.c' ! -path 'src/cli/*'))
 CLI_SRC := $(sort $(wildcard src/cli/*.c))
 TEST_SRC:= $(sort $(wildcard tests/test_*.c))
@@ -18,7 +28,7 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN:= $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 DEPS    := $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_BIN:=.d) $(BUILD)/tests/testutil.d
 
-.PHONY: all test check demo asan deps clean fuzz bench format
+.PHONY: all test check demo asan valgrind deps clean fuzz bench format
 all: $(BUILD)/facecrypt
 
 $(BUILD)/%.o: %.c
@@ -32,6 +42,15 @@ ifneq ($(DEFAULT_MODEL),)
 $(BUILD)/src/model/default_model.o: CFLAGS += -DFC_DEFAULT_MODEL_PATH='"$(DEFAULT_MODEL)"'
 $(BUILD)/src/model/default_model.o: $(DEFAULT_MODEL)
 endif
+
+# dist.o is rebuilt when MPI is switched on or off (the stamp names the setting)
+MPI_STAMP := $(BUILD)/.mpi-$(MPI)
+$(MPI_STAMP):
+	@mkdir -p $(BUILD)
+	@rm -f $(BUILD)/.mpi-*
+	@touch $@
+$(BUILD)/src/train/dist.o: CFLAGS += $(MPI_CFLAGS)
+$(BUILD)/src/train/dist.o: $(MPI_STAMP)
 
 $(BUILD)/libfacecrypt.a: $(LIB_OBJ)
 	@rm -f $@
@@ -72,8 +91,14 @@ asan: deps
 	  LDFLAGS="-fopenmp -fsanitize=address,undefined" build-asan/facecrypt $(TEST_BIN:$(BUILD)/%=build-asan/%)
 	@BUILD=build-asan FC_SANITIZE=1 ASAN_OPTIONS=detect_leaks=1 tests/run.sh
 
+# A short training run (and an encrypt/decrypt round trip) under valgrind.  valgrind does not
+# decode AVX-512, so this build targets AVX2 and OpenBLAS is told to use its AVX2 kernels.
+valgrind: deps
+	@$(MAKE) --no-print-directory BUILD=build-vg OPT="-O1 -march=x86-64-v3" build-vg/facecrypt
+	@OPENBLAS_CORETYPE=Haswell DNNL_MAX_CPU_ISA=AVX2 tools/valgrind-check.sh build-vg/facecrypt
+
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-vg build-fuzz
 
 -include $(DEPS)
 
@@ -108,6 +133,25 @@ fuzz-safetensors: build-fuzz/fuzz_safetensors
 fuzz-smoke:
 	@$(MAKE) --no-print-directory fuzz-image FUZZ_TIME=$(FUZZ_SMOKE_TIME)
 	@$(MAKE) --no-print-directory fuzz-safetensors FUZZ_TIME=$(FUZZ_SMOKE_TIME)
-	@if grep -q '^fuzz-container:' Makefile; then $(MAKE) --no-print-directory fuzz-container FUZZ_TIME=$(FUZZ_SMOKE_TIME); fi
+	@$(MAKE) --no-print-directory fuzz-container FUZZ_TIME=$(FUZZ_SMOKE_TIME)
 
 .PHONY: fuzz-image fuzz-safetensors fuzz-smoke
+
+# ---- generated-face quality (tools/haar_score.py, docs/eval-gan.md) ----------------
+#   make haar-score MODEL=RUN/checkpoint.safetensors [HAAR_ARGS="--n 256 --seed 1 --json"]
+haar-score: $(BUILD)/facecrypt
+	@test -n "$(MODEL)" || { echo "usage: make haar-score MODEL=checkpoint.safetensors" >&2; exit 1; }
+	/usr/bin/python3 tools/haar_score.py --model "$(MODEL)" --facecrypt $(BUILD)/facecrypt $(HAAR_ARGS)
+.PHONY: haar-score
+# fuzz-container: the container reader (extraction + authentication) on images made from fuzz bytes
+FUZZ_CONTAINER_SRC := tests/fuzz/fuzz_container.c src/stego/open.c src/stego/container.c src/stego/cover_fit.c \
+                      src/stego/layout.c src/stego/lsb.c src/stego/perm.c src/crypto/keys.c src/crypto/seal.c \
+                      src/crypto/stream.c src/data/image_io.c src/data/resize.c src/util/error.c src/util/fileio.c \
+                      tests/fuzz/fuzz_container_nomodel.c
+build-fuzz/fuzz_container: $(FUZZ_CONTAINER_SRC) $(wildcard src/stego/*.h src/crypto/*.h) include/facecrypt.h
+	@mkdir -p build-fuzz
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(FUZZ_CONTAINER_SRC) -o $@ -lsodium -ljpeg -lpng -lz -lm
+fuzz-container: build-fuzz/fuzz_container
+	@mkdir -p build-fuzz/corpus-container
+	./build-fuzz/fuzz_container -max_total_time=$(FUZZ_TIME) -max_len=4096 build-fuzz/corpus-container
+.PHONY: fuzz-container

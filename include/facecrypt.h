@@ -126,6 +126,9 @@ typedef struct fc_train_progress {
     double data_wait_s; /* seconds this step waited for data */
 } fc_train_progress;
 
+/* Data-parallel context (MPI; src/train/dist.h): set up by the CLI, NULL = one process. */
+typedef struct fc_dist fc_dist;
+
 typedef struct fc_train_config {
     const char *data_dir;  /* CelebA layout or a folder of images */
     const char *out_dir;   /* RUN_DIR: checkpoint.safetensors, log.csv, samples/, loss.png */
@@ -144,6 +147,10 @@ typedef struct fc_train_config {
     uint64_t sample_every;  /* steps between sample grids (0 = only at the end) */
     uint64_t ckpt_every;    /* steps between checkpoints (0 = only at the end) */
     uint64_t max_seconds;   /* stop (with a checkpoint) after this wall time; 0 = no limit */
+    /* Data parallelism (docs/distributed.md): each rank trains on its rows of every global
+     * batch; rank 0 alone writes files and calls on_step/on_message. */
+    const fc_dist *dist;    /* NULL: one process */
+    uint64_t check_sync;    /* every N steps verify all ranks hold identical weights (0 = never) */
     const volatile int *stop; /* set to nonzero (e.g. from SIGINT) to stop after the current step */
     /* called after every step; may be NULL */
     void (*on_step)(const fc_train_progress *p, void *user);
@@ -229,6 +236,22 @@ int fc_swd_add_image(fc_swd *s, const fc_image *img, fc_error *err);
 int fc_swd_count(const fc_swd *s);
 /* Both sets must hold the same number of images of the same size. */
 int fc_swd_distance(const fc_swd *a, const fc_swd *b, uint64_t seed, fc_swd_result *out, fc_error *err);
+
+/* Generated-face quality (facecrypt eval-gan): the SWD above between n faces of a
+ * generator and n real faces, plus the floor it should be read against, the SWD
+ * between two disjoint sets of n real faces.  Real faces are count x 64 x 64 x 3
+ * uint8, HWC (e.g. the pixels of the training-data cache).  From seed: z (the same
+ * latent vectors as `facecrypt sample --n N --seed S`), which real faces (a random
+ * permutation: set A its first n, set B the next n), patch positions and directions
+ * (one set of directions for both distances).  n >= 16; count >= n, and >= 2n with
+ * reference.  Peak memory about 3 x 226 KB x n. */
+typedef struct fc_eval_gan_result {
+    int n;              /* faces per set */
+    fc_swd_result gen;  /* generated vs real set A */
+    fc_swd_result ref;  /* real set A vs real set B; levels = 0 when not asked for */
+} fc_eval_gan_result;
+int fc_eval_gan(fc_model *m, const uint8_t *real_hwc, size_t count, int n, uint64_t seed, int reference,
+                fc_eval_gan_result *out, fc_error *err);
 
 /* ---- plots: rendered into a new RGB fc_image (caller frees with fc_image_free) ---- */
 #define FC_PLOT_AUTO 0xFFFFFFFFu

@@ -1,6 +1,6 @@
 /* Unit tests of the nn engine against independent expectations: convolution
  * against a naive direct (double) convolution in every execution mode, dense
- * against naive loops, dropout's mask statistics and determinism, Adam against
+ * against naive loops, dropout's mask statistics, determinism and independence of the batch split, Adam against
  * a 2-step update worked out by hand, BatchNorm's running statistics and eval
  * mode, BCE against PyTorch's Sigmoid+BCELoss formula, the activations'
  * formulas, and the memory/thread helpers. */
@@ -192,20 +192,20 @@ static void test_dense(int N, int in, int out) {
 
 /* ---- dropout -------------------------------------------------------------------- */
 static void test_dropout(void) {
-    const size_t n = 1 << 20;
+    const int N = 64;
+    const size_t per = 1 << 14, n = (size_t)N * per;
     float *x = randn(n, 1), *y = fc_alloc_floats(n), *dy = randn(n, 1), *dx = fc_alloc_floats(n);
     uint8_t *mask = malloc(n), *mask2 = malloc(n);
-    fc_rng r;
-    fc_rng_seed(&r, 7);
-    fc_dropout_forward(y, x, mask, n, 0.0f, &r);
+    fc_dropout_key key = {.seed = 7, .counter = 0, .rows = NULL};
+    fc_dropout_forward(y, x, mask, N, per, 0.0f, &key);
     CHECK(memcmp(x, y, n * sizeof(float)) == 0);
     size_t kept = 0;
     for (size_t i = 0; i < n; i++) kept += mask[i];
     CHECK(kept == n);
 
     const float p = 0.2f;
-    fc_rng_seed(&r, 42);
-    fc_dropout_forward(y, x, mask, n, p, &r);
+    key.seed = 42;
+    fc_dropout_forward(y, x, mask, N, per, p, &key);
     kept = 0;
     size_t bad_scale = 0, bad_zero = 0;
     for (size_t i = 0; i < n; i++) {
@@ -216,24 +216,60 @@ static void test_dropout(void) {
     double frac = (double)kept / n; /* binomial sd = sqrt(.16/n) = 0.0004 */
     CHECKF(fabs(frac - 0.8) < 0.003, "kept fraction %.4f", frac);
     CHECK(bad_scale == 0 && bad_zero == 0);
+    /* every row and every element position drops at the rate p (no row or column pattern) */
+    size_t worst_row = 0, col_kept[8] = {0};
+    for (int r = 0; r < N; r++) {
+        size_t k = 0;
+        for (size_t j = 0; j < per; j++) k += mask[(size_t)r * per + j];
+        size_t dev = k > per * 4 / 5 ? k - per * 4 / 5 : per * 4 / 5 - k;
+        if (dev > worst_row) worst_row = dev;
+        for (size_t j = 0; j < 8; j++) col_kept[j] += mask[(size_t)r * per + j * 1000];
+    }
+    CHECKF(worst_row < 300, "a row keeps %zu away from 80%% of %zu", worst_row, per); /* sd 51 */
+    size_t col_total = 0;
+    for (int j = 0; j < 8; j++) col_total += col_kept[j];
+    CHECK(col_total > 8 * N * 6 / 10 && col_total < 8 * N * 95 / 100);
+    /* adjacent elements are uncorrelated: P(both kept) ~ 0.64 */
+    size_t both = 0;
+    for (size_t i = 0; i + 1 < n; i += 2) both += mask[i] && mask[i + 1];
+    double pb = (double)both / (n / 2);
+    CHECKF(fabs(pb - 0.64) < 0.005, "P(adjacent both kept) %.4f", pb);
     /* backward uses the same mask and scale */
     fc_dropout_backward(dx, dy, mask, n, p);
     size_t bad_bwd = 0;
     for (size_t i = 0; i < n; i++)
         bad_bwd += mask[i] ? fabsf(dx[i] - dy[i] / (1.0f - p)) > 1e-6f * (1 + fabsf(dy[i])) : dx[i] != 0.0f;
     CHECK(bad_bwd == 0);
-    /* same seed, same mask; another seed, another mask */
-    fc_rng_seed(&r, 42);
-    fc_dropout_forward(y, x, mask2, n, p, &r);
+    /* same key, same mask, also with other thread counts; another seed or counter, another mask */
+    int th = fc_get_threads();
+    fc_set_threads(1);
+    fc_dropout_forward(y, x, mask2, N, per, p, &key);
+    fc_set_threads(th);
     CHECK(memcmp(mask, mask2, n) == 0);
-    fc_rng_seed(&r, 43);
-    fc_dropout_forward(y, x, mask2, n, p, &r);
+    key.seed = 43;
+    fc_dropout_forward(y, x, mask2, N, per, p, &key);
     CHECK(memcmp(mask, mask2, n) != 0);
-    /* consecutive draws from one rng differ (the mask is not re-seeded per call) */
-    fc_rng_seed(&r, 42);
-    fc_dropout_forward(y, x, mask, 1000, p, &r);
-    fc_dropout_forward(y, x, mask2, 1000, p, &r);
-    CHECK(memcmp(mask, mask2, 1000) != 0);
+    key.seed = 42;
+    key.counter = 1;
+    fc_dropout_forward(y, x, mask2, N, per, p, &key);
+    CHECK(memcmp(mask, mask2, n) != 0);
+    /* the mask of a row depends on its global index only: rows [0,N) computed as two shards with
+     * explicit global rows give the whole batch's mask; and different rows get different masks */
+    key.counter = 0;
+    uint32_t rows[64];
+    for (int r = 0; r < N; r++) rows[r] = (uint32_t)r;
+    const int split = 23; /* uneven */
+    key.rows = rows;
+    fc_dropout_forward(y, x, mask2, split, per, p, &key);
+    key.rows = rows + split;
+    fc_dropout_forward(y, x + (size_t)split * per, mask2 + (size_t)split * per, N - split, per, p, &key);
+    CHECK(memcmp(mask, mask2, n) == 0);
+    CHECK(memcmp(mask, mask + per, per) != 0);
+    /* a row placed elsewhere in the local buffer keeps its global mask */
+    uint32_t g = 40;
+    key.rows = &g;
+    fc_dropout_forward(y, x, mask2, 1, per, p, &key);
+    CHECK(memcmp(mask2, mask + 40 * per, per) == 0);
     fc_free_aligned(x);
     fc_free_aligned(y);
     fc_free_aligned(dy);

@@ -480,6 +480,30 @@ static void test_malformed(void) {
     CHECKF(odd == 0, "%d corruptions gave a status other than ok/EINPUT", odd);
     free(img);
 
+    /* Many entries: checks must stay n log n (a quadratic duplicate check would take
+     * minutes here), and a duplicate at the far end is still found. */
+    {
+        enum { M = 200000 };
+        size_t cap = (size_t)M * 96 + 128, at = 0; /* ~14 + ~62 bytes per i */
+        char *h = malloc(cap);
+        at += (size_t)sprintf(h + at, "{\"__metadata__\":{");
+        for (int i = 0; i < M; i++) at += (size_t)sprintf(h + at, "%s\"k%d\":\"v\"", i ? "," : "", i);
+        at += (size_t)sprintf(h + at, "}");
+        for (int i = 0; i < M; i++)
+            at += (size_t)sprintf(h + at, ",\"t%d\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]}", i);
+        strcpy(h + at, "}");
+        CHECKF(parse_hdr(h, 0, &err) == FC_OK, "%s", err.msg);
+        /* The last metadata key renamed to "k1" (padded with JSON whitespace): a duplicate key. */
+        char *mk = strstr(h, "\"k199999\"");
+        memcpy(mk, "\"k1\"     ", 9);
+        CHECK(parse_hdr(h, 0, &err) == FC_EINPUT && strstr(err.msg, "duplicate __metadata__ key"));
+        memcpy(mk, "\"k199999\"", 9);
+        /* A last tensor named like an early one. */
+        strcpy(h + at, ",\"t7\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]}}");
+        CHECK(parse_hdr(h, 0, &err) == FC_EINPUT && strstr(err.msg, "duplicate tensor"));
+        free(h);
+    }
+
     /* Files on disk: missing, a directory, too short. */
     fc_st_file *f = NULL;
     CHECK(fc_st_open("/nonexistent/x.safetensors", 1, &f, &err) == FC_EINPUT && f == NULL);

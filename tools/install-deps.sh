@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages facecrypt needs, only those that are missing.
 set -e
-PKGS="build-essential pkg-config libopenblas-dev libdnnl-dev libsodium-dev libjpeg62-turbo-dev libpng-dev zlib1g-dev python3-torch python3-numpy python3-opencv opencv-data"
+PKGS="build-essential pkg-config libopenmpi-dev openmpi-bin libopenblas-dev libdnnl-dev libsodium-dev libjpeg62-turbo-dev libpng-dev zlib1g-dev python3-torch python3-numpy python3-opencv opencv-data"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -364,8 +364,8 @@ int fc_swd_distance(const fc_swd *a, const fc_swd *b, uint64_t seed, fc_swd_resu
                         a->desc[l], DESC, 0.0f, pa, (int)rows);
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, DIRS_PER_REPEAT, (int)rows, DESC, 1.0f, db, DESC,
                         b->desc[l], DESC, 0.0f, pb, (int)rows);
-            double rep_sum = 0;
-#pragma omp parallel for reduction(+ : rep_sum) schedule(dynamic, 1)
+            double dir_mean[DIRS_PER_REPEAT]; /* summed in order below: the same result for any thread count */
+#pragma omp parallel for schedule(dynamic, 1)
             for (int j = 0; j < DIRS_PER_REPEAT; j++) {
                 int tid = 0;
 #ifdef _OPENMP
@@ -377,8 +377,10 @@ int fc_swd_distance(const fc_swd *a, const fc_swd *b, uint64_t seed, fc_swd_resu
                 sort_floats(rb, k, k + rows, rows);
                 double s = 0, oa = offa[j], ob = offb[j];
                 for (size_t i = 0; i < rows; i++) s += fabs(((double)ra[i] + oa) - ((double)rb[i] + ob));
-                rep_sum += s / (double)rows;
+                dir_mean[j] = s / (double)rows;
             }
+            double rep_sum = 0;
+            for (int j = 0; j < DIRS_PER_REPEAT; j++) rep_sum += dir_mean[j];
             level_sum += rep_sum / DIRS_PER_REPEAT;
         }
         out->res[l] = a->size >> l;

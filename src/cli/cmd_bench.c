@@ -10,6 +10,7 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "model/model.h"
+#include "data/dataset.h"
 #include "train/step.h"
 #include "util/error.h"
 
@@ -25,6 +26,7 @@ typedef struct {
     fc_arch arch;
     double width;
     long batch, steps, threads, warmup;
+    int batch_given; /* sample: time only --batch instead of 1 and 64 */
 } bench_opts;
 
 static int parse(int argc, char **argv, bench_opts *o, const char *what) {
@@ -46,7 +48,10 @@ static int parse(int argc, char **argv, bench_opts *o, const char *what) {
             }
             continue;
         }
-        if ((v = cli_opt(argc, argv, &i, "--batch", &missing))) target = &o->batch;
+        if ((v = cli_opt(argc, argv, &i, "--batch", &missing))) {
+            target = &o->batch;
+            o->batch_given = 1;
+        }
         else if ((v = cli_opt(argc, argv, &i, "--steps", &missing))) target = &o->steps;
         else if ((v = cli_opt(argc, argv, &i, "--threads", &missing))) target = &o->threads;
         else if ((v = cli_opt(argc, argv, &i, "--warmup", &missing))) target = &o->warmup;
@@ -139,7 +144,9 @@ static int bench_sample(bench_opts *o) {
     int rc = fc_model_create(o->arch, (float)o->width, 1, &m, &err);
     if (rc) return cli_report("bench", &err);
     long batches[2] = {1, 64};
-    for (int k = 0; k < 2; k++) {
+    int nb = 2;
+    if (o->batch_given) batches[0] = o->batch, nb = 1;
+    for (int k = 0; k < nb; k++) {
         int B = (int)batches[k];
         float *z = calloc((size_t)B * FC_LATENT_DIM, sizeof(float));
         float *out = malloc((size_t)B * IMG * sizeof(float));
@@ -157,19 +164,51 @@ static int bench_sample(bench_opts *o) {
 }
 
 int fc_bench_layers(fc_model *m, int batch, FILE *out); /* bench_layers.c */
+int fc_bench_peak(int threads, FILE *out);               /* bench_peak.c */
+
+static int bench_data(const char *dir) {
+    fc_data_bench_result r;
+    fc_error err = {0};
+    if (!dir) {
+        fprintf(stderr, "facecrypt bench data: give --data DIR\n");
+        return FC_EUSAGE;
+    }
+    if (fc_data_bench(dir, FC_PART_ALL, 512, &r, &err)) return cli_report("bench", &err);
+    printf("data: %zu files (%.1f MB, %zu failed): decode + center crop + resize to 64x64, per core:\n", r.files,
+           r.mbytes, r.failed);
+    printf("  scaled JPEG decode (libjpeg-turbo DCT scaling): %.0f img/s\n", r.img_per_s);
+    printf("  full-size decode:                                %.0f img/s\n", r.img_per_s_full);
+    return FC_OK;
+}
 
 int cmd_bench(int argc, char **argv) {
-    bench_opts o = {FC_ARCH_SEED, 1.0, 64, 3, 2, 1};
+    bench_opts o = {FC_ARCH_SEED, 1.0, 64, 3, 2, 1, 0};
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
         printf("usage: facecrypt bench train-step [--arch seed|dcgan] [--width W] [--batch B] [--steps N]\n"
                "                                  [--threads T] [--warmup K]\n"
                "       facecrypt bench layers     [--arch A] [--width W] [--batch B] [--threads T]\n"
-               "       facecrypt bench sample     [--arch A] [--width W] [--threads T]\n"
+               "       facecrypt bench sample     [--arch A] [--width W] [--batch B] [--threads T]\n"
+               "       facecrypt bench peak       [--threads T]   (FMA loop and large sgemm)\n"
+               "       facecrypt bench data       --data DIR      (JPEG decode + crop + resize per core)\n"
                "train-step ends with: train-step: <seconds> s/step <images> img/s\n");
         return argc < 2 ? FC_EUSAGE : FC_OK;
     }
+    if (!strcmp(argv[1], "data")) {
+        const char *dir = NULL;
+        for (int i = 2; i < argc; i++) {
+            int missing = 0;
+            const char *v = cli_opt(argc, argv, &i, "--data", &missing);
+            if (v) dir = v;
+            else {
+                fprintf(stderr, "facecrypt bench data: unknown option '%s'\n", argv[i]);
+                return FC_EUSAGE;
+            }
+        }
+        return bench_data(dir);
+    }
     int rc = parse(argc, argv, &o, argv[1]);
     if (rc) return rc;
+    if (!strcmp(argv[1], "peak")) return fc_bench_peak((int)o.threads, stdout);
     if (!strcmp(argv[1], "train-step")) return bench_train_step(&o);
     if (!strcmp(argv[1], "sample")) return bench_sample(&o);
     if (!strcmp(argv[1], "layers")) {
@@ -181,6 +220,6 @@ int cmd_bench(int argc, char **argv) {
         fc_model_free(m);
         return rc;
     }
-    fprintf(stderr, "facecrypt bench: unknown benchmark '%s' (train-step, layers, sample)\n", argv[1]);
+    fprintf(stderr, "facecrypt bench: unknown benchmark '%s' (train-step, layers, sample, peak, data)\n", argv[1]);
     return FC_EUSAGE;
 }

@@ -43,6 +43,7 @@ static int get_key(const char *cmd, const key_opts *k, int confirm, fc_key **key
     if (k->key_file) rc = fc_key_from_file(k->key_file, key, &err);
     else if (k->password_file) rc = fc_key_from_password_file(k->password_file, key, &err);
     else {
+        if (sodium_init() < 0) return fc_fail(&err, FC_EINTERNAL, "libsodium failed to start"), cli_report(cmd, &err);
         char *a = sodium_malloc(PASS_CAP), *b = sodium_malloc(PASS_CAP);
         if (!a || !b) {
             sodium_free(a);

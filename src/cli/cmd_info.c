@@ -3,6 +3,7 @@
 #include <string.h>
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "model/checkpoint.h"
 #include "model/model.h"
 
 static const char *kind_name(fc_layer_kind k) {
@@ -94,4 +95,39 @@ int cmd_info(int argc, char **argv) {
     }
     fc_model_free(m);
     return FC_OK;
+}
+
+/* facecrypt export: a training checkpoint -> generator-only weights (F16 by default), the
+ * form that ships in models/ and is embedded in the binary. */
+int cmd_export(int argc, char **argv) {
+    const char *in = NULL, *out = NULL;
+    int half = 1, force = 0;
+    for (int i = 1; i < argc; i++) {
+        int missing = 0;
+        const char *v;
+        if ((v = cli_opt(argc, argv, &i, "-o", &missing))) out = v;
+        else if (!strcmp(argv[i], "--f32")) half = 0;
+        else if (!strcmp(argv[i], "--force")) force = 1;
+        else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            printf("usage: facecrypt export CHECKPOINT -o GENERATOR.safetensors [--f32] [--force]\n"
+                   "Writes the generator alone (F16 unless --f32), with arch, width and step in its metadata.\n");
+            return FC_OK;
+        } else if (missing || argv[i][0] == '-') {
+            fprintf(stderr, "facecrypt export: %s '%s'\n", missing ? "missing value for" : "unknown option", argv[i]);
+            return FC_EUSAGE;
+        } else in = argv[i];
+    }
+    if (!in || !out) {
+        fprintf(stderr, "facecrypt export: give CHECKPOINT and -o OUT (see --help)\n");
+        return FC_EUSAGE;
+    }
+    fc_error err = {0};
+    fc_model *m = NULL;
+    if (fc_model_load(in, &m, &err)) return cli_report("export", &err);
+    fc_ckpt_opts o = {.generator_only = 1, .half = half, .overwrite = force};
+    int rc = fc_checkpoint_save(m, out, &o, &err);
+    if (!rc) printf("wrote %s: %s generator, width %g, step %llu, %zu parameters (%s)\n", out, fc_arch_name(m->arch),
+                    m->width, (unsigned long long)m->step, fc_model_g_params(m), half ? "F16" : "F32");
+    fc_model_free(m);
+    return rc ? cli_report("export", &err) : FC_OK;
 }

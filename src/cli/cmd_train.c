@@ -1,13 +1,15 @@
 /* facecrypt train: the adversarial loop with a progress bar; Ctrl-C stops after the
- * current step and writes a checkpoint. */
+ * current step and writes a checkpoint.  Under mpirun/srun the command initialises MPI
+ * here (fc_dist_init) and trains data parallel (docs/distributed.md). */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "train/dist.h"
 
-static volatile int g_stop; /* set by SIGINT/SIGTERM: signal handlers need a global */
+static volatile int g_stop; /* set by SIGINT/SIGTERM/SIGUSR1: signal handlers need a global */
 static void on_signal(int sig) {
     (void)sig;
     g_stop = 1;
@@ -121,6 +123,8 @@ int cmd_train(int argc, char **argv) {
             if (cli_parse_u64(v, &c.ckpt_every)) return bad("--ckpt-every", v);
         } else if ((v = cli_opt(argc, argv, &i, "--max-seconds", &missing))) {
             if (cli_parse_u64(v, &c.max_seconds)) return bad("--max-seconds", v);
+        } else if ((v = cli_opt(argc, argv, &i, "--check-sync", &missing))) {
+            if (cli_parse_u64(v, &c.check_sync)) return bad("--check-sync", v);
         } else if (!strcmp(opt, "--resume")) c.resume = 1;
         else if (!strcmp(opt, "-h") || !strcmp(opt, "--help")) {
             printf("usage: facecrypt train --data DIR --out RUN_DIR [--arch seed|dcgan] [--width W]\n"
@@ -134,8 +138,13 @@ int cmd_train(int argc, char **argv) {
                    "  --sample-every N    sample grid from fixed z every N steps (default 500)\n"
                    "  --ckpt-every N      checkpoint + loss curve every N steps (default 500)\n"
                    "  --max-seconds S     stop after S seconds with a checkpoint (resume later)\n"
+                   "  --check-sync K      data parallel: verify every K steps that all processes hold\n"
+                   "                      identical weights; fail if not (debugging)\n"
                    "Writes RUN_DIR/checkpoint.safetensors, log.csv, loss.png, samples/step_NNNNNNN.png.\n"
-                   "Ctrl-C stops after the current step and writes a checkpoint.\n");
+                   "Ctrl-C (or SIGTERM, SIGUSR1) stops after the current step and writes a checkpoint.\n"
+                   "Data parallel: mpirun -np N facecrypt train ... (--batch is the global batch; rank 0\n"
+                   "writes the outputs; --threads defaults to the cores / processes per node).%s\n",
+                   fc_dist_compiled() ? "" : "\n(this build has no MPI: see docs/distributed.md)");
             return FC_OK;
         } else {
             fprintf(stderr, "facecrypt train: %s '%s' (see --help)\n", missing ? "missing value for" : "unknown option",
@@ -151,15 +160,24 @@ int cmd_train(int argc, char **argv) {
         fprintf(stderr, "facecrypt train: give --steps or --epochs, not both\n");
         return FC_EUSAGE;
     }
+    fc_error err = {0};
+    fc_dist dist;
+    if (fc_dist_init(&dist, &err)) {
+        fc_dist_finalize(&dist);
+        return cli_report("train", &err);
+    }
     ui_state u = {.tty = isatty(2)};
     c.on_step = on_step;
     c.on_message = on_message;
     c.user = &u;
     c.stop = &g_stop;
+    c.dist = &dist;
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
-    fc_error err = {0};
+    signal(SIGUSR1, on_signal); /* mpirun forwards USR1 without killing the ranks (docs/distributed.md) */
     int rc = fc_train(&c, &err);
-    if (rc) return cli_report("train", &err);
-    return FC_OK;
+    /* with several processes, ranks that only saw another's failure have no message of their own */
+    if (rc && (err.msg[0] || dist.world == 1)) cli_report("train", &err);
+    fc_dist_finalize(&dist);
+    return rc;
 }

@@ -14,5 +14,6 @@ FC_CMD(cmd_keygen);
 FC_CMD(cmd_capacity);
 FC_CMD(cmd_analyze);
 FC_CMD(cmd_eval_gan);
+FC_CMD(cmd_export);
 #undef FC_CMD
 #endif

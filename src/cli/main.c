@@ -30,6 +30,7 @@ int main(int argc, char **argv) {
         {"sample", cmd_sample, "draw faces from a generator (grid PNG or raw floats)"},
         {"info", cmd_info, "parameter counts of a model or architecture"},
         {"eval-gan", cmd_eval_gan, "sliced Wasserstein distance against real faces"},
+        {"export", cmd_export, "generator-only (F16) weights from a checkpoint, for shipping"},
         {"bench", cmd_bench, "speed: train-step, layers, sample, data"},
     };
     const size_t n = sizeof cmds / sizeof cmds[0];

@@ -158,7 +158,8 @@ void fc_loader_get_stats(const fc_loader *l, fc_loader_stats *s);
 
 /* ---- throughput (facecrypt bench data) -------------------------------------
  * Reads up to max_files (0 = 512) files of DIR into memory, then times
- * fc_data_preprocess on one thread, with and without scaled JPEG decoding. */
+ * fc_data_preprocess on one thread (its CPU clock, robust to a busy machine),
+ * with and without scaled JPEG decoding. */
 typedef struct fc_data_bench_result {
     size_t files;          /* files timed */
     size_t failed;         /* of which did not decode */

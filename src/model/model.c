@@ -18,7 +18,7 @@ int fc_model_create(fc_arch arch, float width, uint64_t seed, fc_model **out, fc
     fc_net_init_params(&m->G, &rng, arch == FC_ARCH_DCGAN);
     fc_net_init_params(&m->D, &rng, arch == FC_ARCH_DCGAN);
     m->seed = seed;
-    fc_rng_seed(&m->D.rng, seed ^ 0xd409u);
+    m->D.drop_seed = seed ^ 0xd409u;
     *out = m;
     return FC_OK;
 }

@@ -208,7 +208,7 @@ int fc_net_finalize(fc_net *n, int max_batch, fc_error *err) {
     n->adam_m = fc_alloc_floats(n->nparams);
     n->adam_v = fc_alloc_floats(n->nparams);
     if (!n->params || !n->grads || !n->adam_m || !n->adam_v) return fc_fail(err, FC_ENOMEM, "out of memory");
-    fc_rng_seed(&n->rng, 0x5eed);
+    n->drop_seed = 0x5eed;
     return fc_net_reserve(n, max_batch, err);
 }
 
@@ -279,8 +279,12 @@ const float *fc_net_forward(fc_net *n, const float *x, int N) {
                                           L->in_h * L->in_w, 1e-5f);
             break;
         case FC_L_DROPOUT:
-            if (n->training) fc_dropout_forward(L->out, in, L->mask, cnt, L->p, &n->rng);
-            else memcpy(L->out, in, cnt * sizeof(float));
+            if (n->training) {
+                fc_dropout_key key = {n->drop_seed + (uint64_t)i, n->drop_counter, n->drop_rows};
+                fc_dropout_forward(L->out, in, L->mask, N, out_size(L), L->p, &key);
+            } else {
+                memcpy(L->out, in, cnt * sizeof(float));
+            }
             break;
         case FC_L_RESHAPE: break;
         }

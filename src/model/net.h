@@ -55,7 +55,11 @@ typedef struct fc_net {
     int in_c, in_h, in_w;                    /* per-sample input shape */
     int in_size, out_size;                   /* per-sample input/output floats */
     int training;                            /* dropout / batchnorm mode */
-    fc_rng rng;                              /* dropout masks */
+    /* Dropout masks (counter-based, see fc_dropout_forward): layer i uses seed drop_seed + i.
+     * Before each training forward the caller sets drop_counter (a fresh value per pass) and
+     * drop_rows (global index of each input row, borrowed; NULL = 0..N-1). */
+    uint64_t drop_seed, drop_counter;
+    const uint32_t *drop_rows;
 } fc_net;
 
 /* Building: add layers in order, then fc_net_finalize allocates everything. */

@@ -263,9 +263,6 @@ static int parse_metadata(jp *p, fc_st_file *f) {
         jws(p);
         if (p->i >= p->n || p->s[p->i] != '"') return jfail(p, "__metadata__ values must be strings");
         if (jstring(p, &v)) return FC_EINPUT;
-        for (size_t j = 0; j < f->nm; j++)
-            if (strcmp(f->meta[j].key, k) == 0)
-                return fc_fail(p->err, FC_EINPUT, "safetensors header: duplicate __metadata__ key \"%.80s\"", k);
         if (f->nm == f->cap_m) {
             size_t nc = f->cap_m ? 2 * f->cap_m : 8;
             st_meta *m = realloc(f->meta, nc * sizeof *m);
@@ -401,6 +398,8 @@ static int cmp_name_idx(const void *a, const void *b) {
     return strcmp(((const name_idx *)a)->name, ((const name_idx *)b)->name);
 }
 
+static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+
 static int validate(fc_st_file *f, const uint8_t *data, uint64_t data_len, fc_error *err) {
     for (size_t i = 0; i < f->nt; i++) {
         fc_st_tensor *t = &f->t[i];
@@ -455,6 +454,21 @@ static int validate(fc_st_file *f, const uint8_t *data, uint64_t data_len, fc_er
         f->by_name[i] = ni[i].idx;
     }
     free(ni);
+    /* Duplicate metadata keys, the same way (a pairwise check would be quadratic). */
+    if (f->nm > 1) {
+        const char **keys = malloc(f->nm * sizeof *keys);
+        if (!keys) return fc_fail(err, FC_ENOMEM, "out of memory");
+        for (size_t i = 0; i < f->nm; i++) keys[i] = f->meta[i].key;
+        qsort(keys, f->nm, sizeof *keys, cmp_str);
+        for (size_t i = 1; i < f->nm; i++) {
+            if (strcmp(keys[i], keys[i - 1]) == 0) {
+                int rc = fc_fail(err, FC_EINPUT, "safetensors: duplicate __metadata__ key \"%.80s\"", keys[i]);
+                free(keys);
+                return rc;
+            }
+        }
+        free(keys);
+    }
     return FC_OK;
 }
 

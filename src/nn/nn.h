@@ -80,8 +80,19 @@ void fc_tanh_forward(float *y, const float *x, size_t n);
 void fc_tanh_backward(float *dx, const float *dy, const float *y, size_t n);
 
 /* ---- Dropout (inverted: kept units are scaled by 1/(1-p)) -----------------
- * mask[i] = 1 where kept.  Training mode draws the mask from rng; p == 0 keeps all. */
-void fc_dropout_forward(float *y, const float *x, uint8_t *mask, size_t n, float p, fc_rng *rng);
+ * x, y, mask: [N, per_row]; mask = 1 where kept; p == 0 keeps all.  The mask is
+ * counter-based: element j of row r is kept iff U(hash(seed, counter, g, j)) >= p
+ * (U: 24-bit uniform in [0,1)), where g = key->rows[r] (NULL rows: g = r) is the
+ * row's GLOBAL index.  So a sample's mask depends only on (seed, counter, its
+ * place in the global batch): not on how the batch is split across processes or
+ * threads, and not on earlier calls. */
+typedef struct fc_dropout_key {
+    uint64_t seed;        /* the stream (a run's dropout seed, mixed with the layer) */
+    uint64_t counter;     /* one value per forward pass: e.g. from (step, phase) */
+    const uint32_t *rows; /* [N] global row index of each local row; NULL = 0..N-1 */
+} fc_dropout_key;
+void fc_dropout_forward(float *y, const float *x, uint8_t *mask, int N, size_t per_row, float p,
+                        const fc_dropout_key *key);
 void fc_dropout_backward(float *dx, const float *dy, const uint8_t *mask, size_t n, float p);
 
 /* ---- BatchNorm2d over x [N,C,HW] (PyTorch semantics: eps, momentum 0.1,

@@ -1,6 +1,6 @@
-/* The container: seal the secret (src/crypto), pick or draw a cover
+/* Making a container: seal the secret (src/crypto), pick or draw a cover
  * (src/stego/cover*.c), and hide header and ciphertext in it (src/stego/lsb.c).
- * Layout: docs/container-format.md. */
+ * Reading one is in open.c.  Layout: docs/container-format.md. */
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,8 +12,6 @@
 #include "stego/lsb.h"
 #include "stego/perm.h"
 #include "util/error.h"
-
-#define AUTH_FAILED "authentication failed: wrong key, or the container was modified"
 
 void fc_encrypt_opts_init(fc_encrypt_opts *o) { memset(o, 0, sizeof *o); }
 
@@ -133,6 +131,10 @@ int fc_encrypt_buffer(const uint8_t *secret, size_t len, const char *name, const
     int bits = opts && opts->bits ? opts->bits : 1;
     if (bits != 1 && bits != 2) return fc_fail(err, FC_EUSAGE, "bits per channel must be 1 or 2");
     uint64_t channels = fc_channels_needed(len, name_len, bits);
+    /* Keyed slot numbers are 32-bit: about 536 MB at 1 bit per channel, 1 GB at 2. */
+    if (channels - FC_PUBLIC_SLOTS > 0xffffffffu)
+        return fc_fail(err, FC_ENOFIT, "the secret is too large for one container (%zu bytes; at most about %s)", len,
+                       bits == 1 ? "536 MB at 1 bit per channel" : "1 GB at 2 bits per channel");
     /* Fail a too-small cover before the (possibly slow) key derivation. */
     int rc = user ? fc_cover_check_fit(user->w, user->h, channels, bits, err) : FC_OK;
     if (rc) return rc;
@@ -150,9 +152,10 @@ int fc_encrypt_buffer(const uint8_t *secret, size_t len, const char *name, const
         keyed = fc_keyed_slots((uint64_t)cover.w, (uint64_t)cover.h);
         used = fc_slots_for_bytes(s.payload_len, bits);
         if (used > keyed) rc = fc_fail(err, FC_EINTERNAL, "cover smaller than the payload");
+        else if (keyed > 0xffffffffu) rc = fc_fail(err, FC_EUSAGE, "the cover is too large (at most 1.4 gigapixels)");
     }
     if (!rc) {
-        size_t sign_bytes = (size_t)((FC_PUBLIC_SLOTS + used + 7) / 8);
+        size_t sign_bytes = (size_t)(((uint64_t)cover.w * cover.h * 3 + 7) / 8);
         signs = malloc(sign_bytes);
         if (!signs) rc = fc_fail(err, FC_ENOMEM, "out of memory");
         else fc_keystream(s.keys->sign, s.nonce, 0, signs, sign_bytes);
@@ -162,7 +165,7 @@ int fc_encrypt_buffer(const uint8_t *secret, size_t len, const char *name, const
     if (!rc) {
         fc_lsb_embed_public(container->px, s.pub_bytes, FC_PUBLIC_BYTES, signs);
         fc_lsb_embed_keyed(container->px, FC_PUBLIC_SLOTS, &perm, bits, 0, s.payload, (size_t)s.payload_len, signs,
-                           FC_PUBLIC_SLOTS);
+                           FC_WALK_AUTO);
     }
     fc_perm_free(&perm);
     free(signs);
@@ -174,75 +177,5 @@ int fc_encrypt_buffer(const uint8_t *secret, size_t len, const char *name, const
     }
     if (cover_out) *cover_out = cover;
     else fc_image_free(&cover);
-    return FC_OK;
-}
-
-int fc_decrypt_image(const fc_image *container, const fc_key *key, uint8_t **data, size_t *len, char **name,
-                     fc_error *err) {
-    *data = NULL;
-    *len = 0;
-    if (name) *name = NULL;
-    if (!key) return fc_fail(err, FC_EUSAGE, "no key");
-    if (!container || !container->px || container->c != 3 || container->w <= 0 || container->h <= 0)
-        return fc_fail(err, FC_EINPUT, "the container must be an RGB image");
-    int rc = fc_sodium_ready(err);
-    if (rc) return rc;
-    const uint8_t *px = container->px;
-    uint64_t keyed = fc_keyed_slots((uint64_t)container->w, (uint64_t)container->h);
-    if (keyed > 0xffffffffu) return fc_fail(err, FC_EINPUT, "image too large to be a container");
-    if (keyed < FC_KEYED_HEADER * 8)
-        return fc_fail(err, FC_EAUTH, "authentication failed: the image is too small to be a facecrypt container");
-
-    uint8_t pub_bytes[FC_PUBLIC_BYTES];
-    fc_lsb_extract_public(px, pub_bytes, FC_PUBLIC_BYTES);
-    fc_public_header pub;
-    if ((rc = fc_public_header_parse(pub_bytes, &pub, err))) return rc;
-    const int bits = pub.bits;
-    if (fc_slots_for_bytes(FC_KEYED_HEADER, bits) > keyed) return fc_fail(err, FC_EAUTH, AUTH_FAILED);
-
-    fc_subkeys *keys = NULL;
-    if ((rc = fc_derive_subkeys(key, pub.salt, &pub.kdf, &keys, err))) return rc;
-    fc_perm perm;
-    if ((rc = fc_perm_init(&perm, (uint32_t)keyed, keys->slots, err))) {
-        fc_subkeys_free(keys);
-        return rc;
-    }
-    uint8_t ad[FC_AD_BYTES], nonce[FC_NONCE_BYTES];
-    uint32_t sealed = 0;
-    memcpy(ad, pub_bytes, FC_PUBLIC_BYTES);
-    fc_lsb_extract_keyed(px, FC_PUBLIC_SLOTS, &perm, bits, 0, ad + FC_PUBLIC_BYTES, FC_KEYED_HEADER);
-    fc_keyed_header_parse(ad + FC_PUBLIC_BYTES, nonce, &sealed);
-    /* The length is not authenticated yet: bound it by what the image holds. */
-    uint8_t *ct = NULL;
-    if (sealed < fc_sealed_len(0, 0) || fc_slots_for_bytes((uint64_t)FC_KEYED_HEADER + sealed, bits) > keyed) {
-        rc = fc_fail(err, FC_EAUTH, AUTH_FAILED);
-    } else if (!(ct = malloc(sealed))) {
-        rc = fc_fail(err, FC_ENOMEM, "out of memory (%u bytes)", sealed);
-    } else {
-        fc_lsb_extract_keyed(px, FC_PUBLIC_SLOTS, &perm, bits, FC_KEYED_HEADER, ct, sealed);
-    }
-    fc_perm_free(&perm);
-    uint8_t *d = NULL, *nm = NULL;
-    size_t dl = 0, nl = 0;
-    if (!rc) rc = fc_open(ct, sealed, ad, sizeof ad, nonce, keys->aead, &d, &dl, &nm, &nl, err);
-    fc_subkeys_free(keys);
-    if (!rc && name) {
-        *name = malloc(nl + 1);
-        if (!*name) rc = fc_fail(err, FC_ENOMEM, "out of memory");
-        else {
-            memcpy(*name, nm, nl);
-            (*name)[nl] = 0;
-        }
-    }
-    if (rc) {
-        if (ct) sodium_memzero(ct, sealed);
-        free(ct);
-        return rc;
-    }
-    /* Move the secret to the front of the buffer and hand the buffer over. */
-    memmove(ct, d, dl);
-    uint8_t *shrunk = realloc(ct, dl ? dl : 1);
-    *data = shrunk ? shrunk : ct;
-    *len = dl;
     return FC_OK;
 }

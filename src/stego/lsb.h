@@ -30,16 +30,19 @@ static inline uint8_t fc_lsb_match(uint8_t v, unsigned t, int bits, int sign) {
     return (uint8_t)(sign ? v + 2 : v - 2);
 }
 
-/* Public slots 0..8*len-1 in raster order, one bit each. signs: bit i for slot i. */
+/* signs: the sign stream, bit i for channel i of the image (raster order). */
+/* Public slots 0..8*len-1 in raster order, one bit each. */
 void fc_lsb_embed_public(uint8_t *px, const uint8_t *data, size_t len, const uint8_t *signs);
 void fc_lsb_extract_public(const uint8_t *px, uint8_t *out, size_t len);
 
 /* Keyed slots: byte i of data (i < len) goes to keyed stream bytes [off + i],
- * i.e. keyed slots (off+i)*8/bits ..; keyed slot s is channel first + perm(s).
- * signs: bit (sign_base + s) for keyed slot s. */
+ * i.e. keyed slots (off+i)*8/bits ..; keyed slot s is channel first + perm(s). */
+/* How to visit the slots (same result either way): FC_WALK_AUTO picks the
+ * raster walk when at least 1/8 of the keyed slots are used. */
+enum { FC_WALK_AUTO = 0, FC_WALK_RASTER = 1, FC_WALK_SCATTER = 2 };
 void fc_lsb_embed_keyed(uint8_t *px, uint64_t first, const fc_perm *perm, int bits, uint64_t off,
-                        const uint8_t *data, size_t len, const uint8_t *signs, uint64_t sign_base);
+                        const uint8_t *data, size_t len, const uint8_t *signs, int walk);
 void fc_lsb_extract_keyed(const uint8_t *px, uint64_t first, const fc_perm *perm, int bits, uint64_t off,
-                          uint8_t *out, size_t len);
+                          uint8_t *out, size_t len, int walk);
 
 #endif

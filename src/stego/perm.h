@@ -41,4 +41,21 @@ static inline uint32_t fc_perm_apply(const fc_perm *p, uint32_t x) {
     return x;
 }
 
+static inline uint32_t fc_perm_once_inv(const fc_perm *p, uint32_t y) {
+    uint32_t bmask = (1u << p->b) - 1u;
+    uint32_t A = y >> p->b, B = y & bmask;
+    for (int r = FC_PERM_ROUNDS - 2; r >= 0; r -= 2) {
+        B ^= p->tab[r + 1][A];
+        A ^= p->tab[r][B];
+    }
+    return (A << p->b) | B;
+}
+
+/* The x with fc_perm_apply(p, x) == y (y < n). */
+static inline uint32_t fc_perm_invert(const fc_perm *p, uint32_t y) {
+    do y = fc_perm_once_inv(p, y);
+    while (y >= p->n);
+    return y;
+}
+
 #endif

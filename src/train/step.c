@@ -1,49 +1,66 @@
 #include "train/step.h"
 #include <stdlib.h>
 #include <string.h>
+#include "data/dataset.h"
+#include "train/dist.h"
 #include "util/error.h"
 
 #define IMG (3 * FC_IMAGE_SIZE * FC_IMAGE_SIZE)
 
 int fc_trainer_init(fc_trainer *t, fc_model *m, int batch, const fc_adam_cfg *g, const fc_adam_cfg *d,
                     uint64_t seed, fc_error *err) {
+    return fc_trainer_init_dist(t, m, batch, g, d, seed, NULL, err);
+}
+
+int fc_trainer_init_dist(fc_trainer *t, fc_model *m, int batch, const fc_adam_cfg *g, const fc_adam_cfg *d,
+                         uint64_t seed, const fc_dist *dist, fc_error *err) {
     memset(t, 0, sizeof *t);
     if (!m->has_d) return fc_fail(err, FC_EUSAGE, "this model has no discriminator (generator-only weights)");
     if (batch < 1) return fc_fail(err, FC_EUSAGE, "batch must be at least 1");
+    int world = dist ? dist->world : 1, rank = dist ? dist->rank : 0;
+    if (batch < world)
+        return fc_fail(err, FC_EUSAGE, "the batch of %d is smaller than the %d processes sharing it", batch, world);
     t->m = m;
     t->batch = batch;
+    t->dist = dist;
+    fc_data_shard(batch, rank, world, &t->row0, &t->rows);
     t->adam_g = *g;
     t->adam_d = *d;
     fc_rng_seed(&t->zrng, seed);
-    /* The D step runs reals and fakes through D as one batch of 2B when D has no batch statistics. */
-    int rc = fc_net_reserve(&m->G, batch, err);
-    if (!rc) rc = fc_net_reserve(&m->D, 2 * batch, err);
+    /* The D step runs reals and fakes through D as one batch of 2b when D has no batch statistics. */
+    int b = t->rows;
+    int rc = fc_net_reserve(&m->G, b, err);
+    if (!rc) rc = fc_net_reserve(&m->D, 2 * b, err);
     if (rc) return rc;
-    size_t B = (size_t)batch;
-    t->z = fc_alloc_floats(B * FC_LATENT_DIM);
-    t->dbatch = fc_alloc_floats(2 * B * IMG);
-    t->dimg = fc_alloc_floats(B * IMG);
-    t->targets = fc_alloc_floats(2 * B);
-    t->dlogits = fc_alloc_floats(2 * B);
-    t->probs = fc_alloc_floats(2 * B);
-    if (!t->z || !t->dbatch || !t->dimg || !t->targets || !t->dlogits || !t->probs) {
+    t->z = fc_alloc_floats((size_t)batch * FC_LATENT_DIM);
+    t->dbatch = fc_alloc_floats(2 * (size_t)b * IMG);
+    t->dimg = fc_alloc_floats((size_t)b * IMG);
+    t->targets = fc_alloc_floats(2 * (size_t)b);
+    t->dlogits = fc_alloc_floats(2 * (size_t)b);
+    t->probs = fc_alloc_floats(2 * (size_t)b);
+    t->grows = malloc(2 * (size_t)b * sizeof *t->grows);
+    if (!t->z || !t->dbatch || !t->dimg || !t->targets || !t->dlogits || !t->probs || !t->grows) {
         fc_trainer_free(t);
         return fc_fail(err, FC_ENOMEM, "out of memory for a batch of %d", batch);
     }
-    for (size_t i = 0; i < B; i++) {
+    for (int i = 0; i < b; i++) {
         t->targets[i] = 1.0f;     /* reals */
-        t->targets[B + i] = 0.0f; /* fakes */
+        t->targets[b + i] = 0.0f; /* fakes */
+        t->grows[i] = (uint32_t)(t->row0 + i);
+        t->grows[b + i] = (uint32_t)(batch + t->row0 + i);
     }
     return FC_OK;
 }
 
 void fc_trainer_free(fc_trainer *t) {
+    if (t->m) t->m->D.drop_rows = NULL; /* borrowed t->grows */
     fc_free_aligned(t->z);
     fc_free_aligned(t->dbatch);
     fc_free_aligned(t->dimg);
     fc_free_aligned(t->targets);
     fc_free_aligned(t->dlogits);
     fc_free_aligned(t->probs);
+    free(t->grows);
     memset(t, 0, sizeof *t);
 }
 
@@ -59,53 +76,64 @@ static float mean(const float *x, int n) {
     return (float)(s / n);
 }
 
+/* z for this step: the caller's or a fresh global draw; returns this rank's rows. */
+static const float *latent(fc_trainer *t, const float *z) {
+    if (!z) {
+        fc_rng_fill_normal(&t->zrng, t->z, (size_t)t->batch * FC_LATENT_DIM, 0.0f, 1.0f);
+        z = t->z;
+    }
+    return z + (size_t)t->row0 * FC_LATENT_DIM;
+}
+
 void fc_trainer_step(fc_trainer *t, const float *reals, const float *z1, const float *z2, fc_step_stats *st) {
     fc_model *m = t->m;
-    const int B = t->batch;
-    const size_t bimg = (size_t)B * IMG;
+    const int b = t->rows;
+    const size_t bimg = (size_t)b * IMG;
+    const double frac = (double)b / t->batch; /* this rank's share of the global mean */
     m->G.training = m->D.training = 1;
 
     /* ---- D step ---- */
-    if (!z1) {
-        fc_rng_fill_normal(&t->zrng, t->z, (size_t)B * FC_LATENT_DIM, 0.0f, 1.0f);
-        z1 = t->z;
-    }
-    const float *fake = fc_net_forward(&m->G, z1, B);
+    const float *fake = fc_net_forward(&m->G, latent(t, z1), b);
     memcpy(t->dbatch, reals, bimg * sizeof(float));
     memcpy(t->dbatch + bimg, fake, bimg * sizeof(float));
     fc_net_zero_grad(&m->D);
+    m->D.drop_counter = 2 * m->step; /* phase 0 */
+    m->D.drop_rows = t->grows;
     float lr, lf;
     if (!has_batchnorm(&m->D)) {
-        const float *logits = fc_net_forward(&m->D, t->dbatch, 2 * B);
-        lr = fc_bce_logits(logits, t->targets, B, t->dlogits, 1.0f, t->probs);
-        lf = fc_bce_logits(logits + B, t->targets + B, B, t->dlogits + B, 1.0f, t->probs + B);
-        fc_net_backward(&m->D, t->dbatch, t->dlogits, 2 * B, NULL, 1);
+        const float *logits = fc_net_forward(&m->D, t->dbatch, 2 * b);
+        lr = fc_bce_logits(logits, t->targets, b, t->dlogits, 1.0f, t->probs);
+        lf = fc_bce_logits(logits + b, t->targets + b, b, t->dlogits + b, 1.0f, t->probs + b);
+        fc_net_backward(&m->D, t->dbatch, t->dlogits, 2 * b, NULL, 1);
     } else { /* batch statistics: reals and fakes in separate passes, as in Radford et al. */
-        const float *logits = fc_net_forward(&m->D, t->dbatch, B);
-        lr = fc_bce_logits(logits, t->targets, B, t->dlogits, 1.0f, t->probs);
-        fc_net_backward(&m->D, t->dbatch, t->dlogits, B, NULL, 1);
-        logits = fc_net_forward(&m->D, t->dbatch + bimg, B);
-        lf = fc_bce_logits(logits, t->targets + B, B, t->dlogits + B, 1.0f, t->probs + B);
-        fc_net_backward(&m->D, t->dbatch + bimg, t->dlogits + B, B, NULL, 1);
+        const float *logits = fc_net_forward(&m->D, t->dbatch, b);
+        lr = fc_bce_logits(logits, t->targets, b, t->dlogits, 1.0f, t->probs);
+        fc_net_backward(&m->D, t->dbatch, t->dlogits, b, NULL, 1);
+        m->D.drop_rows = t->grows + b;
+        logits = fc_net_forward(&m->D, t->dbatch + bimg, b);
+        lf = fc_bce_logits(logits, t->targets + b, b, t->dlogits + b, 1.0f, t->probs + b);
+        fc_net_backward(&m->D, t->dbatch + bimg, t->dlogits + b, b, NULL, 1);
     }
+    fc_dist_allreduce_mean(t->dist, m->D.grads, m->D.nparams, frac);
     m->adam_t++;
     fc_net_adam(&m->D, &t->adam_d, m->adam_t);
     st->d_loss = lr + lf;
-    st->d_real = mean(t->probs, B);
-    st->d_fake = mean(t->probs + B, B);
+    st->d_real = mean(t->probs, b);
+    st->d_fake = mean(t->probs + b, b);
 
     /* ---- G step: fresh z, through the updated D, target "real" ---- */
-    if (!z2) {
-        fc_rng_fill_normal(&t->zrng, t->z, (size_t)B * FC_LATENT_DIM, 0.0f, 1.0f);
-        z2 = t->z;
-    }
-    const float *fake2 = fc_net_forward(&m->G, z2, B);
-    const float *logits = fc_net_forward(&m->D, fake2, B);
-    st->g_loss = fc_bce_logits(logits, t->targets, B, t->dlogits, 1.0f, NULL);
-    fc_net_backward(&m->D, fake2, t->dlogits, B, t->dimg, 0);
+    const float *zg = latent(t, z2);
+    const float *fake2 = fc_net_forward(&m->G, zg, b);
+    m->D.drop_counter = 2 * m->step + 1; /* phase 1 */
+    m->D.drop_rows = t->grows;           /* fakes of the G step: global rows row0 + i */
+    const float *logits = fc_net_forward(&m->D, fake2, b);
+    st->g_loss = fc_bce_logits(logits, t->targets, b, t->dlogits, 1.0f, NULL);
+    fc_net_backward(&m->D, fake2, t->dlogits, b, t->dimg, 0);
     fc_net_zero_grad(&m->G);
-    fc_net_backward(&m->G, z2, t->dimg, B, NULL, 1);
+    fc_net_backward(&m->G, zg, t->dimg, b, NULL, 1);
+    fc_dist_allreduce_mean(t->dist, m->G.grads, m->G.nparams, frac);
     fc_net_adam(&m->G, &t->adam_g, m->adam_t);
+    m->D.drop_rows = NULL;
     m->step++;
 }
 

@@ -1,7 +1,17 @@
 /* One adversarial training step (SPEC "The report's model"):
  *   D step: fakes = G(z1); d_loss = BCE(D(reals), 1) + BCE(D(fakes), 0); Adam on D.
  *   G step: fresh z2; g_loss = BCE(D(G(z2)), 1) through the updated D; Adam on G.
- * Each BCE is a mean over its batch.  D's Sigmoid is fused into the loss. */
+ * Each BCE is a mean over its batch.  D's Sigmoid is fused into the loss.
+ *
+ * Data parallel (fc_trainer_init_dist): B is the GLOBAL batch; this rank runs its rows
+ * [row0, row0 + rows) (fc_data_shard) and, between backward and Adam, replaces each net's
+ * fused gradient by the global-batch mean (fc_dist_allreduce_mean, weight rows/B), so
+ * every rank applies the same update.  Every random input is a function of the global
+ * layout, not of the split: z is drawn for all B rows on every rank (the shard takes its
+ * rows), and D's dropout masks are keyed by (step, phase, global row): reals row i is
+ * global row i, fakes row i is B + i.  With BatchNorm (dcgan) the batch statistics are
+ * per rank (like PyTorch DDP without SyncBatchNorm), so only the seed arch is exactly
+ * independent of the rank count. */
 #ifndef FC_TRAIN_STEP_H
 #define FC_TRAIN_STEP_H
 #include "facecrypt.h"
@@ -15,21 +25,30 @@ typedef struct fc_step_stats {
 
 typedef struct fc_trainer {
     fc_model *m;
-    int batch;
+    int batch;           /* global batch B */
+    int row0, rows;      /* this rank's rows of each global batch (b = rows) */
+    const fc_dist *dist; /* borrowed; NULL = one process */
     fc_adam_cfg adam_g, adam_d;
-    fc_rng zrng;     /* latent vectors */
+    fc_rng zrng;     /* latent vectors: the global [B,100] on every rank */
     float *z;        /* [B,100] */
-    float *dbatch;   /* [2B, 3,64,64]: reals then fakes for the D step */
-    float *dimg;     /* [B,3,64,64] dL/d G(z2) */
-    float *targets;  /* [2B] */
-    float *dlogits;  /* [2B] */
-    float *probs;    /* [2B] */
+    float *dbatch;   /* [2b, 3,64,64]: reals then fakes for the D step */
+    float *dimg;     /* [b,3,64,64] dL/d G(z2) */
+    float *targets;  /* [2b] */
+    float *dlogits;  /* [2b] */
+    float *probs;    /* [2b] */
+    uint32_t *grows; /* [2b] global row of each D-step row: row0 + i, then B + row0 + i */
 } fc_trainer;
 
+/* One process. */
 int fc_trainer_init(fc_trainer *t, fc_model *m, int batch, const fc_adam_cfg *g, const fc_adam_cfg *d,
                     uint64_t seed, fc_error *err);
+/* This rank's part of a data-parallel step (dist NULL: one process).  FC_EUSAGE if batch < world. */
+int fc_trainer_init_dist(fc_trainer *t, fc_model *m, int batch, const fc_adam_cfg *g, const fc_adam_cfg *d,
+                         uint64_t seed, const fc_dist *dist, fc_error *err);
 void fc_trainer_free(fc_trainer *t);
-/* reals: [B,3,64,64] in the model's data range.  z1, z2: [B,100] or NULL to draw from t->zrng. */
+/* reals: this rank's [b,3,64,64] in the model's data range.  z1, z2: the GLOBAL [B,100] (the rank
+ * takes its rows) or NULL to draw them from t->zrng.  st: means over this rank's rows (weight
+ * b/B to combine ranks).  With several ranks this is a collective: every rank must call it. */
 void fc_trainer_step(fc_trainer *t, const float *reals, const float *z1, const float *z2, fc_step_stats *st);
 /* Set the discriminator's dropout probability (the reference test uses 0). */
 void fc_model_set_dropout(fc_model *m, float p);

@@ -1,9 +1,15 @@
 /* The training loop: data, adversarial steps, log, sample grids, checkpoints, resume.
  *
  * Exact resume: everything a step depends on is a function of the checkpoint
- * (weights, Adam moments, step counter, the latent and dropout generators' states)
- * and of (seed, step) for the data order, so a run stopped and resumed ends with
- * the same weights as one that ran straight through. */
+ * (weights, Adam moments, step counter, the latent generator's state, the dropout
+ * seed) and of (seed, step) for the data order and dropout masks, so a run stopped
+ * and resumed ends with the same weights as one that ran straight through.
+ *
+ * Data parallel (c->dist, docs/distributed.md): every rank runs this loop on its
+ * shard; rank 0 opens or resumes the model and broadcasts it, and alone writes
+ * files and reports.  Every decision that ends the loop (an error, a stop request,
+ * the time limit) is agreed by all ranks in a collective, so no rank is left
+ * waiting in a collective that the others never enter. */
 #include <errno.h>
 #include <stdarg.h>
 #include <inttypes.h>
@@ -12,8 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "data/dataset.h"
 #include "model/checkpoint.h"
+#include "train/dist.h"
 #include "train/step.h"
 #include "train/trainlog.h"
 #include "util/error.h"
@@ -47,7 +55,7 @@ static double now(void) {
 
 static void msg(const fc_train_config *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void msg(const fc_train_config *c, const char *fmt, ...) {
-    if (!c->on_message) return;
+    if (!c->on_message || !fc_dist_is_root(c->dist)) return; /* other ranks stay quiet */
     char line[1024];
     va_list ap;
     va_start(ap, fmt);
@@ -102,15 +110,15 @@ typedef struct run_state {
 } run_state;
 
 static int save_checkpoint(run_state *s, fc_error *err) {
-    char rz[80], rd[80], batch[32], lrg[32], lrd[32], b1[32], b2[32];
+    char rz[80], rd[32], batch[32], lrg[32], lrd[32], b1[32], b2[32];
     rng_to_hex(&s->tr.zrng, rz, sizeof rz);
-    rng_to_hex(&s->m->D.rng, rd, sizeof rd);
+    snprintf(rd, sizeof rd, "%016" PRIx64, s->m->D.drop_seed);
     snprintf(batch, sizeof batch, "%d", s->cfg->batch);
     snprintf(lrg, sizeof lrg, "%.9g", s->cfg->lr_g);
     snprintf(lrd, sizeof lrd, "%.9g", s->cfg->lr_d);
     snprintf(b1, sizeof b1, "%.9g", s->cfg->beta1);
     snprintf(b2, sizeof b2, "%.9g", s->cfg->beta2);
-    const char *meta[] = {"rng_z", rz, "rng_dropout", rd, "batch", batch, "lr_g", lrg, "lr_d", lrd,
+    const char *meta[] = {"rng_z", rz, "dropout_seed", rd, "batch", batch, "lr_g", lrg, "lr_d", lrd,
                           "beta1", b1, "beta2", b2, "partition", s->cfg->partition};
     fc_ckpt_opts o = {.with_optimizer = 1, .overwrite = 1, .meta = meta, .n_meta = sizeof meta / sizeof meta[0] / 2};
     return fc_checkpoint_save(s->m, s->ckpt_path, &o, err);
@@ -129,7 +137,28 @@ static int save_samples(run_state *s, fc_error *err) {
     return rc;
 }
 
-/* Open or resume the model. */
+/* The dropout seed of a checkpoint: "dropout_seed" (hex), or for checkpoints written before
+ * counter-based masks one derived from their sequential generator's state "rng_dropout". */
+static int dropout_seed_from_meta(const fc_st_file *f, uint64_t *out) {
+    const char *v = fc_st_meta(f, "dropout_seed");
+    if (v) {
+        char *end;
+        *out = strtoull(v, &end, 16);
+        return *v && !*end ? 0 : -1;
+    }
+    fc_rng old;
+    if (rng_from_hex(fc_st_meta(f, "rng_dropout"), &old)) return -1;
+    *out = old.s[0] ^ old.s[1] ^ old.s[2] ^ old.s[3];
+    return 0;
+}
+
+static int init_trainer(run_state *s, uint64_t zseed, fc_error *err) {
+    const fc_train_config *c = s->cfg;
+    return fc_trainer_init_dist(&s->tr, s->m, c->batch, &(fc_adam_cfg){c->lr_g, c->beta1, c->beta2, c->adam_eps},
+                                &(fc_adam_cfg){c->lr_d, c->beta1, c->beta2, c->adam_eps}, zseed, c->dist, err);
+}
+
+/* Open or resume the model (rank 0; the others build a fresh one and receive rank 0's state). */
 static int open_model(run_state *s, fc_error *err) {
     const fc_train_config *c = s->cfg;
     int exists = fc_file_exists(s->ckpt_path);
@@ -139,9 +168,7 @@ static int open_model(run_state *s, fc_error *err) {
                            c->out_dir);
         int rc = fc_model_create(c->arch, c->width, c->seed, &s->m, err);
         if (rc) return rc;
-        return fc_trainer_init(&s->tr, s->m, c->batch,
-                               &(fc_adam_cfg){c->lr_g, c->beta1, c->beta2, c->adam_eps},
-                               &(fc_adam_cfg){c->lr_d, c->beta1, c->beta2, c->adam_eps}, c->seed ^ 0x2a7e5, err);
+        return init_trainer(s, c->seed ^ 0x2a7e5, err);
     }
     if (!exists) return fc_fail(err, FC_EINPUT, "--resume: no checkpoint at %s", s->ckpt_path);
     fc_st_file *f = NULL;
@@ -155,129 +182,289 @@ static int open_model(run_state *s, fc_error *err) {
     const char *b = rc ? NULL : fc_st_meta(f, "batch");
     if (!rc && b && atoi(b) != c->batch)
         rc = fc_fail(err, FC_EUSAGE, "--resume: the run used --batch %s, not %d", b, c->batch);
-    if (!rc) rc = fc_trainer_init(&s->tr, s->m, c->batch, &(fc_adam_cfg){c->lr_g, c->beta1, c->beta2, c->adam_eps},
-                                  &(fc_adam_cfg){c->lr_d, c->beta1, c->beta2, c->adam_eps}, 0, err);
-    if (!rc && (rng_from_hex(fc_st_meta(f, "rng_z"), &s->tr.zrng) ||
-                rng_from_hex(fc_st_meta(f, "rng_dropout"), &s->m->D.rng)))
-        rc = fc_fail(err, FC_EINPUT, "%s: missing or malformed generator state (rng_z, rng_dropout)", s->ckpt_path);
+    if (!rc) rc = init_trainer(s, 0, err);
+    if (!rc && (rng_from_hex(fc_st_meta(f, "rng_z"), &s->tr.zrng) || dropout_seed_from_meta(f, &s->m->D.drop_seed)))
+        rc = fc_fail(err, FC_EINPUT, "%s: missing or malformed generator state (rng_z, dropout_seed)", s->ckpt_path);
     fc_st_close(f);
     return rc;
 }
 
+/* A failure every rank detects identically: rank 0 reports it, the others fail quietly. */
+static int quiet(fc_error *err, int code) {
+    if (err) {
+        err->code = code;
+        err->msg[0] = 0;
+    }
+    return code;
+}
+
+/* After a collective fc_dist_agree: a rank that did not fail itself stops with the same
+ * code; rank 0 says so, the others stay quiet (the failing rank reports its own error). */
+static int agreed(const fc_dist *d, int rc, fc_error *err) {
+    int all = fc_dist_agree(d, rc);
+    if (rc || !all) return rc;
+    if (fc_dist_is_root(d)) return fc_fail(err, all, "stopped: another process failed (see its message)");
+    return quiet(err, all);
+}
+
+static void bcast_floats(const fc_dist *d, float *x, size_t n) { fc_dist_bcast(d, x, n * sizeof(float), 0); }
+
+/* Rank 0's model and generator state to every rank (fresh runs too: the ranks start identical
+ * by construction, not by trusting that every rank computed the same initialisation). */
+static int share_model(run_state *s, fc_error *err) {
+    const fc_dist *d = s->cfg->dist;
+    fc_model *m = s->m;
+    uint64_t shape[2] = {m->G.nparams, m->D.nparams}, mine[2] = {shape[0], shape[1]};
+    fc_dist_bcast(d, shape, sizeof shape, 0);
+    int rc = shape[0] != mine[0] || shape[1] != mine[1]
+                 ? fc_fail(err, FC_EINTERNAL, "the processes built different models (%zu+%zu parameters, rank 0 has "
+                                              "%llu+%llu)", m->G.nparams, m->D.nparams, (unsigned long long)shape[0],
+                           (unsigned long long)shape[1])
+                 : FC_OK;
+    if ((rc = agreed(d, rc, err))) return rc;
+    fc_net *nets[2] = {&m->G, &m->D};
+    for (int k = 0; k < 2; k++) {
+        fc_net *n = nets[k];
+        bcast_floats(d, n->params, n->nparams);
+        bcast_floats(d, n->adam_m, n->nparams);
+        bcast_floats(d, n->adam_v, n->nparams);
+        for (int i = 0; i < n->nlayers; i++)
+            if (n->layers[i].kind == FC_L_BN) {
+                bcast_floats(d, n->layers[i].running_mean, (size_t)n->layers[i].in_c);
+                bcast_floats(d, n->layers[i].running_var, (size_t)n->layers[i].in_c);
+            }
+    }
+    uint64_t st[8] = {m->step, m->adam_t, m->seed, m->D.drop_seed,
+                      s->tr.zrng.s[0], s->tr.zrng.s[1], s->tr.zrng.s[2], s->tr.zrng.s[3]};
+    fc_dist_bcast(d, st, sizeof st, 0);
+    m->step = st[0], m->adam_t = st[1], m->seed = st[2], m->D.drop_seed = st[3];
+    memcpy(s->tr.zrng.s, st + 4, sizeof s->tr.zrng.s);
+    return FC_OK;
+}
+
+/* BatchNorm running statistics drift apart per rank (batch statistics are per rank); before
+ * they are written, every rank takes their batch-weighted mean, so checkpoints, samples and
+ * the ranks agree.  No-op without BatchNorm or with one process. */
+static void sync_bn_buffers(run_state *s) {
+    const fc_dist *d = s->cfg->dist;
+    double frac = (double)s->tr.rows / s->tr.batch;
+    fc_net *nets[2] = {&s->m->G, &s->m->D};
+    for (int k = 0; k < 2; k++)
+        for (int i = 0; i < nets[k]->nlayers; i++) {
+            fc_layer *L = &nets[k]->layers[i];
+            if (L->kind != FC_L_BN) continue;
+            fc_dist_allreduce_mean(d, L->running_mean, (size_t)L->in_c, frac);
+            fc_dist_allreduce_mean(d, L->running_var, (size_t)L->in_c, frac);
+        }
+}
+
+/* One hash of everything training updates, compared across ranks. */
+static int ranks_in_sync(run_state *s) {
+    uint64_t h = 0;
+    fc_net *nets[2] = {&s->m->G, &s->m->D};
+    for (int k = 0; k < 2; k++) {
+        h = fc_dist_hash(nets[k]->params, nets[k]->nparams * sizeof(float), h);
+        h = fc_dist_hash(nets[k]->adam_m, nets[k]->nparams * sizeof(float), h);
+        h = fc_dist_hash(nets[k]->adam_v, nets[k]->nparams * sizeof(float), h);
+    }
+    return fc_dist_same(s->cfg->dist, &h, sizeof h);
+}
+
+/* Checkpoint (+ loss curve) and/or sample grid: collective (buffers), written by rank 0. */
+static int save_outputs(run_state *s, fc_trainlog *log, int ckpt, int samples, fc_error *err) {
+    sync_bn_buffers(s);
+    int rc = FC_OK;
+    if (fc_dist_is_root(s->cfg->dist)) {
+        if (samples) rc = save_samples(s, err);
+        if (!rc && ckpt) rc = save_checkpoint(s, err);
+        if (!rc && ckpt && log) rc = fc_trainlog_plot(log, s->plot_path, err);
+    }
+    return agreed(s->cfg->dist, rc, err);
+}
+
+/* Threads per rank: as asked, else the node's cores shared among the ranks on it. */
+static int threads_per_rank(const fc_train_config *c) {
+    if (c->threads || !c->dist || c->dist->local_size <= 1) return c->threads;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int t = (int)(cores / c->dist->local_size);
+    return t < 1 ? 1 : t;
+}
+
+static int open_data(const fc_train_config *c, int threads, data_cb_state *dcs, fc_dataset **ds, fc_error *err) {
+    fc_partition part;
+    int rc = fc_partition_parse(c->partition ? c->partition : "train", &part, err);
+    if (rc) return rc;
+    char cache_dir[4096];
+    if (c->cache_dir) snprintf(cache_dir, sizeof cache_dir, "%s", c->cache_dir);
+    else if (fc_data_default_cache_dir(cache_dir, sizeof cache_dir, err)) cache_dir[0] = 0;
+    fc_dataset_opts dopt = {.partition = part,
+                            .cache_dir = cache_dir[0] ? cache_dir : NULL,
+                            .threads = threads,
+                            .cb = {data_warn, data_progress, dcs}};
+    if (dopt.cache_dir && (rc = fc_mkdirs(dopt.cache_dir, err))) return rc;
+    return fc_dataset_open(c->data_dir, &dopt, ds, err);
+}
+
 int fc_train(const fc_train_config *c, fc_error *err) {
     run_state s = {.cfg = c};
+    const fc_dist *dist = c->dist;
+    const int root = fc_dist_is_root(dist), world = dist ? dist->world : 1;
     fc_dataset *ds = NULL;
     fc_loader *ld = NULL;
     fc_trainlog log = {0};
     float *reals = NULL;
     int rc;
-    if (c->batch < 1) return fc_fail(err, FC_EUSAGE, "--batch must be at least 1");
-    if ((rc = fc_mkdirs(c->out_dir, err))) return rc;
+    /* checks every rank makes identically: rank 0 speaks */
+    if (c->batch < world) {
+        rc = c->batch < 1 ? fc_fail(err, FC_EUSAGE, "--batch must be at least 1")
+                          : fc_fail(err, FC_EUSAGE, "--batch %d is smaller than the %d processes sharing it",
+                                    c->batch, world);
+        return root ? rc : quiet(err, rc);
+    }
     snprintf(s.ckpt_path, sizeof s.ckpt_path, "%s/checkpoint.safetensors", c->out_dir);
     snprintf(s.log_path, sizeof s.log_path, "%s/log.csv", c->out_dir);
     snprintf(s.samples_dir, sizeof s.samples_dir, "%s/samples", c->out_dir);
     snprintf(s.plot_path, sizeof s.plot_path, "%s/loss.png", c->out_dir);
-    if ((rc = fc_mkdirs(s.samples_dir, err))) return rc;
-    fc_set_threads(c->threads);
+    const int threads = threads_per_rank(c);
+    fc_set_threads(threads);
 
-    if ((rc = open_model(&s, err))) goto done;
+    /* model: rank 0 opens or resumes it, then every rank holds rank 0's state */
+    if (root) {
+        rc = fc_mkdirs(c->out_dir, err);
+        if (!rc) rc = fc_mkdirs(s.samples_dir, err);
+        if (!rc) rc = open_model(&s, err);
+    } else {
+        rc = fc_model_create(c->arch, c->width, c->seed, &s.m, err);
+        if (!rc) rc = init_trainer(&s, 0, err);
+    }
+    if ((rc = agreed(dist, rc, err))) goto done;
+    if ((rc = share_model(&s, err))) goto done;
     fc_model_set_dropout(s.m, c->dropout);
 
-    /* data */
-    float lo, hi;
-    fc_model_data_range(s.m, &lo, &hi);
-    fc_partition part;
-    if ((rc = fc_partition_parse(c->partition ? c->partition : "train", &part, err))) goto done;
-    char cache_dir[4096];
-    if (c->cache_dir) snprintf(cache_dir, sizeof cache_dir, "%s", c->cache_dir);
-    else if (fc_data_default_cache_dir(cache_dir, sizeof cache_dir, err)) cache_dir[0] = 0;
+    /* data: rank 0 first (it may build the cache), then the others (they find it, if shared) */
     data_cb_state dcs = {c, 0};
-    fc_dataset_opts dopt = {.partition = part,
-                            .cache_dir = cache_dir[0] ? cache_dir : NULL,
-                            .threads = c->threads,
-                            .cb = {data_warn, data_progress, &dcs}};
-    if (dopt.cache_dir && (rc = fc_mkdirs(dopt.cache_dir, err))) goto done;
-    if ((rc = fc_dataset_open(c->data_dir, &dopt, &ds, err))) goto done;
+    rc = root ? open_data(c, threads, &dcs, &ds, err) : FC_OK;
+    if ((rc = agreed(dist, rc, err))) goto done;
+    rc = root ? FC_OK : open_data(c, threads, &dcs, &ds, err);
+    if ((rc = agreed(dist, rc, err))) goto done;
     size_t count = ds->count;
+    uint64_t counts[2] = {count, ~(uint64_t)count};
+    fc_dist_allreduce_max_u64(dist, counts, 2);
+    if (counts[0] != ~counts[1]) {
+        rc = fc_fail(err, FC_EINPUT, "the processes see different data: %zu to %llu usable images in %s", count,
+                     (unsigned long long)~counts[1], c->data_dir);
+        if (!root) rc = quiet(err, rc);
+        goto done;
+    }
     msg(c, "data: %zu images from %s (%s%zu skipped)%s%s", count, c->data_dir,
         ds->from_cache ? "cached, " : "", ds->skipped, ds->cache_path ? "; cache " : "",
         ds->cache_path ? ds->cache_path : "");
     if (count < (size_t)c->batch) {
         rc = fc_fail(err, FC_EINPUT, "%s has %zu usable images, fewer than one batch of %d", c->data_dir, count, c->batch);
+        if (!root) rc = quiet(err, rc);
         goto done;
     }
     uint64_t spe = count / (uint64_t)c->batch;
     uint64_t total = c->steps ? c->steps : c->epochs * spe;
-    fc_loader_opts lopt = {.batch = c->batch, .seed = c->seed, .lo = lo, .hi = hi, .rank = 0, .world = 1};
-    if ((rc = fc_loader_create(ds, &lopt, &ld, err))) goto done;
-
+    float lo, hi;
+    fc_model_data_range(s.m, &lo, &hi);
+    fc_loader_opts lopt = {.batch = c->batch, .seed = c->seed, .lo = lo, .hi = hi,
+                           .rank = dist ? dist->rank : 0, .world = world};
+    rc = fc_loader_create(ds, &lopt, &ld, err);
     /* fixed latent vectors for sample grids, so grids across training are comparable */
-    s.zfix = fc_alloc_floats((size_t)N_SAMPLE * FC_LATENT_DIM);
-    s.grid_buf = fc_alloc_floats((size_t)N_SAMPLE * IMG);
-    reals = fc_alloc_floats((size_t)c->batch * IMG);
-    if (!s.zfix || !s.grid_buf || !reals) {
-        rc = fc_fail(err, FC_ENOMEM, "out of memory");
-        goto done;
+    if (!rc) {
+        reals = fc_alloc_floats((size_t)s.tr.rows * IMG);
+        if (root) {
+            s.zfix = fc_alloc_floats((size_t)N_SAMPLE * FC_LATENT_DIM);
+            s.grid_buf = fc_alloc_floats((size_t)N_SAMPLE * IMG);
+        }
+        if (!reals || (root && (!s.zfix || !s.grid_buf))) rc = fc_fail(err, FC_ENOMEM, "out of memory");
     }
-    fc_rng zr;
-    fc_rng_seed(&zr, c->seed ^ 0x5a3b1e);
-    fc_rng_fill_normal(&zr, s.zfix, (size_t)N_SAMPLE * FC_LATENT_DIM, 0, 1);
-
-    if ((rc = fc_trainlog_open(&log, s.log_path, s.m->step, err))) goto done;
+    if (!rc && root) {
+        fc_rng zr;
+        fc_rng_seed(&zr, c->seed ^ 0x5a3b1e);
+        fc_rng_fill_normal(&zr, s.zfix, (size_t)N_SAMPLE * FC_LATENT_DIM, 0, 1);
+        rc = fc_trainlog_open(&log, s.log_path, s.m->step, err);
+    }
+    if ((rc = agreed(dist, rc, err))) goto done;
+    if (world > 1)
+        msg(c, "data parallel: %d processes, %d thread%s each; rank 0 trains rows [%d, %d) of each batch of %d",
+            world, fc_get_threads(), fc_get_threads() == 1 ? "" : "s", s.tr.row0, s.tr.row0 + s.tr.rows, c->batch);
     msg(c, "training %s (width %g): %zu images, batch %d, %" PRIu64 " steps/epoch, steps %" PRIu64 " -> %" PRIu64,
         fc_arch_name(s.m->arch), s.m->width, count, c->batch, spe, s.m->step, total);
-    if (s.m->step == 0 && (rc = save_samples(&s, err))) goto done;
+    if (s.m->step == 0 && (rc = save_outputs(&s, NULL, 0, 1, err))) goto done;
 
     double t_start = now(), ema_rate = 0;
+    const double frac = (double)s.tr.rows / c->batch;
     uint64_t first = s.m->step;
-    while (s.m->step < total) {
-        if (c->stop && *c->stop) {
-            msg(c, "stopping at step %" PRIu64 " as asked", s.m->step);
-            break;
-        }
-        if (c->max_seconds && now() - t_start > (double)c->max_seconds) {
-            msg(c, "time limit reached at step %" PRIu64, s.m->step);
-            break;
-        }
+    int stop = 0;
+    while (s.m->step < total && !stop) {
         double t0 = now();
         fc_loader_stats ls0, ls1;
         fc_loader_get_stats(ld, &ls0);
-        if ((rc = fc_loader_next(ld, s.m->step, reals, err))) goto done;
+        /* a local data error still takes part in this step's collectives, then stops everyone */
+        int lrc = fc_loader_next(ld, s.m->step, reals, err);
+        if (lrc) fc_zero(reals, (size_t)s.tr.rows * IMG);
         fc_loader_get_stats(ld, &ls1);
         double wait = ls1.wait_s - ls0.wait_s;
         fc_step_stats st;
         fc_trainer_step(&s.tr, reals, NULL, NULL, &st);
+        /* global means of this step's statistics, and the ranks' stop requests, in one collective */
+        int want_stop = (c->stop && *c->stop) ? 1 : (c->max_seconds && now() - t_start > (double)c->max_seconds) ? 2 : 0;
+        double v[7] = {frac * st.d_loss, frac * st.g_loss, frac * st.d_real, frac * st.d_fake,
+                       lrc != 0, want_stop == 1, want_stop == 2};
+        fc_dist_allreduce_sum_f64(dist, v, 7);
+        if (v[4] > 0) {
+            rc = lrc ? lrc : root ? fc_fail(err, FC_EINPUT, "stopped: another process could not read its data")
+                              : quiet(err, FC_EINPUT);
+            goto done;
+        }
         double dt = now() - t0, rate = c->batch / dt;
         ema_rate = ema_rate == 0 ? rate : 0.9 * ema_rate + 0.1 * rate;
         fc_train_progress p = {.step = s.m->step,
                                .total_steps = total,
                                .epoch = (s.m->step - 1) / spe,
-                               .d_loss = st.d_loss,
-                               .g_loss = st.g_loss,
-                               .d_real = st.d_real,
-                               .d_fake = st.d_fake,
+                               .d_loss = (float)v[0],
+                               .g_loss = (float)v[1],
+                               .d_real = (float)v[2],
+                               .d_fake = (float)v[3],
                                .img_per_s = ema_rate,
                                .eta_s = (double)(total - s.m->step) * c->batch / ema_rate,
                                .data_wait_s = wait};
-        if ((rc = fc_trainlog_append(&log, &p, err))) goto done;
-        if (c->on_step) c->on_step(&p, c->user);
-        if (!isfinite(st.d_loss) || !isfinite(st.g_loss)) {
+        if (root) {
+            rc = fc_trainlog_append(&log, &p, err);
+            if (!rc && c->on_step) c->on_step(&p, c->user);
+        }
+        if ((rc = agreed(dist, rc, err))) goto done;
+        if (!isfinite(p.d_loss) || !isfinite(p.g_loss)) {
             rc = fc_fail(err, FC_EINTERNAL, "loss became non-finite at step %" PRIu64 " (d %g, g %g)", s.m->step,
-                         st.d_loss, st.g_loss);
+                         p.d_loss, p.g_loss);
+            if (!root) rc = quiet(err, rc);
+            goto done;
+        }
+        if (c->check_sync && s.m->step % c->check_sync == 0 && !ranks_in_sync(&s)) {
+            rc = fc_fail(err, FC_EINTERNAL,
+                         "--check-sync: the %d processes hold different weights after step %" PRIu64
+                         " (data-parallel replicas diverged)", world, s.m->step);
+            if (!root) rc = quiet(err, rc);
             goto done;
         }
         int last = s.m->step == total;
-        if (c->sample_every && s.m->step % c->sample_every == 0 && !last && (rc = save_samples(&s, err))) goto done;
-        if (c->ckpt_every && s.m->step % c->ckpt_every == 0 && !last) {
-            if ((rc = save_checkpoint(&s, err)) || (rc = fc_trainlog_plot(&log, s.plot_path, err))) goto done;
-        }
+        int want_samples = c->sample_every && s.m->step % c->sample_every == 0 && !last;
+        int want_ckpt = c->ckpt_every && s.m->step % c->ckpt_every == 0 && !last;
+        if ((want_samples || want_ckpt) && (rc = save_outputs(&s, &log, want_ckpt, want_samples, err))) goto done;
+        if (v[5] > 0) msg(c, "stopping at step %" PRIu64 " as asked", s.m->step);
+        else if (v[6] > 0) msg(c, "time limit reached at step %" PRIu64, s.m->step);
+        stop = v[5] > 0 || v[6] > 0;
     }
-    /* final (or interrupted) state */
-    if (s.m->step > first || !fc_file_exists(s.ckpt_path)) {
-        if ((rc = save_checkpoint(&s, err))) goto done;
-        if ((rc = save_samples(&s, err))) goto done;
-    }
-    rc = fc_trainlog_plot(&log, s.plot_path, err);
+    /* final (or interrupted) state; rank 0 knows whether a checkpoint exists */
+    int final = s.m->step > first || (root && !fc_file_exists(s.ckpt_path));
+    fc_dist_bcast(dist, &final, sizeof final, 0);
+    if (final && (rc = save_outputs(&s, &log, 1, 1, err))) goto done;
+    if (!final && root) rc = fc_trainlog_plot(&log, s.plot_path, err);
+    if ((rc = agreed(dist, rc, err))) goto done;
+    if (c->check_sync)
+        msg(c, "check-sync: the %d process%s held identical weights at every check", world, world > 1 ? "es" : "");
     msg(c, "checkpoint %s at step %" PRIu64 "; log %s; loss curve %s; samples in %s", s.ckpt_path, s.m->step, s.log_path,
         s.plot_path, s.samples_dir);
 done:

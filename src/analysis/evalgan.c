@@ -1,0 +1,104 @@
+/* Generated-face quality: the sliced Wasserstein distance (swd.c) between faces of a
+ * generator and real faces, with the real-vs-real distance as the floor to read it
+ * against (two disjoint random sets of real faces score this much from sampling
+ * alone).  Public API in include/facecrypt.h ("analysis"). */
+#include <stdlib.h>
+#include <string.h>
+#include "facecrypt.h"
+#include "util/error.h"
+#include "util/rng.h"
+
+#define S FC_IMAGE_SIZE
+#define IMG (3 * S * S)
+#define CHUNK 64
+#define MIN_N 16
+
+/* Independent streams from one user seed; fc_rng_seed mixes through splitmix64. */
+enum { STREAM_REAL = 1, STREAM_PATCH_A, STREAM_PATCH_B, STREAM_PATCH_G, STREAM_DIRS };
+static uint64_t stream(uint64_t seed, int k) { return seed ^ (0x9E3779B97F4A7C15ull * (uint64_t)k); }
+
+/* Add the real faces idx[0..n) (HWC uint8) to s, converted to CHW in chunks. */
+static int add_real(fc_swd *s, const uint8_t *real, const uint32_t *idx, int n, uint8_t *chw, fc_error *err) {
+    for (int i = 0; i < n; i += CHUNK) {
+        int b = n - i < CHUNK ? n - i : CHUNK;
+        for (int k = 0; k < b; k++) {
+            const uint8_t *src = real + (size_t)idx[i + k] * IMG;
+            uint8_t *dst = chw + (size_t)k * IMG;
+            for (int p = 0; p < S * S; p++)
+                for (int c = 0; c < 3; c++) dst[c * S * S + p] = src[p * 3 + c];
+        }
+        int rc = fc_swd_add_u8(s, chw, b, err);
+        if (rc) return rc;
+    }
+    return FC_OK;
+}
+
+/* Generate n faces from z ~ N(0,1) drawn with seed (as `facecrypt sample`) into s. */
+static int add_generated(fc_swd *s, fc_model *m, int n, uint64_t seed, fc_error *err) {
+    float *z = malloc(sizeof(float) * (size_t)n * FC_LATENT_DIM);
+    float *x = malloc(sizeof(float) * (size_t)CHUNK * IMG);
+    int rc = FC_OK;
+    if (!z || !x) {
+        rc = fc_fail(err, FC_ENOMEM, "eval-gan: out of memory for %d latent vectors", n);
+        goto done;
+    }
+    fc_rng r;
+    fc_rng_seed(&r, seed);
+    fc_rng_fill_normal(&r, z, (size_t)n * FC_LATENT_DIM, 0.0f, 1.0f);
+    for (int i = 0; i < n && !rc; i += CHUNK) {
+        int b = n - i < CHUNK ? n - i : CHUNK;
+        rc = fc_model_generate(m, z + (size_t)i * FC_LATENT_DIM, b, x, err);
+        if (rc) break;
+        fc_model_output_to_unit(m, x, (size_t)b * IMG); /* seed: identity; dcgan: [-1,1] -> [0,1] */
+        rc = fc_swd_add_unit(s, x, b, err);
+    }
+done:
+    free(z);
+    free(x);
+    return rc;
+}
+
+int fc_eval_gan(fc_model *m, const uint8_t *real, size_t count, int n, uint64_t seed, int reference,
+                fc_eval_gan_result *out, fc_error *err) {
+    memset(out, 0, sizeof *out);
+    if (!m) return fc_fail(err, FC_EUSAGE, "eval-gan: no model");
+    if (n < MIN_N) return fc_fail(err, FC_EUSAGE, "eval-gan: at least %d faces per set are needed (got %d)", MIN_N, n);
+    size_t need = (size_t)n * (reference ? 2 : 1);
+    if (!real || count < need)
+        return fc_fail(err, FC_EINPUT, "eval-gan: %zu real faces, but %zu are needed (%d per set%s)", real ? count : 0,
+                       need, n, reference ? ", two disjoint sets for the real-vs-real reference" : "");
+    if (count > UINT32_MAX) return fc_fail(err, FC_EINPUT, "eval-gan: too many real faces (%zu)", count);
+    out->n = n;
+    uint32_t *perm = malloc(sizeof(uint32_t) * count);
+    uint8_t *chw = malloc((size_t)CHUNK * IMG);
+    fc_swd *a = NULL, *b = NULL, *g = NULL;
+    int rc = FC_OK;
+    if (!perm || !chw) {
+        rc = fc_fail(err, FC_ENOMEM, "eval-gan: out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < count; i++) perm[i] = (uint32_t)i;
+    fc_rng r;
+    fc_rng_seed(&r, stream(seed, STREAM_REAL));
+    fc_rng_shuffle_u32(&r, perm, count);
+    if ((rc = fc_swd_create(S, stream(seed, STREAM_PATCH_A), &a, err))) goto done;
+    if ((rc = add_real(a, real, perm, n, chw, err))) goto done;
+    if (reference) { /* before the generated set, so that only two sets are held at a time */
+        if ((rc = fc_swd_create(S, stream(seed, STREAM_PATCH_B), &b, err))) goto done;
+        if ((rc = add_real(b, real, perm + n, n, chw, err))) goto done;
+        if ((rc = fc_swd_distance(a, b, stream(seed, STREAM_DIRS), &out->ref, err))) goto done;
+        fc_swd_free(b);
+        b = NULL;
+    }
+    if ((rc = fc_swd_create(S, stream(seed, STREAM_PATCH_G), &g, err))) goto done;
+    if ((rc = add_generated(g, m, n, seed, err))) goto done;
+    rc = fc_swd_distance(g, a, stream(seed, STREAM_DIRS), &out->gen, err);
+done:
+    fc_swd_free(a);
+    fc_swd_free(b);
+    fc_swd_free(g);
+    free(perm);
+    free(chw);
+    if (rc) memset(out, 0, sizeof *out);
+    return rc;
+}

@@ -1,0 +1,432 @@
+/* The encrypt / decrypt / keygen / capacity commands, end to end through the CLI:
+ * exact round trips, exit codes for every kind of failure, no output left
+ * behind, overwrite protection, and what the container PNG looks like. */
+#include <dirent.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <unistd.h>
+#include <jpeglib.h>
+#include <sodium.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "facecrypt.h"
+#include "testutil.h"
+#include "util/fileio.h"
+#include "util/rng.h"
+
+static char D[4096];
+static const char *F;
+
+static const char *P(const char *name) {
+    static char buf[16][4400];
+    static int k;
+    k = (k + 1) % 16;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", D, name);
+    return buf[k];
+}
+
+/* Run the CLI with arguments (a format string), quietly. */
+#define RUN(...) run_cli(__VA_ARGS__)
+static int run_cli(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int run_cli(const char *fmt, ...) {
+    char args[6000];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    return tu_system("cd '%s' && '%s' %s >>cli.log 2>&1", D, F, args);
+}
+
+static int files_equal(const char *a, const char *b) {
+    uint8_t *x, *y;
+    size_t nx, ny;
+    fc_error err;
+    if (fc_read_file(a, 1u << 30, &x, &nx, &err)) return 0;
+    if (fc_read_file(b, 1u << 30, &y, &ny, &err)) {
+        free(x);
+        return 0;
+    }
+    int eq = nx == ny && (nx == 0 || !memcmp(x, y, nx));
+    free(x);
+    free(y);
+    return eq;
+}
+
+static void write_bytes(const char *p, const uint8_t *b, size_t n) {
+    FILE *f = fopen(p, "wb");
+    if (n) fwrite(b, 1, n, f);
+    fclose(f);
+}
+
+static void random_file(const char *p, size_t n) {
+    uint8_t *b = malloc(n + 1);
+    randombytes_buf(b, n);
+    write_bytes(p, b, n);
+    free(b);
+}
+
+/* A photo-like picture: smooth colour fields, a disc with a sharp edge, and
+ * `noise` levels of grain. */
+static void photo_n(fc_image *im, int w, int h, uint64_t seed, int noise) {
+    fc_error err;
+    fc_image_alloc(im, w, h, 3, &err);
+    fc_rng r;
+    fc_rng_seed(&r, seed);
+    double fx = 2 + fc_rng_uniform(&r) * 3, fy = 1 + fc_rng_uniform(&r) * 3;
+    float *sx = malloc((size_t)w * 3 * sizeof *sx), *cy = malloc((size_t)h * 3 * sizeof *cy);
+    for (int x = 0; x < w; x++)
+        for (int c = 0; c < 3; c++) sx[x * 3 + c] = (float)sin(fx * x / w * 6.28 + c);
+    for (int y = 0; y < h; y++)
+        for (int c = 0; c < 3; c++) cy[y * 3 + c] = (float)cos(fy * y / h * 6.28 - c);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            double u = (double)x / w, v = (double)y / h;
+            int disc = (u - 0.5) * (u - 0.5) + (v - 0.45) * (v - 0.45) < 0.04;
+            for (int c = 0; c < 3; c++) {
+                double val = 128 + 90 * sx[x * 3 + c] * cy[y * 3 + c] + (disc ? 60 : 0) +
+                             (noise ? (double)(fc_rng_u64(&r) % (2 * noise + 1)) - noise : 0);
+                im->px[((size_t)y * w + x) * 3 + c] = (uint8_t)(val < 0 ? 0 : val > 255 ? 255 : val);
+            }
+        }
+    free(sx);
+    free(cy);
+}
+
+static void photo(fc_image *im, int w, int h, uint64_t seed) { photo_n(im, w, h, seed, 4); }
+
+static int save_jpeg(const fc_image *im, const char *path, int quality) {
+    FILE *f = fopen(path, "wb");
+    if (!f) return -1;
+    struct jpeg_compress_struct c;
+    struct jpeg_error_mgr e;
+    c.err = jpeg_std_error(&e);
+    jpeg_create_compress(&c);
+    jpeg_stdio_dest(&c, f);
+    c.image_width = (JDIMENSION)im->w;
+    c.image_height = (JDIMENSION)im->h;
+    c.input_components = 3;
+    c.in_color_space = JCS_RGB;
+    jpeg_set_defaults(&c);
+    jpeg_set_quality(&c, quality, TRUE);
+    jpeg_start_compress(&c, TRUE);
+    while (c.next_scanline < c.image_height) {
+        JSAMPROW row = im->px + (size_t)c.next_scanline * im->w * 3;
+        jpeg_write_scanlines(&c, &row, 1);
+    }
+    jpeg_finish_compress(&c);
+    jpeg_destroy_compress(&c);
+    return fclose(f);
+}
+
+static void save_ppm(const fc_image *im, const char *path) {
+    FILE *f = fopen(path, "wb");
+    fprintf(f, "P6\n%d %d\n255\n", im->w, im->h);
+    fwrite(im->px, 1, (size_t)im->w * im->h * 3, f);
+    fclose(f);
+}
+
+/* Names of the chunks in a PNG file, concatenated ("IHDRIDATIEND"). */
+static void png_chunks(const char *path, char *out, size_t cap) {
+    uint8_t *b;
+    size_t n;
+    fc_error err;
+    out[0] = 0;
+    if (fc_read_file(path, 1u << 30, &b, &n, &err)) return;
+    size_t o = 8, k = 0;
+    while (o + 12 <= n && k + 5 < cap) {
+        uint32_t len = (uint32_t)b[o] << 24 | (uint32_t)b[o + 1] << 16 | (uint32_t)b[o + 2] << 8 | b[o + 3];
+        const char *type = (const char *)b + o + 4;
+        /* Consecutive IDATs are listed once. */
+        if (!(k >= 4 && !memcmp(out + k - 4, "IDAT", 4) && !memcmp(type, "IDAT", 4))) {
+            memcpy(out + k, type, 4);
+            k += 4;
+            out[k] = 0;
+        }
+        o += 12 + (size_t)len;
+    }
+    free(b);
+}
+
+/* Files in D whose names contain "tmp" (left-over temporaries). */
+static int leftovers(void) {
+    DIR *d = opendir(D);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (strstr(e->d_name, "tmp")) n++;
+    closedir(d);
+    return n;
+}
+
+static void test_keygen(void) {
+    struct stat st;
+    CHECK(RUN("keygen -o k1.key") == 0);
+    CHECK(stat(P("k1.key"), &st) == 0 && st.st_size == 32 && (st.st_mode & 0777) == 0600);
+    CHECK(RUN("keygen -o k2.key") == 0);
+    CHECK(!files_equal(P("k1.key"), P("k2.key")));
+    tu_system("cp '%s' '%s'", P("k1.key"), P("k1.copy"));
+    CHECK(RUN("keygen -o k1.key") == FC_EUSAGE && files_equal(P("k1.key"), P("k1.copy")));
+    CHECK(RUN("keygen -o k3.key --force") == 0 && stat(P("k3.key"), &st) == 0 && (st.st_mode & 0777) == 0600);
+    CHECK(RUN("keygen -o k3.key --force") == 0);
+    CHECK(RUN("keygen") == FC_EUSAGE);
+    CHECK(RUN("keygen --help") == 0);
+}
+
+static void test_roundtrips(void) {
+    fc_error err;
+    fc_image cover;
+    photo(&cover, 500, 400, 1);
+    CHECK(fc_image_save_png(&cover, P("cover.png"), 0, &err) == FC_OK);
+    /* Random bytes of many sizes, 1 and 2 bits per channel. */
+    const size_t sizes[] = {0, 1, 15, 16, 1000, 100000};
+    for (size_t t = 0; t < sizeof sizes / sizeof *sizes; t++) {
+        int bits = 1 + (int)(t % 2);
+        random_file(P("sec.bin"), sizes[t]);
+        int rc = RUN("encrypt sec.bin -o c.png --key-file k1.key --cover cover.png --bits %d --force -q", bits);
+        CHECKF(rc == 0, "encrypt %zu bytes: %d", sizes[t], rc);
+        rc = RUN("decrypt c.png -o out.bin --key-file k1.key --force -q");
+        CHECKF(rc == 0 && files_equal(P("sec.bin"), P("out.bin")), "round trip %zu bytes: %d", sizes[t], rc);
+    }
+    /* Image files as secrets: PNG, JPEG, PPM, written here. */
+    fc_image pic;
+    photo(&pic, 160, 120, 2);
+    fc_image_save_png(&pic, P("pic.png"), 1, &err);
+    CHECK(save_jpeg(&pic, P("pic.jpg"), 85) == 0);
+    save_ppm(&pic, P("pic.ppm"));
+    const char *names[] = {"pic.png", "pic.jpg", "pic.ppm"};
+    for (int i = 0; i < 3; i++) {
+        CHECK(RUN("encrypt %s -o c_%d.png --key-file k1.key --cover cover.png --bits 2 -q", names[i], i) == 0);
+        CHECK(RUN("decrypt c_%d.png -o back_%s --key-file k1.key -q", i, names[i]) == 0);
+        char b[64];
+        snprintf(b, sizeof b, "back_%s", names[i]);
+        CHECKF(files_equal(P(names[i]), P(b)), "%s", names[i]);
+    }
+    /* Without -o, decrypt writes the stored name (here pic.jpg) in the current directory. */
+    tu_system("mkdir -p '%s/sub'", D);
+    CHECK(tu_system("cd '%s/sub' && '%s' decrypt ../c_1.png --key-file ../k1.key -q 2>/dev/null", D, F) == 0);
+    CHECK(files_equal(P("pic.jpg"), P("sub/pic.jpg")));
+    /* -o - writes to standard output. */
+    CHECK(tu_system("cd '%s' && '%s' decrypt c_2.png -o - --key-file k1.key > stdout.ppm 2>/dev/null", D, F) == 0);
+    CHECK(files_equal(P("pic.ppm"), P("stdout.ppm")));
+    fc_image_free(&pic);
+
+    /* Passwords: first line of the file, with or without its newline; Argon2id interactive. */
+    write_bytes(P("pw"), (const uint8_t *)"open sesame\n", 12);
+    write_bytes(P("pw_nonl"), (const uint8_t *)"open sesame", 11);
+    write_bytes(P("pw_bad"), (const uint8_t *)"open sesamE\n", 12);
+    CHECK(RUN("encrypt pic.png -o cp.png --password-file pw --kdf-cost interactive --cover cover.png -q") == 0);
+    CHECK(RUN("decrypt cp.png -o cp.out --password-file pw_nonl -q") == 0 && files_equal(P("pic.png"), P("cp.out")));
+    CHECK(RUN("decrypt cp.png -o cp.bad --password-file pw_bad") == FC_EAUTH && !fc_file_exists(P("cp.bad")));
+    CHECK(RUN("decrypt cp.png -o cp.bad --key-file k1.key") == FC_EAUTH && !fc_file_exists(P("cp.bad")));
+    CHECK(RUN("encrypt pic.png -o x.png --password-file pw --kdf-cost cheap --cover cover.png") == FC_EUSAGE);
+    fc_image_free(&cover);
+}
+
+static void test_container(void) {
+    fc_error err;
+    fc_image cover, cont, em;
+    photo(&cover, 300, 200, 3);
+    fc_image_save_png(&cover, P("cover3.png"), 1, &err);
+    random_file(P("s.bin"), 5000);
+    /* --emit-cover: the untouched (resized) cover; the container differs by at most 1 per channel. */
+    CHECK(RUN("encrypt s.bin -o c.png --key-file k1.key --cover cover3.png --cover-size 240x160 --emit-cover e.png "
+              "--force -q") == 0);
+    CHECK(fc_image_load(P("c.png"), &cont, &err) == FC_OK && fc_image_load(P("e.png"), &em, &err) == FC_OK);
+    fc_image rs;
+    fc_image_resize(&cover, 240, 160, &rs, &err);
+    CHECK(cont.w == 240 && cont.h == 160 && em.w == 240 && em.h == 160);
+    CHECK(!memcmp(em.px, rs.px, (size_t)240 * 160 * 3));
+    int maxd = 0;
+    size_t changed = 0;
+    for (size_t i = 0; i < (size_t)240 * 160 * 3; i++) {
+        int d = abs((int)cont.px[i] - (int)em.px[i]);
+        if (d > maxd) maxd = d;
+        changed += d != 0;
+    }
+    CHECK(maxd == 1 && changed > 5000 * 8 / 3);
+    fc_image_free(&rs);
+    fc_image_free(&em);
+    /* Only IHDR, IDAT and IEND. */
+    char chunks[256];
+    png_chunks(P("c.png"), chunks, sizeof chunks);
+    CHECKF(!strcmp(chunks, "IHDRIDATIEND"), "chunks %s", chunks);
+    png_chunks(P("e.png"), chunks, sizeof chunks);
+    CHECKF(!strcmp(chunks, "IHDRIDATIEND"), "chunks %s", chunks);
+    /* Two encryptions of the same file differ. */
+    CHECK(RUN("encrypt s.bin -o c2.png --key-file k1.key --cover cover3.png --cover-size 240x160 -q") == 0);
+    CHECK(!files_equal(P("c.png"), P("c2.png")));
+
+    /* Damage. Each case must fail with the right code and write nothing. */
+    CHECK(RUN("decrypt c.png -o ok.bin --key-file k1.key -q") == 0 && files_equal(P("s.bin"), P("ok.bin")));
+    CHECK(RUN("decrypt c.png -o bad.bin --key-file k2.key") == FC_EAUTH); /* wrong key */
+    fc_image bad;
+    /* One flipped bit in the public header, and in each of the first pixels. */
+    for (int i = 0; i < 6; i++) {
+        fc_image_alloc(&bad, cont.w, cont.h, 3, &err);
+        memcpy(bad.px, cont.px, (size_t)cont.w * cont.h * 3);
+        bad.px[i * 37] ^= 1;
+        fc_image_save_png(&bad, P("flip.png"), 1, &err);
+        CHECKF(RUN("decrypt flip.png -o bad.bin --key-file k1.key") == FC_EAUTH, "flip %d", i);
+        fc_image_free(&bad);
+    }
+    /* Crop one column / one row; resize. */
+    fc_image_alloc(&bad, cont.w - 1, cont.h, 3, &err);
+    for (int y = 0; y < cont.h; y++) memcpy(bad.px + (size_t)y * bad.w * 3, cont.px + (size_t)y * cont.w * 3, (size_t)bad.w * 3);
+    fc_image_save_png(&bad, P("crop.png"), 1, &err);
+    fc_image_free(&bad);
+    CHECK(RUN("decrypt crop.png -o bad.bin --key-file k1.key") == FC_EAUTH);
+    fc_image_alloc(&bad, cont.w, cont.h - 1, 3, &err);
+    memcpy(bad.px, cont.px + (size_t)cont.w * 3, (size_t)bad.w * bad.h * 3); /* top row cut */
+    fc_image_save_png(&bad, P("crop2.png"), 1, &err);
+    fc_image_free(&bad);
+    CHECK(RUN("decrypt crop2.png -o bad.bin --key-file k1.key") == FC_EAUTH);
+    fc_image_resize(&cont, 480, 320, &bad, &err);
+    fc_image_save_png(&bad, P("big.png"), 1, &err);
+    fc_image_free(&bad);
+    CHECK(RUN("decrypt big.png -o bad.bin --key-file k1.key") == FC_EAUTH);
+    /* JPEG recompression: the .jpg itself is not a PNG (2); converted back to PNG it fails auth (3). */
+    CHECK(save_jpeg(&cont, P("re.jpg"), 95) == 0);
+    CHECK(RUN("decrypt re.jpg -o bad.bin --key-file k1.key") == FC_EINPUT);
+    CHECK(fc_image_load(P("re.jpg"), &bad, &err) == FC_OK);
+    fc_image_save_png(&bad, P("re.png"), 1, &err);
+    fc_image_free(&bad);
+    CHECK(RUN("decrypt re.png -o bad.bin --key-file k1.key") == FC_EAUTH);
+    /* Truncated file, garbage, empty, missing: unreadable input (2). */
+    uint8_t *b;
+    size_t n;
+    fc_read_file(P("c.png"), 1u << 30, &b, &n, &err);
+    write_bytes(P("trunc.png"), b, n / 2);
+    write_bytes(P("trunc2.png"), b, n - 13); /* IEND gone */
+    free(b);
+    CHECK(RUN("decrypt trunc.png -o bad.bin --key-file k1.key") == FC_EINPUT);
+    int rc = RUN("decrypt trunc2.png -o bad.bin --key-file k1.key");
+    CHECKF(rc == FC_EINPUT || rc == FC_EAUTH || rc == 0, "trunc2 %d", rc); /* all pixel data is there */
+    tu_system("rm -f '%s'", P("bad.bin"));
+    random_file(P("garbage.png"), 1000);
+    write_bytes(P("empty.png"), NULL, 0);
+    CHECK(RUN("decrypt garbage.png -o bad.bin --key-file k1.key") == FC_EINPUT);
+    CHECK(RUN("decrypt empty.png -o bad.bin --key-file k1.key") == FC_EINPUT);
+    CHECK(RUN("decrypt missing.png -o bad.bin --key-file k1.key") == FC_EINPUT);
+    /* A PNG that is not a container (the cover itself): authentication failure. */
+    CHECK(RUN("decrypt cover3.png -o bad.bin --key-file k1.key") == FC_EAUTH);
+    CHECK(!fc_file_exists(P("bad.bin")) && leftovers() == 0);
+    fc_image_free(&cont);
+
+    /* Overwrite protection: encrypt and decrypt refuse existing outputs, --force replaces. */
+    tu_system("cp '%s' '%s'", P("c2.png"), P("keep.png"));
+    CHECK(RUN("encrypt s.bin -o c2.png --key-file k1.key --cover cover3.png") == FC_EUSAGE);
+    CHECK(files_equal(P("c2.png"), P("keep.png")));
+    CHECK(RUN("encrypt s.bin -o new.png --key-file k1.key --cover cover3.png --emit-cover c2.png") == FC_EUSAGE);
+    CHECK(!fc_file_exists(P("new.png")) && files_equal(P("c2.png"), P("keep.png")));
+    write_bytes(P("exists.bin"), (const uint8_t *)"x", 1);
+    CHECK(RUN("decrypt c.png -o exists.bin --key-file k1.key") == FC_EUSAGE);
+    uint8_t *eb;
+    size_t en;
+    fc_read_file(P("exists.bin"), 10, &eb, &en, &err);
+    CHECK(en == 1 && eb[0] == 'x');
+    free(eb);
+    CHECK(RUN("decrypt c.png -o exists.bin --key-file k1.key --force -q") == 0 && files_equal(P("exists.bin"), P("s.bin")));
+
+    /* A cover too small for the secret: 4, naming the size that fits; nothing written. */
+    random_file(P("big.bin"), 50000);
+    CHECK(RUN("encrypt big.bin -o nofit.png --key-file k1.key --cover cover3.png --emit-cover nofit_c.png") == FC_ENOFIT);
+    CHECK(!fc_file_exists(P("nofit.png")) && !fc_file_exists(P("nofit_c.png")));
+    CHECK(tu_system("cd '%s' && '%s' encrypt big.bin -o nofit.png --key-file k1.key --cover cover3.png 2>&1 | "
+                    "grep -q 'at least [0-9]*x[0-9]*'", D, F) == 0);
+    CHECK(RUN("encrypt big.bin -o fit.png --key-file k1.key --cover cover3.png --bits 2 --cover-size 420x280 -q") == 0);
+    CHECK(RUN("decrypt fit.png -o fit.bin --key-file k1.key -q") == 0 && files_equal(P("big.bin"), P("fit.bin")));
+    CHECK(leftovers() == 0);
+    fc_image_free(&cover);
+}
+
+static void test_usage_and_keys(void) {
+    random_file(P("u.bin"), 100);
+    /* The password is never taken from argv. */
+    CHECK(RUN("encrypt u.bin -o u.png --password hunter2 --cover cover.png") == FC_EUSAGE);
+    /* No key option and no terminal: usage error, nothing written. */
+    CHECK(tu_system("cd '%s' && setsid -w '%s' encrypt u.bin -o u.png --cover cover.png </dev/null >/dev/null 2>&1", D,
+                    F) == FC_EUSAGE);
+    CHECK(!fc_file_exists(P("u.png")));
+    CHECK(RUN("encrypt u.bin -o u.png --key-file k1.key --password-file pw --cover cover.png") == FC_EUSAGE);
+    CHECK(RUN("encrypt u.bin --key-file k1.key --cover cover.png") == FC_EUSAGE);
+    CHECK(RUN("encrypt missing.bin -o u.png --key-file k1.key --cover cover.png") == FC_EINPUT);
+    CHECK(RUN("encrypt u.bin -o u.png --key-file missing.key --cover cover.png") == FC_EINPUT);
+    CHECK(RUN("encrypt u.bin -o u.png --key-file pw --cover cover.png") == FC_EINPUT); /* not 32 bytes */
+    CHECK(RUN("encrypt u.bin -o u.png --key-file k1.key --cover garbage.png") == FC_EINPUT);
+    CHECK(RUN("encrypt u.bin -o u.png --key-file k1.key --cover cover.png --bits 3") == FC_EUSAGE);
+    CHECK(RUN("encrypt u.bin -o u.png --key-file k1.key --cover cover.png --face-scale 5") == FC_EUSAGE);
+    CHECK(RUN("encrypt u.bin -o u.png --key-file k1.key --cover-size 10x10") == FC_EUSAGE);
+    CHECK(!fc_file_exists(P("u.png")) && leftovers() == 0);
+    CHECK(RUN("encrypt --help") == 0 && RUN("decrypt --help") == 0 && RUN("capacity --help") == 0);
+}
+
+static void test_capacity_cmd(void) {
+    /* The printed number is fc_capacity, and a secret of exactly that size fits. */
+    CHECK(tu_system("cd '%s' && '%s' capacity --size 240x160 --bits 2 --name-len 7 > cap.txt", D, F) == 0);
+    FILE *f = fopen(P("cap.txt"), "r");
+    long long cap = -1;
+    CHECK(f && fscanf(f, "%lld", &cap) == 1);
+    if (f) fclose(f);
+    CHECK(cap == fc_capacity(240, 160, 2, 7) && cap == (240 * 160 * 3 - 208) * 2 / 8 - 54 - 7);
+    random_file(P("cap.bin"), (size_t)cap);
+    CHECK(RUN("encrypt cap.bin -o cap.png --key-file k1.key --cover cover3.png --cover-size 240x160 --bits 2 -q") == 0);
+    CHECK(RUN("decrypt cap.png -o cap.out --key-file k1.key -q") == 0 && files_equal(P("cap.bin"), P("cap.out")));
+    random_file(P("cax.bin"), (size_t)cap + 1); /* one byte more, same name length */
+    CHECK(RUN("encrypt cax.bin -o capx.png --key-file k1.key --cover cover3.png --cover-size 240x160 --bits 2") ==
+          FC_ENOFIT);
+    /* From an image file. */
+    CHECK(tu_system("cd '%s' && '%s' capacity cover3.png --name-len 0 > cap2.txt", D, F) == 0);
+    f = fopen(P("cap2.txt"), "r");
+    CHECK(f && fscanf(f, "%lld", &cap) == 1 && cap == fc_capacity(300, 200, 1, 0));
+    if (f) fclose(f);
+    CHECK(RUN("capacity") == FC_EUSAGE);
+    CHECK(RUN("capacity --for cap.bin") == 0);
+}
+
+/* A 12-megapixel photo (4000x3000 JPEG) as the secret, in a cover of the
+ * user's sized to it at 2 bits per channel (the 12-megapixel cover path and
+ * peak memory are measured by bench/crypto_bench.sh). */
+static void test_12mp(void) {
+    fc_image pic;
+    photo_n(&pic, 4000, 3000, 12, 1);
+    CHECK(save_jpeg(&pic, P("photo12.jpg"), 80) == 0);
+    fc_image_free(&pic);
+    struct stat st;
+    CHECK(stat(P("photo12.jpg"), &st) == 0);
+    /* Cover: 4:3, just large enough (capacity is checked exactly elsewhere). */
+    uint64_t need = fc_channels_needed((size_t)st.st_size, 11, 2);
+    int w = 4;
+    while ((uint64_t)w * (uint64_t)(w * 3 / 4) * 3 < need) w += 4;
+    photo_n(&pic, w, w * 3 / 4, 13, 2);
+    CHECK(save_jpeg(&pic, P("cover12.jpg"), 90) == 0);
+    fc_image_free(&pic);
+    CHECK(RUN("encrypt photo12.jpg -o c12.png --key-file k1.key --cover cover12.jpg --bits 2 -q") == 0);
+    CHECK(RUN("decrypt c12.png -o photo12.out --key-file k1.key -q") == 0);
+    CHECK(files_equal(P("photo12.jpg"), P("photo12.out")));
+    CHECK(RUN("encrypt photo12.jpg -o c12b.png --key-file k1.key --cover cover12.jpg --cover-size %dx%d --bits 2",
+              w - 4, (w - 4) * 3 / 4) == FC_ENOFIT);
+}
+
+int main(void) {
+    F = tu_cli();
+    if (F[0] != '/') {
+        static char abs_path[4096];
+        char cwd[2048];
+        if (!getcwd(cwd, sizeof cwd)) return 1;
+        snprintf(abs_path, sizeof abs_path, "%s/%s", cwd, F);
+        F = abs_path;
+    }
+    char *d = tu_tmpdir();
+    snprintf(D, sizeof D, "%s", d);
+    free(d);
+    test_keygen();
+    test_roundtrips();
+    test_container();
+    test_usage_and_keys();
+    test_capacity_cmd();
+    test_12mp();
+    int rc = TEST_END();
+    if (rc == 0) tu_system("rm -rf '%s'", D);
+    else fprintf(stderr, "kept %s (see cli.log)\n", D);
+    return rc;
+}

@@ -1,0 +1,503 @@
+/* Encryption, hiding half: the keyed slot permutation, LSB matching, capacity,
+ * container round trips over synthetic covers, and what every kind of damage
+ * (each single-bit flip, crop, resize, wrong key) does to decryption. */
+#include <sodium.h>
+#include <string.h>
+#include "crypto/keys.h"
+#include "facecrypt.h"
+#include "stego/cover.h"
+#include "stego/layout.h"
+#include "stego/lsb.h"
+#include "stego/perm.h"
+#include "testutil.h"
+#include "util/rng.h"
+
+static fc_key *raw_key(uint8_t seed) {
+    uint8_t raw[32];
+    for (int i = 0; i < 32; i++) raw[i] = (uint8_t)(seed * 37 + i);
+    fc_key *k = NULL;
+    fc_error err;
+    fc_key_from_bytes(raw, &k, &err);
+    return k;
+}
+
+/* Synthetic covers: kind 0 noise, 1 smooth gradient (with saturated 0 and 255 areas). */
+static void make_cover(fc_image *im, int w, int h, int kind, uint64_t seed) {
+    fc_error err;
+    fc_image_alloc(im, w, h, 3, &err);
+    fc_rng r;
+    fc_rng_seed(&r, seed);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            for (int c = 0; c < 3; c++) {
+                int v;
+                if (kind == 0) v = (int)(fc_rng_u64(&r) & 255);
+                else v = (int)(((x * 300) / (w > 1 ? w - 1 : 1) + c * 40 + y) % 320) - 30; /* clamps to 0 and 255 */
+                im->px[((size_t)y * w + x) * 3 + c] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+            }
+}
+
+static void test_perm(void) {
+    fc_error err;
+    const uint32_t ns[] = {1, 2, 3, 4, 5, 7, 100, 1000, 4096, 65537, 1000003};
+    uint8_t key[32] = {1}, key2[32] = {2};
+    for (size_t t = 0; t < sizeof ns / sizeof *ns; t++) {
+        uint32_t n = ns[t];
+        fc_perm p, q;
+        CHECK(fc_perm_init(&p, n, key, &err) == FC_OK);
+        CHECK(fc_perm_init(&q, n, key2, &err) == FC_OK);
+        uint8_t *seen = calloc(n, 1);
+        int ok = 1;
+        uint32_t fixed = 0, same = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t y = fc_perm_apply(&p, i);
+            if (y >= n || seen[y]) ok = 0;
+            else seen[y] = 1;
+            fixed += y == i;
+            same += y == fc_perm_apply(&q, i);
+        }
+        CHECKF(ok, "not a permutation of %u", n);
+        /* A random permutation has ~1 fixed point and agrees with another on ~1 place. */
+        if (n >= 1000) CHECKF(fixed < 20 && same < 20, "n %u fixed %u same %u", n, fixed, same);
+        free(seen);
+        fc_perm_free(&p);
+        fc_perm_free(&q);
+    }
+    /* The order scatters: consecutive slots land far apart (mean gap ~ n/3). */
+    fc_perm p;
+    uint32_t n = 3000000;
+    fc_perm_init(&p, n, key, &err);
+    double gap = 0;
+    for (uint32_t i = 0; i < 10000; i++) {
+        int64_t a = fc_perm_apply(&p, i), b = fc_perm_apply(&p, i + 1);
+        gap += (double)llabs(a - b);
+    }
+    gap /= 10000;
+    CHECKF(gap > n * 0.3 && gap < n * 0.37, "mean gap %g", gap);
+    fc_perm_free(&p);
+}
+
+/* The permutation as docs/container-format.md describes it, written again here. */
+static uint32_t doc_perm(uint32_t K, const uint8_t key[32], uint32_t s) {
+    int n = 0;
+    while (((uint64_t)1 << n) < K) n++;
+    int a = (n + 1) / 2, b = n / 2;
+    size_t total = 0;
+    for (int r = 0; r < 8; r++) total += (size_t)2 << (r % 2 ? a : b);
+    uint8_t *ks = calloc(total, 1);
+    uint8_t nonce[24] = {0};
+    crypto_stream_xchacha20(ks, total, nonce, key);
+    uint32_t x = s;
+    do {
+        uint32_t A = x >> b, B = x & ((1u << b) - 1);
+        size_t off = 0;
+        for (int r = 0; r < 8; r++) {
+            int in = r % 2 ? a : b, out = r % 2 ? b : a;
+            uint32_t idx = r % 2 ? A : B;
+            uint32_t t = (uint32_t)(ks[off + 2 * idx] | ks[off + 2 * idx + 1] << 8) & ((1u << out) - 1);
+            if (r % 2) B ^= t;
+            else A ^= t;
+            off += (size_t)2 << in;
+        }
+        x = A << b | B;
+    } while (x >= K);
+    free(ks);
+    return x;
+}
+
+static void test_perm_doc(void) {
+    fc_error err;
+    uint8_t key[32];
+    for (int i = 0; i < 32; i++) key[i] = (uint8_t)(i * 11);
+    const uint32_t ns[] = {1, 2, 5, 944, 100003, 3000000};
+    for (size_t t = 0; t < sizeof ns / sizeof *ns; t++) {
+        fc_perm p;
+        fc_perm_init(&p, ns[t], key, &err);
+        int ok = 1;
+        for (uint32_t s = 0; s < ns[t] && s < 40; s++) {
+            uint32_t x = fc_perm_apply(&p, s);
+            if (x != doc_perm(ns[t], key, s) || fc_perm_invert(&p, x) != s) ok = 0;
+        }
+        CHECKF(ok, "permutation of %u differs from the documented one", ns[t]);
+        fc_perm_free(&p);
+    }
+}
+
+static void test_lsb_match(void) {
+    /* Against brute force: the nearest value in 0..255 with the wanted low bits. */
+    int ok = 1;
+    for (int bits = 1; bits <= 2; bits++)
+        for (int v = 0; v < 256; v++)
+            for (unsigned t = 0; t < (1u << bits); t++)
+                for (int sign = 0; sign < 2; sign++) {
+                    int r = fc_lsb_match((uint8_t)v, t, bits, sign);
+                    int best = 1000;
+                    for (int u = 0; u < 256; u++)
+                        if ((unsigned)(u & ((1 << bits) - 1)) == t && abs(u - v) < best) best = abs(u - v);
+                    if ((unsigned)(r & ((1 << bits) - 1)) != t || abs(r - v) != best) ok = 0;
+                    /* The sign breaks ties: +-1 (1 bit) or +-2 (2 bits) away from the ends. */
+                    if (best == bits && v >= 2 && v <= 253 && r != (sign ? v + bits : v - bits)) ok = 0;
+                }
+    CHECK(ok);
+}
+
+/* Raster and scatter walks embed and extract the same bits at the same places. */
+static void test_walks(void) {
+    fc_error err;
+    uint8_t key[32] = {3};
+    const uint32_t ns[] = {4000, 77777};
+    for (size_t t = 0; t < 2; t++)
+        for (int bits = 1; bits <= 2; bits++) {
+            uint32_t n = ns[t];
+            fc_perm p;
+            fc_perm_init(&p, n, key, &err);
+            size_t len = n * (size_t)bits / 8 / (t + 1) - 3, N = n + 11;
+            uint8_t *data = malloc(len), *signs = malloc(N / 8 + 1), *a = malloc(N), *b = malloc(N);
+            uint8_t *ra = malloc(len), *rb = malloc(len);
+            randombytes_buf(data, len);
+            randombytes_buf(signs, N / 8 + 1);
+            randombytes_buf(a, N);
+            memcpy(b, a, N);
+            fc_lsb_embed_keyed(a, 11, &p, bits, 3, data, len - 3, signs, FC_WALK_RASTER);
+            fc_lsb_embed_keyed(b, 11, &p, bits, 3, data, len - 3, signs, FC_WALK_SCATTER);
+            CHECKF(!memcmp(a, b, N), "embed walks differ n %u bits %d", n, bits);
+            fc_lsb_extract_keyed(a, 11, &p, bits, 3, ra, len - 3, FC_WALK_RASTER);
+            fc_lsb_extract_keyed(a, 11, &p, bits, 3, rb, len - 3, FC_WALK_SCATTER);
+            CHECK(!memcmp(ra, data, len - 3) && !memcmp(rb, data, len - 3));
+            free(data), free(signs), free(a), free(b), free(ra), free(rb);
+            fc_perm_free(&p);
+        }
+}
+
+static void test_capacity(void) {
+    /* Keyed slots (3wh - 208) * bits / 8 bytes, minus 28 + 10 + 16 + name. */
+    CHECK(fc_capacity(100, 80, 1, 12) == (24000 - 208) * 1 / 8 - 54 - 12);
+    CHECK(fc_capacity(100, 80, 2, 0) == (24000 - 208) * 2 / 8 - 54);
+    CHECK(fc_capacity(10, 10, 1, 0) == -1); /* 300 slots: no room */
+    CHECK(fc_capacity(0, 10, 1, 0) == -1 && fc_capacity(10, 10, 3, 0) == -1);
+    CHECK(fc_channels_needed(0, 0, 1) == 208 + 8 * 54);
+    CHECK(fc_channels_needed(1, 0, 2) == 208 + 4 * 55);
+    /* Exact: a secret of capacity bytes fits, one more does not. */
+    fc_error err;
+    fc_key *k = raw_key(1);
+    fc_image cover, cont;
+    const int dims[][3] = {{37, 29, 1}, {37, 29, 2}, {64, 9, 1}, {41, 23, 2}};
+    for (size_t t = 0; t < sizeof dims / sizeof *dims; t++) {
+        int w = dims[t][0], h = dims[t][1], bits = dims[t][2];
+        make_cover(&cover, w, h, 0, t);
+        fc_encrypt_opts o;
+        fc_encrypt_opts_init(&o);
+        o.cover = &cover;
+        o.bits = bits;
+        const char *name = "n.bin";
+        int64_t cap = fc_capacity(w, h, bits, strlen(name));
+        CHECK(cap > 0);
+        uint8_t *s = malloc((size_t)cap + 1);
+        randombytes_buf(s, (size_t)cap + 1);
+        CHECKF(fc_encrypt_buffer(s, (size_t)cap, name, &o, k, &cont, NULL, &err) == FC_OK, "%dx%d: %s", w, h, err.msg);
+        uint8_t *d = NULL;
+        size_t dl;
+        char *nm = NULL;
+        CHECK(fc_decrypt_image(&cont, k, &d, &dl, &nm, &err) == FC_OK && dl == (size_t)cap && !memcmp(d, s, dl) &&
+              nm && !strcmp(nm, name));
+        free(d);
+        free(nm);
+        fc_image_free(&cont);
+        CHECK(fc_encrypt_buffer(s, (size_t)cap + 1, name, &o, k, &cont, NULL, &err) == FC_ENOFIT && !cont.px);
+        CHECK(strstr(err.msg, "at least") != NULL);
+        free(s);
+        fc_image_free(&cover);
+    }
+    fc_key_free(k);
+    /* The size named in the "does not fit" message is the smallest that fits. */
+    uint64_t need = fc_channels_needed(5000, 5, 1);
+    CHECK(fc_cover_check_fit(100, 80, need, 1, &err) == FC_ENOFIT);
+    int W, H;
+    const char *m = strstr(err.msg, "at least ");
+    CHECK(m && sscanf(m, "at least %dx%d", &W, &H) == 2);
+    CHECKF((uint64_t)W * H * 3 >= need && (uint64_t)(W - 1) * (uint64_t)(((W - 1) * 80 + 99) / 100) * 3 < need, "%dx%d", W, H);
+    CHECK(fc_capacity(W, H, 1, 5) >= 5000);
+}
+
+static void roundtrip(size_t n, int bits, int kind) {
+    fc_error err = {0};
+    fc_key *k = raw_key(3);
+    uint8_t *s = malloc(n + 1);
+    randombytes_buf(s, n);
+    uint64_t ch = fc_channels_needed(n, 8, bits);
+    int side = 1;
+    while ((uint64_t)side * (uint64_t)side * 3 < ch + ch / 8) side++; /* about 90% full, not square-exact */
+    fc_image cover, cont, cov_out;
+    make_cover(&cover, side + 3, side, kind, n);
+    fc_encrypt_opts o;
+    fc_encrypt_opts_init(&o);
+    o.cover = &cover;
+    o.bits = bits;
+    int rc = fc_encrypt_buffer(s, n, "file.bin", &o, k, &cont, &cov_out, &err);
+    CHECKF(rc == FC_OK, "n %zu: %s", n, err.msg);
+    if (rc) return;
+    CHECK(cov_out.w == cover.w && cov_out.h == cover.h && !memcmp(cov_out.px, cover.px, (size_t)cover.w * cover.h * 3));
+    uint8_t *d;
+    size_t dl;
+    char *nm;
+    rc = fc_decrypt_image(&cont, k, &d, &dl, &nm, &err);
+    CHECKF(rc == FC_OK && dl == n && (n == 0 || !memcmp(d, s, n)) && !strcmp(nm, "file.bin"), "n %zu bits %d: %s", n,
+           bits, err.msg);
+    if (!rc) {
+        CHECK(d != NULL);
+        free(d);
+        free(nm);
+    }
+    /* LSB matching: each channel moves by at most 1 (1 bit) or 2 (2 bits; 3 only at 0/255),
+     * and about half of the used slots change at all. */
+    size_t N = (size_t)cover.w * cover.h * 3, changed = 0;
+    int maxd = 0, maxd_mid = 0;
+    for (size_t i = 0; i < N; i++) {
+        int dlt = abs((int)cont.px[i] - (int)cover.px[i]);
+        changed += dlt != 0;
+        if (dlt > maxd) maxd = dlt;
+        if (cover.px[i] >= 3 && cover.px[i] <= 252 && dlt > maxd_mid) maxd_mid = dlt;
+    }
+    CHECKF(maxd <= (bits == 1 ? 1 : 3) && maxd_mid <= bits, "n %zu bits %d max change %d (%d)", n, bits, maxd, maxd_mid);
+    double used = (double)(ch);
+    double expect = bits == 1 ? 0.5 : 0.75; /* P(low bits already right) = 1/2 or 1/4 */
+    if (n >= 1000 && kind == 0) CHECKF(fabs(changed / used - expect) < 0.05, "changed %zu of %g", changed, used);
+    fc_image_free(&cont);
+    fc_image_free(&cov_out);
+    fc_image_free(&cover);
+    free(s);
+    fc_key_free(k);
+}
+
+/* Which channels an encryption uses, from the documented layout. */
+static uint8_t *used_channels(const fc_image *cont, const fc_key *k, const uint8_t salt[16], size_t payload, int bits) {
+    size_t N = (size_t)cont->w * cont->h * 3;
+    uint8_t *u = calloc(N, 1);
+    memset(u, 1, FC_PUBLIC_SLOTS);
+    fc_kdf_params p = {FC_KIND_RAW, 0, 0};
+    fc_subkeys *sk;
+    fc_error err;
+    fc_derive_subkeys(k, salt, &p, &sk, &err);
+    fc_perm perm;
+    fc_perm_init(&perm, (uint32_t)(N - FC_PUBLIC_SLOTS), sk->slots, &err);
+    uint64_t slots = fc_slots_for_bytes(payload, bits);
+    for (uint64_t s = 0; s < slots; s++) u[FC_PUBLIC_SLOTS + fc_perm_apply(&perm, (uint32_t)s)] = 1;
+    fc_perm_free(&perm);
+    fc_subkeys_free(sk);
+    return u;
+}
+
+static void test_every_bit_flip(int bits) {
+    fc_error err;
+    fc_key *k = raw_key(5);
+    fc_image cover, cont;
+    make_cover(&cover, 24, 16, 0, 77); /* 1152 slots */
+    fc_encrypt_opts o;
+    fc_encrypt_opts_init(&o);
+    o.cover = &cover;
+    o.bits = bits;
+    uint8_t salt[16] = {42};
+    o.salt = salt;
+    const uint8_t secret[] = "flip every bit: the tag must notice";
+    size_t n = sizeof secret - 1;
+    int rc = fc_encrypt_buffer(secret, n, "f", &o, k, &cont, NULL, &err);
+    CHECKF(rc == FC_OK, "%s", err.msg);
+    if (rc) return;
+    size_t N = (size_t)cont.w * cont.h * 3, payload = FC_KEYED_HEADER + 10 + 1 + n + 16;
+    uint8_t *used = used_channels(&cont, k, salt, payload, bits);
+    size_t n_used = 0;
+    for (size_t i = 0; i < N; i++) n_used += used[i];
+    CHECK(n_used == FC_PUBLIC_SLOTS + fc_slots_for_bytes(payload, bits) && n_used < N); /* some slots unused */
+    int wrong = 0, auth = 0, same = 0;
+    for (size_t i = 0; i < N; i++)
+        for (int b = 0; b < 8; b++) {
+            if (b >= bits && b != 7) continue; /* the planes that carry data, and the top one */
+            cont.px[i] ^= (uint8_t)(1u << b);
+            uint8_t *d = NULL;
+            size_t dl;
+            int rc = fc_decrypt_image(&cont, k, &d, &dl, NULL, &err);
+            cont.px[i] ^= (uint8_t)(1u << b);
+            /* Data bits of used slots must fail; the public header has only bit 0. */
+            int carries = used[i] && (i < FC_PUBLIC_SLOTS ? b == 0 : b < bits);
+            if (carries) {
+                auth += rc == FC_EAUTH;
+                if (rc != FC_EAUTH) wrong++;
+            } else {
+                int ok = rc == FC_OK && dl == n && !memcmp(d, secret, n);
+                same += ok;
+                if (!ok) wrong++;
+            }
+            free(d);
+        }
+    CHECKF(wrong == 0, "bits %d: %d flips behaved wrongly (%d auth failures, %d unchanged)", bits, wrong, auth, same);
+    CHECK(auth == (int)(FC_PUBLIC_SLOTS + (n_used - FC_PUBLIC_SLOTS) * (size_t)bits));
+    free(used);
+    fc_image_free(&cont);
+    fc_image_free(&cover);
+    fc_key_free(k);
+}
+
+static void test_damage(void) {
+    fc_error err;
+    fc_key *k = raw_key(7), *other = raw_key(8), *pw = NULL;
+    fc_key_from_password("correct horse", 13, &pw, &err);
+    fc_image cover, cont, bad;
+    make_cover(&cover, 120, 90, 1, 5);
+    fc_encrypt_opts o;
+    fc_encrypt_opts_init(&o);
+    o.cover = &cover;
+    uint8_t secret[3000];
+    randombytes_buf(secret, sizeof secret);
+    CHECK(fc_encrypt_buffer(secret, sizeof secret, "s", &o, k, &cont, NULL, &err) == FC_OK);
+    uint8_t *d = NULL;
+    size_t dl;
+    CHECK(fc_decrypt_image(&cont, k, &d, &dl, NULL, &err) == FC_OK && dl == sizeof secret);
+    free(d);
+    d = NULL;
+    /* Wrong key, or a password for a key-file container: FC_EAUTH, nothing returned. */
+    CHECK(fc_decrypt_image(&cont, other, &d, &dl, NULL, &err) == FC_EAUTH && !d);
+    CHECK(fc_decrypt_image(&cont, pw, &d, &dl, NULL, &err) == FC_EAUTH && !d);
+    /* Crops: one column, one row, a corner block; resizes up and down. */
+    const int crops[][4] = {{0, 0, 119, 90}, {0, 0, 120, 89}, {1, 0, 119, 90}, {0, 1, 120, 89}, {10, 10, 100, 70}};
+    for (size_t t = 0; t < sizeof crops / sizeof *crops; t++) {
+        int x0 = crops[t][0], y0 = crops[t][1], w = crops[t][2], h = crops[t][3];
+        fc_image_alloc(&bad, w, h, 3, &err);
+        for (int y = 0; y < h; y++) memcpy(bad.px + (size_t)y * w * 3, cont.px + ((size_t)(y + y0) * 120 + x0) * 3, (size_t)w * 3);
+        CHECKF(fc_decrypt_image(&bad, k, &d, &dl, NULL, &err) == FC_EAUTH && !d, "crop %zu", t);
+        fc_image_free(&bad);
+    }
+    const int sizes[][2] = {{240, 180}, {119, 89}, {60, 45}, {121, 90}};
+    for (size_t t = 0; t < sizeof sizes / sizeof *sizes; t++) {
+        CHECK(fc_image_resize(&cont, sizes[t][0], sizes[t][1], &bad, &err) == FC_OK);
+        CHECKF(fc_decrypt_image(&bad, k, &d, &dl, NULL, &err) == FC_EAUTH && !d, "resize %zu", t);
+        fc_image_free(&bad);
+    }
+    /* Tiny images, a grey image, random images: never a crash, never FC_OK. */
+    fc_image_alloc(&bad, 3, 3, 3, &err);
+    CHECK(fc_decrypt_image(&bad, k, &d, &dl, NULL, &err) == FC_EAUTH);
+    fc_image_free(&bad);
+    fc_image_alloc(&bad, 100, 100, 1, &err);
+    CHECK(fc_decrypt_image(&bad, k, &d, &dl, NULL, &err) == FC_EINPUT);
+    fc_image_free(&bad);
+    int fails = 0;
+    for (int t = 0; t < 200; t++) {
+        make_cover(&bad, 30 + t % 7, 20 + t % 5, 0, 1000 + t);
+        /* Force the public header to look valid half of the time: then the tag decides. */
+        if (t % 2) {
+            uint8_t hdr[FC_PUBLIC_BYTES] = {1, 2};
+            uint8_t signs[FC_PUBLIC_BYTES] = {0};
+            fc_lsb_embed_public(bad.px, hdr, FC_PUBLIC_BYTES, signs);
+        }
+        fails += fc_decrypt_image(&bad, k, &d, &dl, NULL, &err) == FC_EAUTH;
+        fc_image_free(&bad);
+    }
+    CHECK(fails == 200);
+    /* Two encryptions of the same secret differ (salt, nonce, signs), and with a
+     * fixed salt and nonce they are identical. */
+    fc_image c2;
+    CHECK(fc_encrypt_buffer(secret, sizeof secret, "s", &o, k, &c2, NULL, &err) == FC_OK);
+    size_t N = (size_t)120 * 90 * 3, diff = 0;
+    for (size_t i = 0; i < N; i++) diff += c2.px[i] != cont.px[i];
+    CHECKF(diff > N / 4, "only %zu channels differ", diff);
+    fc_image_free(&c2);
+    uint8_t salt[16] = {1}, nonce[24] = {2};
+    o.salt = salt;
+    o.nonce = nonce;
+    fc_image c3;
+    CHECK(fc_encrypt_buffer(secret, sizeof secret, "s", &o, k, &c2, NULL, &err) == FC_OK);
+    CHECK(fc_encrypt_buffer(secret, sizeof secret, "s", &o, k, &c3, NULL, &err) == FC_OK);
+    CHECK(!memcmp(c2.px, c3.px, N));
+    fc_image_free(&c2);
+    fc_image_free(&c3);
+    /* Password containers: round trip, wrong password, header KDF fields flipped. */
+    o.salt = o.nonce = NULL;
+    o.kdf_ops = 1;
+    o.kdf_mem_kib = 64;
+    CHECK(fc_encrypt_buffer(secret, 100, "p", &o, pw, &c2, NULL, &err) == FC_OK);
+    CHECK(fc_decrypt_image(&c2, pw, &d, &dl, NULL, &err) == FC_OK && dl == 100 && !memcmp(d, secret, 100));
+    free(d);
+    d = NULL;
+    fc_key *pw2;
+    fc_key_from_password("correct horsf", 13, &pw2, &err);
+    CHECK(fc_decrypt_image(&c2, pw2, &d, &dl, NULL, &err) == FC_EAUTH && !d);
+    CHECK(fc_decrypt_image(&c2, k, &d, &dl, NULL, &err) == FC_EAUTH && !d);
+    int kdf_fail = 0;
+    for (int bit = 18 * 8; bit < 26 * 8; bit++) { /* ops and mem fields */
+        c2.px[bit] ^= 1;
+        kdf_fail += fc_decrypt_image(&c2, pw, &d, &dl, NULL, &err) == FC_EAUTH;
+        c2.px[bit] ^= 1;
+    }
+    CHECK(kdf_fail == 64 && !d);
+    fc_key_free(pw2);
+    fc_image_free(&c2);
+    fc_image_free(&cont);
+    fc_image_free(&cover);
+    fc_key_free(k);
+    fc_key_free(other);
+    fc_key_free(pw);
+}
+
+static void test_face_grid(void) {
+    /* Smallest near-square grid: it holds the slots, one row or column fewer does not. */
+    const uint64_t needs[] = {1, 12288, 12289, 100000, 5000000};
+    for (size_t t = 0; t < sizeof needs / sizeof *needs; t++)
+        for (int s = 1; s <= 4; s++) {
+            int c, r;
+            fc_face_grid_shape(needs[t], s, &c, &r);
+            uint64_t face = (uint64_t)64 * s * 64 * s * 3;
+            CHECK(r == c || r == c - 1);
+            CHECK((uint64_t)c * r * face >= needs[t]);
+            uint64_t smaller = r == c ? (uint64_t)c * (c - 1) : (uint64_t)(c - 1) * (c - 1);
+            CHECK(smaller * face < needs[t]);
+        }
+    CHECK(fc_face_scale_auto(100) == 1);
+    CHECK(fc_face_scale_auto((uint64_t)64 * 12288 * 9) == 3 && fc_face_scale_auto((uint64_t)64 * 12288 * 9 + 1) == 4);
+    int c, r, s;
+    fc_face_cover_shape(100000, 10, 1, 0, &c, &r, &s);
+    CHECK(s >= 1 && s <= 4 && c * r <= FC_AUTO_FACES_MAX);
+    CHECK((uint64_t)c * r * 64 * s * 64 * s * 3 >= fc_channels_needed(100000, 10, 1));
+}
+
+int main(void) {
+    CHECK(sodium_init() >= 0);
+    test_perm();
+    test_perm_doc();
+    test_lsb_match();
+    test_walks();
+    test_capacity();
+    const size_t sizes[] = {0, 1, 15, 16, 1000, 100000, 3u << 20};
+    for (size_t t = 0; t < sizeof sizes / sizeof *sizes; t++) {
+        roundtrip(sizes[t], 1, (int)(t % 2));
+        roundtrip(sizes[t], 2, (int)((t + 1) % 2));
+    }
+    {
+        /* Sparse: a small secret in a large cover (the scatter walk); only the
+         * public header and the used slots change. */
+        fc_error err;
+        fc_key *k = raw_key(9);
+        fc_image cover, cont;
+        make_cover(&cover, 640, 480, 0, 99);
+        fc_encrypt_opts o;
+        fc_encrypt_opts_init(&o);
+        o.cover = &cover;
+        o.bits = 2;
+        uint8_t s[777];
+        randombytes_buf(s, sizeof s);
+        CHECK(fc_encrypt_buffer(s, sizeof s, "x", &o, k, &cont, NULL, &err) == FC_OK);
+        uint8_t *d = NULL;
+        size_t dl, changed = 0, N = (size_t)640 * 480 * 3;
+        CHECK(fc_decrypt_image(&cont, k, &d, &dl, NULL, &err) == FC_OK && dl == sizeof s && !memcmp(d, s, dl));
+        for (size_t i = 0; i < N; i++) changed += cont.px[i] != cover.px[i];
+        CHECKF(changed <= FC_PUBLIC_SLOTS + fc_slots_for_bytes(FC_KEYED_HEADER + 10 + 1 + sizeof s + 16, 2) &&
+                   changed > 1000, "changed %zu", changed);
+        free(d);
+        fc_image_free(&cont);
+        fc_image_free(&cover);
+        fc_key_free(k);
+    }
+    test_every_bit_flip(1);
+    test_every_bit_flip(2);
+    test_damage();
+    test_face_grid();
+    return TEST_END();
+}
