@@ -207,6 +207,33 @@ static void test_activation(int kind, const char *name) {
     fc_free_aligned(gi);
 }
 
+/* ---- Dropout (the same key gives the same mask at every evaluation) ---- */
+typedef struct {
+    size_t n;
+    float *x, *y, *r;
+    uint8_t *mask;
+} drop_ctx;
+
+static double drop_loss(void *p) {
+    drop_ctx *c = p;
+    fc_dropout_key key = {.seed = 77, .counter = 3, .rows = NULL};
+    fc_dropout_forward(c->y, c->x, c->mask, 4, c->n / 4, 0.2f, &key);
+    return dot(c->y, c->r, c->n);
+}
+
+static void test_dropout(void) {
+    drop_ctx c = {2000, randn(2000, 1), fc_alloc_floats(2000), randn(2000, 1), malloc(2000)};
+    float *dx = fc_alloc_floats(c.n);
+    drop_loss(&c);
+    fc_dropout_backward(dx, c.r, c.mask, c.n, 0.2f);
+    check_grad("dropout dx", drop_loss, &c, c.x, dx, c.n, 0.25f, 1e-3, 1e-4, 2000);
+    fc_free_aligned(c.x);
+    fc_free_aligned(c.y);
+    fc_free_aligned(c.r);
+    fc_free_aligned(dx);
+    free(c.mask);
+}
+
 /* ---- BatchNorm2d (training mode) ------------------------------------------- */
 typedef struct {
     int N, C, HW;
@@ -314,7 +341,10 @@ static void test_composite(void) {
 }
 
 int main(void) {
-    fc_set_threads(2);
+    /* The arithmetic is checked on one thread: thousands of tiny forward passes would
+     * mostly measure OpenMP's barrier spinning.  The threaded paths are compared with
+     * naive references in test_nn_units; two shapes here run on two threads too. */
+    fc_set_threads(1);
     fc_rng_seed(&g_rng, 1234);
 
     test_dense(3, 7, 5);
@@ -329,16 +359,24 @@ int main(void) {
     test_conv(0, 3, 2, 4, 1, 0, 7, 7, 2, 1, 0);
     test_conv(0, 3, 2, 4, 1, 0, 7, 7, 2, 0, 2);
     /* ConvTranspose2d k4 s2 p1 (the generator), k4 s1 p0 (DCGAN's 1x1 -> 4x4) */
-    test_conv(1, 3, 4, 4, 2, 1, 4, 4, 2, 1, 0);
+    test_conv(1, 3, 4, 4, 2, 1, 4, 4, 2, 1, 0); /* Winograd */
     test_conv(1, 4, 3, 4, 2, 1, 3, 5, 3, 0, 0);
+    test_conv(1, 3, 4, 4, 2, 1, 4, 4, 2, 1, 2); /* col2im */
+    test_conv(1, 4, 3, 4, 2, 1, 3, 5, 3, 0, 2);
     test_conv(1, 5, 3, 4, 1, 0, 1, 1, 3, 1, 0);
     test_conv(1, 3, 2, 4, 1, 0, 3, 3, 2, 1, 0);
+
+    fc_set_threads(2);
+    test_conv(0, 3, 4, 4, 2, 1, 8, 8, 4, 1, 0);
+    test_conv(1, 3, 4, 4, 2, 1, 4, 4, 4, 1, 0);
+    fc_set_threads(1);
 
     test_activation(ACT_LRELU, "leaky_relu dx");
     test_activation(ACT_RELU, "relu dx");
     test_activation(ACT_SIGMOID, "sigmoid dx");
     test_activation(ACT_TANH, "tanh dx");
 
+    test_dropout();
     test_batchnorm(4, 3, 10);
     test_batchnorm(2, 5, 1);
 

@@ -4,6 +4,7 @@
  * a 2-step update worked out by hand, BatchNorm's running statistics and eval
  * mode, BCE against PyTorch's Sigmoid+BCELoss formula, the activations'
  * formulas, and the memory/thread helpers. */
+#include <cblas.h>
 #include <string.h>
 #include "nn/nn.h"
 #include "testutil.h"
@@ -99,9 +100,11 @@ static void test_conv_shape(int tr, int cin, int cout, int k, int s, int p, int 
     char name[96];
     snprintf(name, sizeof name, "%s %d->%d k%d s%d p%d %dx%d N%d%s", tr ? "convT" : "conv", cin, cout, k, s, p, h, w,
              N, bias ? "" : " nobias");
-    /* lowering 0 = automatic, 1 = im2col (conv), 2 = col2im (convT; conv with stride 1) */
-    for (int lower = 0; lower <= 2; lower++) {
-        if ((lower == 1 && tr) || (lower == 2 && !tr && s != 1)) continue;
+    /* lowering 0 = automatic, 1 = im2col (conv), 2 = col2im (convT; conv with stride 1),
+     * 3 = Winograd (convT k4 s2 p1) */
+    for (int lower = 0; lower <= 3; lower++) {
+        if ((lower == 1 && tr) || (lower == 2 && !tr && s != 1) || (lower == 3 && !(tr && k == 4 && s == 2 && p == 1)))
+            continue;
         fc_conv_desc d = {.transposed = tr, .cin = cin, .cout = cout, .k = k, .stride = s, .pad = p, .h = h, .w = w};
         fc_conv *c = NULL;
         fc_error err = {0};
@@ -161,6 +164,7 @@ static void test_conv_create_errors(void) {
     CHECK(fc_conv_create(&d, 4, &c, &err) != FC_OK && c == NULL);
     d.stride = 2;
     CHECK(fc_conv_create_lowering(&d, 4, 2, &c, &err) != FC_OK); /* output lowering needs stride 1 */
+    CHECK(fc_conv_create_lowering(&d, 4, 3, &c, &err) != FC_OK); /* Winograd: ConvTranspose2d k4 s2 p1 only */
     CHECK(fc_conv_create(&d, 0, &c, &err) != FC_OK);
 }
 
@@ -436,7 +440,14 @@ int main(void) {
     test_conv_shape(1, 5, 3, 4, 1, 0, 1, 1, 2, 0);
     test_conv_shape(1, 2, 3, 3, 2, 0, 4, 3, 2, 1);
     test_conv_shape(1, 32, 16, 4, 2, 1, 8, 8, 4, 1);
+    test_conv_shape(1, 3, 5, 4, 2, 1, 7, 4, 5, 0);  /* partial Winograd tiles */
+    test_conv_shape(1, 40, 24, 4, 2, 1, 16, 16, 3, 1); /* several row blocks and image groups */
     test_conv_shape(1, 4, 4, 5, 1, 2, 6, 6, 3, 0);
+    /* OpenBLAS's own thread pool left on (a caller that never ran fc_set_threads) */
+    openblas_set_num_threads(2);
+    test_conv_shape(1, 24, 16, 4, 2, 1, 8, 8, 3, 1);
+    test_conv_shape(0, 16, 24, 4, 2, 1, 12, 12, 3, 1);
+    fc_set_threads(2);
     test_conv_create_errors();
     test_dense(5, 13, 7);
     test_dense(64, 100, 512);

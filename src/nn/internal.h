@@ -3,6 +3,7 @@
 #define FC_NN_INTERNAL_H
 #include <stddef.h>
 #include <cblas.h>
+#include "nn/nn.h"
 
 /* Below this many elements an element-wise loop runs on one thread: a parallel
  * region costs a few microseconds, more than the loop itself. */
@@ -18,5 +19,17 @@ int fc_nn_threads(void);
  * call per OpenMP thread. */
 void fc_sgemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda, const float *B,
               int ldb, float beta, float *C, int ldc);
+
+/* Winograd F(3x3,2x2) ConvTranspose2d for k4 s2 p1 (conv_wino.c); fc_conv uses it
+ * when fc_wino_applies.  create returns NULL when out of memory. */
+typedef struct fc_wino fc_wino;
+int fc_wino_applies(const fc_conv_desc *d);
+fc_wino *fc_wino_create(const fc_conv_desc *d, int max_batch, int nthreads);
+void fc_wino_free(fc_wino *p);
+/* Shrink the row block so the per-thread M buffer holds at most about `bytes` (tests). */
+void fc_wino_set_budget(fc_wino *p, size_t bytes);
+void fc_wino_forward(fc_wino *p, int N, const float *x, const float *W, const float *b, float *y);
+void fc_wino_backward_data(fc_wino *p, int N, const float *dy, const float *W, float *dx);
+void fc_wino_backward_weights(fc_wino *p, int N, const float *dy, const float *x, float *dW, float *db);
 
 #endif

@@ -10,6 +10,14 @@
  *
  * Convolutions carry a plan (fc_conv) created once per shape: it owns its
  * scratch space so steady-state steps allocate nothing.
+ *
+ * Threads: call fc_set_threads first.  It sets the OpenMP thread count and
+ * keeps OpenBLAS single-threaded: convolutions give each thread whole images
+ * (single-threaded GEMMs), other GEMMs are split into per-thread blocks.  On a
+ * 2-core machine this beat OpenBLAS's own pool by 4-10x under load (two pools
+ * spinning on two cores).  A plan sizes its per-thread scratch for the thread
+ * count at creation and never uses more threads than that.  Results do not
+ * depend on the thread count except for float summation order.
  */
 #ifndef FC_NN_H
 #define FC_NN_H
@@ -40,9 +48,11 @@ typedef struct fc_conv fc_conv; /* opaque plan */
 
 /* Create a plan for batches of up to max_batch images. */
 int fc_conv_create(const fc_conv_desc *d, int max_batch, fc_conv **out, fc_error *err);
-/* The same with the lowering chosen (tests, benchmarks): 0 automatic, 1 im2col of
+/* The same with the algorithm chosen (tests, benchmarks): 0 automatic, 1 im2col of
  * the input (Conv2d only), 2 col2im into the output (ConvTranspose2d, or Conv2d
- * with stride 1).  fc_conv_create picks 2 for a stride-1 Conv2d with cout*4 <= cin. */
+ * with stride 1), 3 Winograd F(3x3,2x2) (ConvTranspose2d k4 s2 p1 only).
+ * fc_conv_create picks 3 where it applies, 2 for other ConvTranspose2d and for a
+ * stride-1 Conv2d with cout*4 <= cin, else 1. */
 int fc_conv_create_lowering(const fc_conv_desc *d, int max_batch, int lowering, fc_conv **out, fc_error *err);
 void fc_conv_free(fc_conv *c);
 const fc_conv_desc *fc_conv_get_desc(const fc_conv *c);
@@ -54,7 +64,8 @@ void fc_conv_backward_weights(fc_conv *c, int N, const float *dy, const float *x
 /* Tuning knobs for benchmarks and tests (the defaults are measured choices):
  * par_images -1 auto, 0 images in sequence with each GEMM split across threads,
  * 1 one image per thread; col_budget_bytes > 0 caps the column buffer per thread
- * (it can only shrink below the create-time size), 0 leaves it. */
+ * (Winograd: its transform buffer; either can only shrink below the create-time
+ * size), 0 leaves it. */
 void fc_conv_set_options(fc_conv *c, int par_images, int col_budget_bytes);
 
 /* ---- element-wise activations (y may alias x; dx may alias dy) ------------ */
