@@ -7,7 +7,7 @@ CC      ?= cc
 BUILD   ?= build
 OPT     ?= -O3 -march=native
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation -g $(OPT) -fopenmp -Iinclude -Isrc
-LDLIBS  += -lopenblas -ldnnl -lsodium -ljpeg -lpng -lz -lm -lpthread
+LDLIBS  += -lopenblas -lsodium -ljpeg -lpng -lz -lm -lpthread
 LDFLAGS += -fopenmp
 
 # MPI data parallelism (docs/distributed.md): on when mpicc (Debian: libopenmpi-dev) is

@@ -12,6 +12,7 @@
 #                                     when the build has no embedded generator)
 #   STEGHIDE_12MP=1 ...              also time steghide on the 12 MP cover (slow)
 set -eu
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
 FC=$(cd "$(dirname "${FACECRYPT:-build/facecrypt}")" && pwd)/$(basename "${FACECRYPT:-build/facecrypt}")
 OUT=${OUT:-bench/out/crypto}
 MODEL=${MODEL:-}
@@ -21,6 +22,7 @@ cd "$OUT"
 RES="$OUT/results.txt"
 : > "$RES"
 say() { echo "$*" | tee -a "$RES"; }
+"$ROOT/tools/install-deps.sh" steghide imagemagick time
 for t in convert compare steghide /usr/bin/time; do
   command -v "$t" >/dev/null 2>&1 || { echo "crypto_bench: needs $t" >&2; exit 1; }
 done

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs the Debian packages facecrypt needs, only those that are missing.
+# Extra package names given as arguments are installed too (the benchmarks use this).
 set -e
-PKGS="build-essential pkg-config libopenmpi-dev openmpi-bin libopenblas-dev libdnnl-dev libsodium-dev libjpeg62-turbo-dev libpng-dev zlib1g-dev python3-torch python3-numpy python3-opencv opencv-data"
+PKGS="build-essential pkg-config libopenmpi-dev openmpi-bin libopenblas-dev libsodium-dev libjpeg62-turbo-dev libpng-dev zlib1g-dev python3-torch python3-numpy python3-opencv opencv-data $*"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
