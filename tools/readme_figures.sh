@@ -1,0 +1,27 @@
+#!/bin/sh
+# Rebuilds the README's pictures from a training run and the demo's output:
+#   docs/img/training.png  sample grids from fixed z across training (top-left 4x4 faces of each)
+#   docs/img/loss.png      the run's loss curves
+#   docs/img/demo.png      secret photo beside its faces container (from make demo)
+# usage: tools/readme_figures.sh RUN_DIR STEP1 STEP2 ...
+set -eu
+RUN=$1; shift
+tools/install-deps.sh imagemagick
+mkdir -p docs/img
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+for s in "$@"; do
+  f=$(printf '%s/samples/step_%07d.png' "$RUN" "$s")
+  # the grid is 8x8 faces of 64 px with 2 px gutters: keep the top-left 4x4
+  convert "$f" -crop 264x264+0+0 +repage -background white -gravity south -splice 0x22 \
+    -pointsize 16 -annotate +0+2 "step $s" "$T/$(printf '%07d' "$s").png"
+done
+montage "$T"/*.png -tile x1 -geometry +4+4 -background white docs/img/training.png
+cp "$RUN/loss.png" docs/img/loss.png
+if [ -f demo-out/container.png ]; then
+  convert demo-out/secret.jpg -resize 384x384 "$T/secret.png"
+  convert demo-out/container.png -resize x384 "$T/container.png"
+  montage -label 'secret (astronaut.jpg, 60 KB)' "$T/secret.png" -label 'container.png (faces; holds the secret)' \
+    "$T/container.png" -tile 2x1 -geometry +6+6 -pointsize 16 -background white docs/img/demo.png
+fi
+ls -l docs/img
