@@ -2,6 +2,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "model/checkpoint.h"
+#include "util/fileio.h"
 #include "testutil.h"
 
 static void make_dataset(const char *dir, int n) {
@@ -127,6 +128,31 @@ int main(void) {
     CHECK(tu_system("%s sample --model %s/cli/checkpoint.safetensors --n 2 --raw %s 2>/dev/null", tu_cli(), tmp, p) == 1);
     CHECK(tu_system("%s sample --model %s/cli/checkpoint.safetensors --n 2 --raw %s --force", tu_cli(), tmp, p) == 0);
     CHECK(tu_system("%s info %s/cli/checkpoint.safetensors | grep -q 'step:          2'", tu_cli(), tmp) == 0);
+    /* kill -9 at arbitrary moments of a run that checkpoints every step: whatever is on disk
+     * loads, and --resume continues from it */
+    for (int k = 0; k < 3; k++) {
+        CHECK(tu_system("%s train --data %s --out %s/killed --width 0.125 --batch 4 --steps 400 --cache-dir %s "
+                        "--ckpt-every 1 --sample-every 0 --threads 1 %s 2>/dev/null & pid=$!; sleep 0.%d; "
+                        "kill -9 $pid; wait $pid 2>/dev/null; true",
+                        tu_cli(), data, tmp, cache, k ? "--resume" : "", 7 + 9 * k) == 0);
+        snprintf(p, sizeof p, "%s/killed/checkpoint.safetensors", tmp);
+        if (k == 0 && !fc_file_exists(p)) continue; /* killed before the first checkpoint: rerun fresh */
+        fc_model *km = NULL;
+        CHECKF(fc_model_load(p, &km, &err) == FC_OK, "checkpoint after kill -9 does not load: %s", err.msg);
+        fc_model_free(km);
+    }
+    {
+        fc_model *km = NULL;
+        uint64_t at = 0;
+        if (fc_model_load(p, &km, &err) == FC_OK) at = fc_model_step(km);
+        fc_model_free(km);
+        km = NULL;
+        CHECK(tu_system("%s train --data %s --out %s/killed --width 0.125 --batch 4 --steps %llu --cache-dir %s "
+                        "--resume --threads 1 2>/dev/null",
+                        tu_cli(), data, tmp, (unsigned long long)at + 2, cache) == 0);
+        CHECK(fc_model_load(p, &km, &err) == FC_OK && fc_model_step(km) == at + 2);
+        fc_model_free(km);
+    }
     tu_system("rm -rf '%s'", tmp);
     free(tmp);
     return TEST_END();
