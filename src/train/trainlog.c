@@ -106,9 +106,10 @@ int fc_trainlog_plot(const fc_trainlog *l, const char *png_path, fc_error *err) 
     fc_plot_series s2[2] = {{"D(x)", x, y + 2 * n, n, FC_PLOT_AUTO}, {"D(G(z))", x, y + 3 * n, n, FC_PLOT_AUTO}};
     char title[96];
     snprintf(title, sizeof title, "losses (running mean over %zu steps)", 2 * w + 1);
-    fc_plot_opts o1 = {.width = 800, .height = 400, .title = title, .xlabel = "step", .ylabel = "BCE loss"};
+    fc_plot_opts o1 = {.width = 800, .height = 400, .title = title, .xlabel = "step", .ylabel = "BCE loss",
+                       .text_scale = 2};
     fc_plot_opts o2 = {.width = 800, .height = 300, .title = "discriminator outputs", .xlabel = "step",
-                       .ylabel = "mean D", .ymin = 0, .ymax = 1};
+                       .ylabel = "mean D", .ymin = 0, .ymax = 1, .text_scale = 2};
     fc_image a = {0}, b = {0}, both = {0};
     int rc = fc_plot_lines(s1, 2, &o1, &a, err);
     if (!rc) rc = fc_plot_lines(s2, 2, &o2, &b, err);
