@@ -141,6 +141,7 @@ fuzz-smoke:
 #   make haar-score MODEL=RUN/checkpoint.safetensors [HAAR_ARGS="--n 256 --seed 1 --json"]
 haar-score: $(BUILD)/facecrypt
 	@test -n "$(MODEL)" || { echo "usage: make haar-score MODEL=checkpoint.safetensors" >&2; exit 1; }
+	@tools/install-deps.sh python3-opencv opencv-data python3-numpy
 	/usr/bin/python3 tools/haar_score.py --model "$(MODEL)" --facecrypt $(BUILD)/facecrypt $(HAAR_ARGS)
 .PHONY: haar-score
 # fuzz-container: the container reader (extraction + authentication) on images made from fuzz bytes

@@ -3,6 +3,7 @@
 #   bench/compare_step.sh [BATCH] [THREADS] [STEPS]
 # e.g. bench/compare_step.sh 64 2 3      (the configuration)
 set -eu
+tools/install-deps.sh python3-torch python3-numpy
 B=${1:-64}; T=${2:-2}; N=${3:-3}
 FC=${FC:-build/facecrypt}
 [ -x "$FC" ] || make -s "$FC"

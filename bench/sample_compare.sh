@@ -9,6 +9,7 @@
 # (median of >= 3 runs, after a warm-up), under torch.no_grad() and torch.set_num_threads(T).
 # Timings on a loaded machine are not worth much: check `uptime` first.
 set -eu
+"$(dirname "$0")/../tools/install-deps.sh" python3-torch python3-numpy
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 threads="1 2"
