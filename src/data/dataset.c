@@ -24,17 +24,6 @@
 #define CACHE_HEADER 128
 #define MAX_FILE_BYTES ((size_t)64 << 20) /* a single training image */
 
-static void warnf(const fc_data_callbacks *cb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void warnf(const fc_data_callbacks *cb, const char *fmt, ...) {
-    if (!cb || !cb->warn) return;
-    char line[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    cb->warn(cb->ctx, line);
-}
-
 int fc_data_preprocess(const uint8_t *buf, size_t len, int scaled, uint8_t *out, fc_error *err) {
     fc_image im;
     int st = fc_image_decode_scaled(buf, len, scaled ? FC_DATA_SIZE : 0, &im, err);
@@ -206,7 +195,7 @@ static int decode_all(const fc_file_list *l, const fc_dataset_opts *o, fc_datase
             }
             if (status[k] != FC_OK) {
                 ds->skipped++;
-                warnf(&o->cb, "skipping %s: %s", l->files[c0 + k].path, errs[k].msg);
+                fc_data_warnf(&o->cb, "skipping %s: %s", l->files[c0 + k].path, errs[k].msg);
                 continue;
             }
             if (count != c0 + k)
@@ -269,11 +258,11 @@ int fc_dataset_open(const char *dir, const fc_dataset_opts *opts, fc_dataset **o
         int m = cache_try_map(ds, ds->cache_path, hash, ds->files);
         if (m == 1) {
             if (ds->skipped)
-                warnf(&o.cb, "%zu of %zu files could not be decoded when the cache was built; they are left out",
+                fc_data_warnf(&o.cb, "%zu of %zu files could not be decoded when the cache was built; they are left out",
                       ds->skipped, ds->files);
             goto done;
         }
-        if (m < 0) warnf(&o.cb, "cache %s is stale or corrupt; rebuilding it", ds->cache_path);
+        if (m < 0) fc_data_warnf(&o.cb, "cache %s is stale or corrupt; rebuilding it", ds->cache_path);
     }
     if ((st = decode_all(&l, &o, ds, err))) goto done;
     if (ds->count == 0) {
@@ -283,7 +272,7 @@ int fc_dataset_open(const char *dir, const fc_dataset_opts *opts, fc_dataset **o
     if (ds->cache_path) {
         fc_error cerr = {0};
         if (cache_write(o.cache_dir, ds->cache_path, ds, hash, &cerr))
-            warnf(&o.cb, "could not write the data cache (continuing without it): %s", cerr.msg);
+            fc_data_warnf(&o.cb, "could not write the data cache (continuing without it): %s", cerr.msg);
     }
 done:
     fc_file_list_free(&l);

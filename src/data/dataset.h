@@ -61,6 +61,9 @@ typedef struct fc_file_list {
     int has_partitions; /* a partition list was found and used */
 } fc_file_list;
 
+/* Format one line and pass it to cb->warn (nothing when cb or cb->warn is NULL). */
+void fc_data_warnf(const fc_data_callbacks *cb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 int fc_data_scan(const char *dir, fc_partition part, const fc_data_callbacks *cb, fc_file_list *out, fc_error *err);
 void fc_file_list_free(fc_file_list *l);
 

@@ -36,8 +36,7 @@ const char *fc_partition_name(fc_partition p) {
     }
 }
 
-static void warnf(const fc_data_callbacks *cb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void warnf(const fc_data_callbacks *cb, const char *fmt, ...) {
+void fc_data_warnf(const fc_data_callbacks *cb, const char *fmt, ...) {
     if (!cb || !cb->warn) return;
     char line[1024];
     va_list ap;
@@ -231,7 +230,7 @@ int fc_data_scan(const char *dir, fc_partition part, const fc_data_callbacks *cb
             goto fail;
         }
         if (part == FC_PART_TRAIN)
-            warnf(cb, "no partition list (list_eval_partition.csv/.txt) in %s: training on all %zu images", root,
+            fc_data_warnf(cb, "no partition list (list_eval_partition.csv/.txt) in %s: training on all %zu images", root,
                   fv.n);
     } else if (part != FC_PART_ALL) {
         part_entry *ents = NULL;
@@ -255,7 +254,7 @@ int fc_data_scan(const char *dir, fc_partition part, const fc_data_callbacks *cb
         fv.n = kept;
         free(ents);
         if (unlisted)
-            warnf(cb, "%zu images in %s/img_align_celeba are not in %s; ignored", unlisted, root, lpath);
+            fc_data_warnf(cb, "%zu images in %s/img_align_celeba are not in %s; ignored", unlisted, root, lpath);
         if (kept == 0) {
             free(text);
             rc = fc_fail(err, FC_EINPUT, "no images of partition %s in %s", fc_partition_name(part), root);
