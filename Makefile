@@ -36,11 +36,19 @@ $(BUILD)/%.o: %.c
 	@echo "  CC  $<"
 	@$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
-# The shipped generator is embedded into the library when present.
-DEFAULT_MODEL := $(wildcard models/generator.safetensors)
-ifneq ($(DEFAULT_MODEL),)
-$(BUILD)/src/model/default_model.o: CFLAGS += -DFC_DEFAULT_MODEL_PATH='"$(DEFAULT_MODEL)"'
-$(BUILD)/src/model/default_model.o: $(DEFAULT_MODEL)
+# The shipped generators (models/NAME.safetensors) are embedded into the library, each
+# selectable by NAME (--model NAME); DEFAULT_MODEL names the one used without --model.
+BUILTIN_MODELS := $(sort $(wildcard models/*.safetensors))
+DEFAULT_MODEL  ?= generator
+ifneq ($(BUILTIN_MODELS),)
+$(BUILD)/gen/builtin_models.h: $(BUILTIN_MODELS) Makefile
+	@mkdir -p $(dir $@)
+	@{ printf '#define FC_BUILTIN_DEFAULT "%s"\n#define FC_BUILTIN_MODELS' '$(DEFAULT_MODEL)'; \
+	   for f in $(BUILTIN_MODELS); do n=$$(basename $$f .safetensors); \
+	     printf ' \\\n    FC_BUILTIN(%s, "%s")' "$$n" "$$f"; done; printf '\n'; } > $@.tmp
+	@mv $@.tmp $@
+$(BUILD)/src/model/default_model.o: CFLAGS += -DFC_HAVE_BUILTIN_MODELS -I$(BUILD)/gen
+$(BUILD)/src/model/default_model.o: $(BUILD)/gen/builtin_models.h $(BUILTIN_MODELS)
 endif
 
 # dist.o is rebuilt when MPI is switched on or off (the stamp names the setting)

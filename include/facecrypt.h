@@ -102,8 +102,15 @@ int fc_model_load(const char *path, fc_model **out, fc_error *err);
 int fc_model_save(const fc_model *m, const char *path, fc_error *err); /* atomic; replaces */
 /* Save only the generator, as F16 when half != 0 (shipped weights). */
 int fc_model_save_generator(const fc_model *m, const char *path, int half, fc_error *err);
-/* The generator shipped inside the binary (see models/README.md). */
+/* The generators shipped inside the binary (models/README.md), by name: "seed" (the
+ * report's model, trained in full), ... and "default" (or NULL) for the default cover
+ * generator.  fc_model_open takes such a name, or else a checkpoint path (a file whose
+ * path is also a built-in name is reached as "./NAME"). */
 int fc_model_load_default(fc_model **out, fc_error *err);
+int fc_model_open(const char *name_or_path, fc_model **out, fc_error *err);
+size_t fc_model_builtin_count(void);
+const char *fc_model_builtin_name(size_t i);   /* NULL past the end */
+const char *fc_model_builtin_default(void);    /* the default's name; NULL when none is built in */
 
 /* Run the generator: z is n x 100 floats, out is n x 3 x 64 x 64 floats, the raw
  * generator output (seed: Sigmoid in [0,1]; dcgan: Tanh in [-1,1]). */

@@ -116,8 +116,44 @@ static void test_step_determinism(void) {
     free(reals);
 }
 
+/* Built-in generators by name: each loads, "default"/NULL is the default one, a name that is
+ * not built in is taken as a path, and the CLI lists them. */
+static void test_builtin_names(void) {
+    fc_error err = {0};
+    size_t n = fc_model_builtin_count();
+    printf("built-in generators: %zu, default %s\n", n, n ? fc_model_builtin_default() : "(none)");
+    CHECK(fc_model_builtin_name(n) == NULL);
+    int found_default = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *name = fc_model_builtin_name(i);
+        fc_model *m = NULL;
+        CHECKF(fc_model_open(name, &m, &err) == FC_OK, "built-in '%s': %s", name, err.msg);
+        CHECK(m && fc_model_g_params(m) > 0 && fc_model_d_params(m) == 0);
+        found_default += !strcmp(name, fc_model_builtin_default());
+        fc_model_free(m);
+        CHECK(tu_system("%s info --models | grep -q '^%s '", tu_cli(), name) == 0);
+    }
+    if (n) {
+        CHECK(found_default == 1);
+        fc_model *a = NULL, *b = NULL, *c = NULL;
+        CHECK(fc_model_open(NULL, &a, &err) == FC_OK && fc_model_open("default", &b, &err) == FC_OK &&
+              fc_model_open(fc_model_builtin_default(), &c, &err) == FC_OK);
+        CHECK(a && b && c && a->G.nparams == c->G.nparams && b->G.nparams == c->G.nparams &&
+              !memcmp(a->G.params, c->G.params, c->G.nparams * sizeof(float)) &&
+              !memcmp(b->G.params, c->G.params, c->G.nparams * sizeof(float)));
+        fc_model_free(a), fc_model_free(b), fc_model_free(c);
+    } else {
+        fc_model *a = NULL;
+        CHECK(fc_model_open(NULL, &a, &err) == FC_EUSAGE && a == NULL);
+    }
+    fc_model *m = NULL;
+    CHECK(fc_model_open("no-such-model-name", &m, &err) == FC_EINPUT && m == NULL);
+    CHECK(strstr(err.msg, "no-such-model-name") != NULL);
+}
+
 int main(void) {
     fc_set_threads(2);
+    test_builtin_names();
     test_counts();
     test_generate_and_checkpoint();
     test_step_determinism();

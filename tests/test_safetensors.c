@@ -35,6 +35,57 @@ static float ref_half(float x) {
     return (float)copysign(q, x);
 }
 
+/* Nearest bfloat16 to x (ties to even), computed with frexp/ldexp in double arithmetic. */
+static float ref_bf16(float x) {
+    if (x == 0 || isinf(x)) return x;
+    int e;
+    double m = frexp((double)x, &e); /* |m| in [0.5, 1): 8 significant bits = m * 2^8 */
+    double q = m * 256.0, r = nearbyint(q); /* default rounding mode: ties to even */
+    return (float)ldexp(r / 256.0, e);
+}
+
+/* BF16 (the resume state's Adam moments): round to nearest even over the whole float range,
+ * written and read back through a file. */
+static void test_bf16(const char *dir) {
+    static const float v[] = {1.0f / 3.0f, -2.5f, 1e-30f, 3e38f, 1.0f + 0x1p-8f, 1.0f + 0x3p-8f, -0.0f, 0x1p-126f};
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        float got = fc_bf16_to_f32(fc_f32_to_bf16(v[i]));
+        CHECKF(got == ref_bf16(v[i]), "bf16(%g) = %g, want %g", v[i], got, ref_bf16(v[i]));
+    }
+    CHECK(fc_f32_to_bf16(1.0f + 0x1p-8f) == 0x3f80);  /* tie to even: down */
+    CHECK(fc_f32_to_bf16(1.0f + 0x3p-8f) == 0x3f82);  /* tie to even: up */
+    CHECK(isinf(fc_bf16_to_f32(fc_f32_to_bf16(3.4e38f)))); /* rounds past the largest bf16 */
+    CHECK(isnan(fc_bf16_to_f32(fc_f32_to_bf16(NAN))));
+    fc_rng rng;
+    fc_rng_seed(&rng, 5);
+    enum { N = 20000 };
+    float *x = malloc(N * sizeof(float)), *y = malloc(N * sizeof(float));
+    int bad = 0;
+    for (int i = 0; i < N; i++) {
+        uint32_t bits = (uint32_t)fc_rng_u64(&rng);
+        if ((bits & 0x7f800000u) == 0x7f800000u) bits &= ~0x00800000u; /* no inf/NaN here */
+        if ((bits & 0x7f800000u) == 0) bits |= 0x00800000u;           /* nor subnormals (fewer bits) */
+        memcpy(&x[i], &bits, 4);
+    }
+    uint64_t sh[1] = {N};
+    fc_st_entry e = {.name = "m", .ndim = 1, .shape = sh, .data = x, .dtype = FC_ST_BF16};
+    char path[4200];
+    snprintf(path, sizeof path, "%s/bf16.safetensors", dir);
+    fc_error err = {0};
+    fc_st_file *f = NULL;
+    CHECK(fc_st_write(path, &e, 1, NULL, 0, 1, &err) == FC_OK);
+    CHECK(fc_st_open(path, 0, &f, &err) == FC_OK);
+    if (f) {
+        const fc_st_tensor *t = fc_st_find(f, "m");
+        CHECK(t && t->dtype == FC_ST_BF16 && t->end - t->begin == 2 * N);
+        CHECK(fc_st_get_f32(f, "m", 1, sh, y, &err) == FC_OK);
+        for (int i = 0; i < N; i++) bad += !(y[i] == ref_bf16(x[i]));
+        fc_st_close(f);
+    }
+    CHECKF(bad == 0, "%d of %d BF16 values wrong", bad, N);
+    free(x), free(y);
+}
+
 static void test_half(void) {
     static const float v[] = {1.0f / 3.0f, -2.5f, 65504.0f, 65519.0f, 65520.0f, 1e-7f, 0x1p-24f, 0x1p-25f,
                               0x3p-26f, -0.0f, INFINITY, 0.1f, 1.0f + 0x1p-11f, 1.0f + 0x3p-11f};
@@ -516,6 +567,7 @@ int main(void) {
     CHECK(dir != NULL);
     if (!dir) return TEST_END();
     test_half();
+    test_bf16(dir);
     test_roundtrip(dir);
     test_torch_vector();
     test_malformed();

@@ -58,7 +58,7 @@ const char *cli_commas(uint64_t v, char *buf, size_t n) {
 }
 
 int cli_load_model(const char *path, fc_model **m, fc_error *err) {
-    return path ? fc_model_load(path, m, err) : fc_model_load_default(m, err);
+    return fc_model_open(path, m, err);
 }
 
 int cli_report(const char *cmd, const fc_error *err) {

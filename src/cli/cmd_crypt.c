@@ -154,7 +154,8 @@ int cmd_encrypt(int argc, char **argv) {
                    "  --kdf-cost C        interactive | moderate (default) | sensitive\n"
                    "  --bits B            1 (default) or 2 bits per colour channel\n"
                    "  --face-scale S      auto (default) or 1..4: upscale each 64x64 face S times\n"
-                   "  --model CKPT        generator checkpoint (default: the embedded generator)\n"
+                   "  --model M           generator: a built-in name (facecrypt info --models) or a checkpoint\n"
+                   "                      file (default: the built-in default generator)\n"
                    "  --cover IMG         hide in your own picture (JPEG/PNG/PPM) instead of faces\n"
                    "  --cover-size WxH    resize the --cover picture first\n"
                    "  --emit-cover C.png  also write the untouched cover\n"
@@ -216,7 +217,7 @@ int cmd_encrypt(int argc, char **argv) {
             goto done;
         }
     } else if (model_path) {
-        if ((rc = fc_model_load(model_path, &model, &err))) {
+        if ((rc = fc_model_open(model_path, &model, &err))) {
             rc = cli_report(C, &err);
             goto done;
         }

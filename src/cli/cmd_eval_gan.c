@@ -18,13 +18,14 @@ static int usage_err(const char *msg, const char *arg) {
 }
 
 static void help(void) {
-    printf("usage: facecrypt eval-gan --data DIR [--model M.safetensors | --untrained [--arch A --width W]]\n"
+    printf("usage: facecrypt eval-gan --data DIR [--model M | --untrained [--arch A --width W]]\n"
            "                          [--partition P] [--cache-dir DIR] [--n N] [--seed S] [--threads T]\n"
            "                          [--no-reference] [--json]\n"
            "Sliced Wasserstein distance (Karras et al. 2018; x1e3 per Laplacian pyramid level 64, 32,\n"
            "16 px, and their average; lower is better) between N generated and N real faces, and\n"
            "between two disjoint sets of N real faces: the floor that sampling alone gives.\n"
-           "  --model M       generator checkpoint (default: the embedded generator)\n"
+           "  --model M       generator: a built-in name (facecrypt info --models) or a checkpoint file\n"
+           "                  (default: the built-in default generator)\n"
            "  --untrained     a freshly initialised model (weights from --seed) of the same arch and\n"
            "                  width as --model, or of --arch/--width\n"
            "  --data DIR      CelebA layout or a folder of images (decoded once into the data cache)\n"

@@ -1,10 +1,12 @@
 /* facecrypt info: parameter counts and the layer table of a model or an architecture. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "model/checkpoint.h"
 #include "model/model.h"
+#include "util/error.h"
 
 static const char *kind_name(fc_layer_kind k) {
     switch (k) {
@@ -40,6 +42,24 @@ static void print_net(const fc_net *n, int sigmoid_fused) {
     if (sigmoid_fused) printf("  %s.%-6s %-16s %-20s %-12s\n", n->prefix, "-", "Sigmoid", "(fused into BCE)", "1x1x1");
 }
 
+/* facecrypt info --models: the built-in generators, one line each. */
+static int list_models(void) {
+    printf("%-12s %-6s %-6s %-8s %-12s %s\n", "name", "arch", "width", "step", "parameters", "");
+    for (size_t i = 0; i < fc_model_builtin_count(); i++) {
+        const char *name = fc_model_builtin_name(i);
+        fc_model *m = NULL;
+        fc_error err = {0};
+        if (fc_model_open(name, &m, &err)) return cli_report("info", &err);
+        char b[32];
+        printf("%-12s %-6s %-6g %-8llu %-12s %s\n", name, fc_arch_name(m->arch), m->width,
+               (unsigned long long)m->step, cli_commas(fc_model_g_params(m), b, sizeof b),
+               !strcmp(name, fc_model_builtin_default()) ? "(default)" : "");
+        fc_model_free(m);
+    }
+    if (!fc_model_builtin_count()) printf("(this build has no built-in generator)\n");
+    return FC_OK;
+}
+
 int cmd_info(int argc, char **argv) {
     const char *arch_s = NULL, *model_path = NULL;
     double width = 1.0;
@@ -54,8 +74,10 @@ int cmd_info(int argc, char **argv) {
                 return FC_EUSAGE;
             }
         } else if (!strcmp(argv[i], "--layers")) layers = 1;
+        else if (!strcmp(argv[i], "--models")) return list_models();
         else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            printf("usage: facecrypt info MODEL.safetensors [--layers]\n"
+            printf("usage: facecrypt info MODEL [--layers]      (a checkpoint file or a built-in name)\n"
+                   "       facecrypt info --models               (the built-in generators)\n"
                    "       facecrypt info --arch seed|dcgan [--width W] [--layers]\n"
                    "Prints the generator's and discriminator's parameter counts (and, with --layers, the layer table).\n");
             return FC_OK;
@@ -72,7 +94,7 @@ int cmd_info(int argc, char **argv) {
     fc_error err = {0};
     fc_model *m = NULL;
     int rc;
-    if (model_path) rc = fc_model_load(model_path, &m, &err);
+    if (model_path) rc = fc_model_open(model_path, &m, &err);
     else {
         fc_arch arch;
         if (fc_arch_parse(arch_s, &arch)) {
@@ -98,19 +120,24 @@ int cmd_info(int argc, char **argv) {
 }
 
 /* facecrypt export: a training checkpoint -> generator-only weights (F16 by default), the
- * form that ships in models/ and is embedded in the binary. */
+ * form that ships in models/ and is embedded in the binary; or, with --resume-state, the
+ * whole training state in compact form (F16 weights, BF16 Adam moments, the loop's
+ * metadata) that `train --resume` continues from. */
 int cmd_export(int argc, char **argv) {
     const char *in = NULL, *out = NULL;
-    int half = 1, force = 0;
+    int half = 1, force = 0, resume_state = 0;
     for (int i = 1; i < argc; i++) {
         int missing = 0;
         const char *v;
         if ((v = cli_opt(argc, argv, &i, "-o", &missing))) out = v;
         else if (!strcmp(argv[i], "--f32")) half = 0;
         else if (!strcmp(argv[i], "--force")) force = 1;
+        else if (!strcmp(argv[i], "--resume-state")) resume_state = 1;
         else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            printf("usage: facecrypt export CHECKPOINT -o GENERATOR.safetensors [--f32] [--force]\n"
-                   "Writes the generator alone (F16 unless --f32), with arch, width and step in its metadata.\n");
+            printf("usage: facecrypt export CHECKPOINT -o OUT.safetensors [--f32] [--resume-state] [--force]\n"
+                   "Writes the generator alone (F16 unless --f32), with arch, width and step in its metadata.\n"
+                   "--resume-state: the whole training state instead, compact (F16 weights unless --f32, BF16\n"
+                   "  Adam moments, the training loop's metadata): `train --resume` continues from it.\n");
             return FC_OK;
         } else if (missing || argv[i][0] == '-') {
             fprintf(stderr, "facecrypt export: %s '%s'\n", missing ? "missing value for" : "unknown option", argv[i]);
@@ -123,11 +150,35 @@ int cmd_export(int argc, char **argv) {
     }
     fc_error err = {0};
     fc_model *m = NULL;
-    if (fc_model_load(in, &m, &err)) return cli_report("export", &err);
-    fc_ckpt_opts o = {.generator_only = 1, .half = half, .overwrite = force};
-    int rc = fc_checkpoint_save(m, out, &o, &err);
-    if (!rc) printf("wrote %s: %s generator, width %g, step %llu, %zu parameters (%s)\n", out, fc_arch_name(m->arch),
-                    m->width, (unsigned long long)m->step, fc_model_g_params(m), half ? "F16" : "F32");
+    fc_st_file *f = NULL;
+    if (fc_st_open(in, 1, &f, &err)) return cli_report("export", &err);
+    int rc = fc_checkpoint_load_st(f, in, &m, &err);
+    const char **meta = NULL;
+    size_t nm = 0;
+    if (!rc && resume_state) {
+        if (!m->has_d) rc = fc_fail(&err, FC_EINPUT, "%s holds no discriminator: not a training checkpoint", in);
+        else if (!(meta = calloc(2 * fc_st_meta_count(f) + 1, sizeof *meta))) rc = fc_fail(&err, FC_ENOMEM, "out of memory");
+        for (size_t i = 0; !rc && i < fc_st_meta_count(f); i++) {
+            const char *k, *v;
+            fc_st_meta_at(f, i, &k, &v);
+            if (fc_checkpoint_base_meta(k)) continue;
+            meta[2 * nm] = k, meta[2 * nm + 1] = v, nm++;
+        }
+    }
+    if (!rc) {
+        fc_ckpt_opts o = {.generator_only = !resume_state, .half = half, .overwrite = force,
+                          .with_optimizer = resume_state, .optimizer_bf16 = resume_state, .meta = meta, .n_meta = nm};
+        rc = fc_checkpoint_save(m, out, &o, &err);
+    }
+    if (!rc && resume_state)
+        printf("wrote %s: %s training state, width %g, step %llu, %zu + %zu parameters (%s, Adam moments BF16)\n", out,
+               fc_arch_name(m->arch), m->width, (unsigned long long)m->step, fc_model_g_params(m), fc_model_d_params(m),
+               half ? "F16" : "F32");
+    else if (!rc)
+        printf("wrote %s: %s generator, width %g, step %llu, %zu parameters (%s)\n", out, fc_arch_name(m->arch),
+               m->width, (unsigned long long)m->step, fc_model_g_params(m), half ? "F16" : "F32");
+    free(meta);
     fc_model_free(m);
+    fc_st_close(f);
     return rc ? cli_report("export", &err) : FC_OK;
 }

@@ -39,9 +39,10 @@ int cmd_sample(int argc, char **argv) {
             if (cli_parse_int(v, 0, 1024, &threads)) return usage_err("bad --threads", v);
         } else if (!strcmp(argv[i], "--force")) force = 1;
         else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            printf("usage: facecrypt sample [--model M.safetensors] (--z Z.f32 | --n N --seed S)\n"
+            printf("usage: facecrypt sample [--model M] (--z Z.f32 | --n N --seed S)\n"
                    "                        [-o grid.png] [--raw OUT.f32] [--cols C] [--threads T] [--force]\n"
-                   "  --model    generator checkpoint (default: the embedded generator)\n"
+                   "  --model    generator: a built-in name (facecrypt info --models) or a checkpoint file\n"
+                   "             (default: the built-in default generator)\n"
                    "  --z        N x 100 little-endian float32 latent vectors\n"
                    "  --n/--seed draw N latent vectors from N(0,1) with this seed (default 64, 1)\n"
                    "  -o         write a grid PNG;  --raw  write N x 3 x 64 x 64 float32 (generator output)\n");

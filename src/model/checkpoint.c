@@ -38,7 +38,7 @@ int fc_checkpoint_save(const fc_model *m, const char *path, const fc_ckpt_opts *
             for (int j = 0; j < 2; j++, k++) {
                 shapes[k][0] = nets[ni]->nparams;
                 e[k] = (fc_st_entry){opt_names[ni][j], 1, shapes[k], j ? nets[ni]->adam_v : nets[ni]->adam_m,
-                                     FC_ST_F32};
+                                     o->optimizer_bf16 ? FC_ST_BF16 : FC_ST_F32};
             }
     }
     char width[32], step[32], adam_t[32], seed[32];
@@ -55,6 +55,13 @@ int fc_checkpoint_save(const fc_model *m, const char *path, const fc_ckpt_opts *
     int rc = fc_st_write(path, e, (size_t)k, meta, nm / 2, o->overwrite, err);
     free(e), free(refs), free(shapes), free(meta);
     return rc;
+}
+
+int fc_checkpoint_base_meta(const char *key) {
+    static const char *const keys[] = {"format", "arch", "width", "step", "adam_t", "seed", "contents", "producer"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (!strcmp(key, keys[i])) return 1;
+    return 0;
 }
 
 int fc_model_save(const fc_model *m, const char *path, fc_error *err) {
@@ -117,12 +124,14 @@ int fc_checkpoint_load_st(const fc_st_file *f, const char *what, fc_model **out,
     int rc = fc_model_build(m, arch, width, with_d, 1, err);
     if (!rc) rc = load_net(f, &m->G, err);
     if (!rc && with_d) rc = load_net(f, &m->D, err);
+    int moments = 0;
     if (!rc) {
         const char *opt[2][2] = {{"optim.G.exp_avg", "optim.G.exp_avg_sq"}, {"optim.D.exp_avg", "optim.D.exp_avg_sq"}};
         fc_net *nets[2] = {&m->G, &m->D};
         for (int ni = 0; ni < (with_d ? 2 : 1) && !rc; ni++)
             for (int j = 0; j < 2 && !rc; j++) {
                 if (!fc_st_find(f, opt[ni][j])) continue;
+                moments++;
                 uint64_t shape[1] = {nets[ni]->nparams};
                 rc = fc_st_get_f32(f, opt[ni][j], 1, shape, j ? nets[ni]->adam_v : nets[ni]->adam_m, err);
             }
@@ -130,6 +139,7 @@ int fc_checkpoint_load_st(const fc_st_file *f, const char *what, fc_model **out,
     if (!rc && (meta_u64(f, "step", &m->step) < 0 || meta_u64(f, "adam_t", &m->adam_t) < 0 ||
                 meta_u64(f, "seed", &m->seed) < 0))
         rc = fc_fail(err, FC_EINPUT, "%s: malformed step/adam_t/seed metadata", what);
+    if (!rc && !moments) m->adam_t = 0; /* fresh Adam: restart its bias correction */
     if (rc) {
         fc_model_free(m);
         return fc_fail_ctx(err, "%s", what);

@@ -49,3 +49,11 @@ float fc_bf16_to_f32(uint16_t h) {
     memcpy(&f, &x, 4);
     return f;
 }
+
+uint16_t fc_f32_to_bf16(float f) {
+    uint32_t x;
+    memcpy(&x, &f, 4);
+    if ((x & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((x >> 16) | 0x40); /* quiet NaN */
+    x += 0x7fffu + ((x >> 16) & 1); /* round to nearest even; overflow rounds to inf */
+    return (uint16_t)(x >> 16);
+}

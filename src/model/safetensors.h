@@ -19,7 +19,7 @@
 #include <stdint.h>
 #include "facecrypt.h"
 
-/* Every dtype of the format.  Only F32 and F16 are written; all numeric ones except
+/* Every dtype of the format.  Only F32, F16 and BF16 are written; all numeric ones except
  * the F8 types can be read as float32. */
 typedef enum fc_st_dtype {
     FC_ST_F32 = 0, /* 0 so that a zeroed fc_st_entry writes F32 */
@@ -93,7 +93,7 @@ typedef struct fc_st_entry {
     int ndim;                /* 0 = scalar */
     const uint64_t *shape;   /* ndim dims */
     const float *data;       /* product(shape) floats */
-    fc_st_dtype dtype;       /* FC_ST_F32 or FC_ST_F16 (round to nearest even) */
+    fc_st_dtype dtype;       /* FC_ST_F32, FC_ST_F16 or FC_ST_BF16 (round to nearest even) */
 } fc_st_entry;
 
 /* Write tensors and metadata (n_meta key/value pairs: meta[2i] = key, meta[2i+1] =
@@ -108,5 +108,6 @@ int fc_st_serialize(const fc_st_entry *t, size_t n, const char *const *meta, siz
 uint16_t fc_f32_to_f16(float f); /* round to nearest even; overflow -> inf; NaN stays NaN */
 float fc_f16_to_f32(uint16_t h);
 float fc_bf16_to_f32(uint16_t h);
+uint16_t fc_f32_to_bf16(float f); /* round to nearest even; NaN stays NaN */
 
 #endif

@@ -93,8 +93,8 @@ static int check_entries(const fc_st_entry *t, size_t n, const char *const *meta
         if (!t[i].name) return fc_fail(err, FC_EINTERNAL, "safetensors write: tensor %zu has no name", i);
         if (strcmp(t[i].name, "__metadata__") == 0)
             return fc_fail(err, FC_EINTERNAL, "safetensors write: \"__metadata__\" is not a tensor name");
-        if (t[i].dtype != FC_ST_F32 && t[i].dtype != FC_ST_F16)
-            return fc_fail(err, FC_EINTERNAL, "safetensors write: tensor \"%.80s\": only F32 and F16 are written",
+        if (t[i].dtype != FC_ST_F32 && t[i].dtype != FC_ST_F16 && t[i].dtype != FC_ST_BF16)
+            return fc_fail(err, FC_EINTERNAL, "safetensors write: tensor \"%.80s\": only F32, F16 and BF16 are written",
                            t[i].name);
         if (t[i].ndim < 0 || t[i].ndim > FC_ST_MAX_DIMS || (t[i].ndim && !t[i].shape))
             return fc_fail(err, FC_EINTERNAL, "safetensors write: tensor \"%.80s\": bad ndim %d", t[i].name,
@@ -228,7 +228,7 @@ static int write_stream(FILE *fp, const sbuf *hb, const ent_ref *ord, size_t n) 
                 }
             } else {
                 for (size_t j = 0; j < m; j++) {
-                    uint16_t h = fc_f32_to_f16(src[j]);
+                    uint16_t h = e->dtype == FC_ST_F16 ? fc_f32_to_f16(src[j]) : fc_f32_to_bf16(src[j]);
                     chunk[2 * j] = (uint8_t)h;
                     chunk[2 * j + 1] = (uint8_t)(h >> 8);
                 }
