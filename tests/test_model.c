@@ -46,10 +46,11 @@ static void test_generate_and_checkpoint(void) {
     char *dir = tu_tmpdir(), path[4200];
     snprintf(path, sizeof path, "%s/m.safetensors", dir);
     m->step = 17;
+    m->adam_t = 17;
     CHECK(fc_model_save(m, path, &err) == FC_OK);
     CHECK(fc_model_load(path, &m2, &err) == FC_OK);
     if (m2) {
-        CHECK(fc_model_step(m2) == 17);
+        CHECK(fc_model_step(m2) == 17 && m2->adam_t == 17);
         CHECK(fabsf(fc_model_width(m2) - 0.125f) < 1e-6f);
         CHECK(m2->D.nparams == m->D.nparams);
         CHECK(memcmp(m2->D.params, m->D.params, m->D.nparams * sizeof(float)) == 0);
@@ -57,6 +58,15 @@ static void test_generate_and_checkpoint(void) {
         CHECK(memcmp(a, b, sizeof a) == 0);
         fc_model_free(m2);
     }
+    /* G and D without Adam moments: a resume starts Adam afresh (adam_t 0, so its bias
+     * correction restarts with the zero moments), keeping the step count */
+    snprintf(path, sizeof path, "%s/nomoments.safetensors", dir);
+    fc_ckpt_opts no = {.overwrite = 1};
+    CHECK(fc_checkpoint_save(m, path, &no, &err) == FC_OK);
+    m2 = NULL;
+    CHECK(fc_model_load(path, &m2, &err) == FC_OK);
+    CHECK(m2 && m2->has_d && m2->step == 17 && m2->adam_t == 0);
+    fc_model_free(m2);
     /* generator-only F16 file: loads without D, outputs within F16 rounding */
     snprintf(path, sizeof path, "%s/g16.safetensors", dir);
     CHECK(fc_model_save_generator(m, path, 1, &err) == FC_OK);
