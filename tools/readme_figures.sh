@@ -10,13 +10,7 @@ tools/install-deps.sh imagemagick
 mkdir -p docs/img
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-for s in "$@"; do
-  f=$(printf '%s/samples/step_%07d.png' "$RUN" "$s")
-  # the grid is 8x8 faces of 64 px with 2 px gutters: keep the top-left 4x4
-  convert "$f" -crop 264x264+0+0 +repage -background white -gravity south -splice 0x22 \
-    -pointsize 16 -annotate +0+2 "step $s" "$T/$(printf '%07d' "$s").png"
-done
-montage "$T"/*.png -tile x1 -geometry +4+4 -background white docs/img/training.png
+tools/training_figure.sh "$RUN" docs/img/training.png "$@"
 cp "$RUN/loss.png" docs/img/loss.png
 if [ -f demo-out/container.png ]; then
   convert demo-out/secret.jpg -resize 384x384 "$T/secret.png"
