@@ -45,6 +45,25 @@ const char *fc_status_name(int code);
 void fc_set_threads(int threads);
 int fc_get_threads(void);
 
+/* Arithmetic of the convolutions and dense layers (docs/precision.md).  Weights,
+ * gradients, optimizer state and every other layer stay float32 in all modes.
+ *   FC_PREC_FP32      float32 throughout (OpenBLAS sgemm).
+ *   FC_PREC_BF16      GEMM inputs rounded to bfloat16, products summed in float32
+ *                     (AVX512-BF16 vdpbf16ps); on a CPU without AVX512-BF16 it runs
+ *                     as FC_PREC_FP32 (fc_model_set_precision says which ran).
+ *   FC_PREC_BF16_EMU  the same bf16 numerics on any CPU by a portable kernel (slow:
+ *                     tests and quality checks on machines without AVX512-BF16). */
+typedef enum fc_precision {
+    FC_PREC_FP32 = 0,
+    FC_PREC_BF16 = 1,
+    FC_PREC_BF16_EMU = 2,
+} fc_precision;
+/* "fp32", "bf16", "bf16-emu". */
+int fc_precision_parse(const char *name, fc_precision *out);
+const char *fc_precision_name(fc_precision p);
+/* Nonzero when this CPU runs AVX512-BF16 (FC_PREC_BF16 at full speed). */
+int fc_bf16_available(void);
+
 /* ======================================================================= */
 /* ---- images ------------------------------------------------------------ */
 /* 8-bit interleaved image, c = 1 or 3 (RGB), row-major, no padding. */
@@ -93,6 +112,10 @@ fc_arch fc_model_arch(const fc_model *m);
 float fc_model_width(const fc_model *m);
 size_t fc_model_g_params(const fc_model *m);
 size_t fc_model_d_params(const fc_model *m);
+/* Set the precision of the model's convolutions and dense layers (default fp32);
+ * returns the precision in effect: FC_PREC_FP32 when FC_PREC_BF16 was asked on a
+ * CPU without AVX512-BF16. */
+fc_precision fc_model_set_precision(fc_model *m, fc_precision p);
 /* Training step count stored with the model. */
 uint64_t fc_model_step(const fc_model *m);
 
@@ -148,6 +171,7 @@ typedef struct fc_train_config {
     int batch;
     uint64_t seed;
     int threads;
+    fc_precision precision; /* convolutions and dense layers (fc_model_set_precision) */
     int resume; /* continue from out_dir/checkpoint.safetensors */
     float lr_g, lr_d, beta1, beta2, adam_eps;
     float dropout;          /* discriminator dropout (seed: 0.2) */

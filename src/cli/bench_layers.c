@@ -1,5 +1,6 @@
 /* facecrypt bench layers: time forward, backward-data and backward-weights of each
- * parameterised layer at a batch size, and report GFLOP/s, so the next bottleneck is visible. */
+ * parameterised layer at a batch size and a precision, and report GFLOP/s, so the
+ * next bottleneck is visible. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -32,13 +33,13 @@ static void bench_net(fc_net *n, int B, FILE *out, double tot[3]) {
         int reps = 3;
         for (int r = 0; r <= reps; r++) { /* first round is warm-up */
             double t0 = now();
-            if (L->kind == FC_L_DENSE) fc_dense_forward(y, x, W, b, B, L->in_c, L->out_c);
+            if (L->kind == FC_L_DENSE) fc_dense_forward_prec(n->precision, y, x, W, b, B, L->in_c, L->out_c);
             else fc_conv_forward(L->conv, B, x, W, b, y);
             double t1 = now();
-            if (L->kind == FC_L_DENSE) fc_dense_backward(dx, NULL, NULL, y, x, W, B, L->in_c, L->out_c);
+            if (L->kind == FC_L_DENSE) fc_dense_backward_prec(n->precision, dx, NULL, NULL, y, x, W, B, L->in_c, L->out_c);
             else fc_conv_backward_data(L->conv, B, y, W, dx);
             double t2 = now();
-            if (L->kind == FC_L_DENSE) fc_dense_backward(NULL, dW, db, y, x, W, B, L->in_c, L->out_c);
+            if (L->kind == FC_L_DENSE) fc_dense_backward_prec(n->precision, NULL, dW, db, y, x, W, B, L->in_c, L->out_c);
             else fc_conv_backward_weights(L->conv, B, y, x, dW, db);
             double t3 = now();
             if (r) {
@@ -58,14 +59,16 @@ static void bench_net(fc_net *n, int B, FILE *out, double tot[3]) {
     }
 }
 
-int fc_bench_layers(fc_model *m, int B, FILE *out) {
+int fc_bench_layers(fc_model *m, int B, fc_precision prec, FILE *out) {
     fc_error err = {0};
     if (fc_net_reserve(&m->G, B, &err) || fc_net_reserve(&m->D, B, &err)) {
         fprintf(stderr, "facecrypt bench: %s\n", err.msg);
         return err.code;
     }
-    fprintf(out, "bench layers: arch %s width %g batch %d threads %d (ms per call, GFLOP/s)\n",
-            fc_arch_name(m->arch), m->width, B, fc_get_threads());
+    fc_precision e = fc_model_set_precision(m, prec);
+    fprintf(out, "bench layers: arch %s width %g batch %d threads %d precision %s%s (ms per call, GFLOP/s)\n",
+            fc_arch_name(m->arch), m->width, B, fc_get_threads(), fc_precision_name(e),
+            e != prec ? " (bf16 asked: this CPU lacks AVX512-BF16)" : "");
     fprintf(out, "%-16s %-22s %8s %6s %8s %6s %8s %6s\n", "layer", "", "fwd ms", "GF/s", "bwd-d ms", "GF/s",
             "bwd-w ms", "GF/s");
     double tot[3] = {0, 0, 0};

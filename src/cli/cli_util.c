@@ -65,3 +65,12 @@ int cli_report(const char *cmd, const fc_error *err) {
     fprintf(stderr, "facecrypt %s: %s\n", cmd, err->msg[0] ? err->msg : fc_status_name(err->code));
     return err->code ? err->code : FC_EINTERNAL;
 }
+
+void cli_set_precision(const char *cmd, fc_model *m, fc_precision p) {
+    fc_precision e = fc_model_set_precision(m, p);
+    if (e != p)
+        fprintf(stderr,
+                "facecrypt %s: --precision %s needs AVX512-BF16, which this CPU lacks: running %s "
+                "(--precision bf16-emu gives bf16 numerics on any CPU, slowly)\n",
+                cmd, fc_precision_name(p), fc_precision_name(e));
+}

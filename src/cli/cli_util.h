@@ -15,6 +15,9 @@ int cli_parse_float(const char *s, double lo, double hi, double *out);
 const char *cli_commas(uint64_t v, char *buf, size_t n);
 /* Load --model PATH, or the embedded default when path is NULL. */
 int cli_load_model(const char *path, fc_model **m, fc_error *err);
+/* Set a model's precision (--precision); when bf16 was asked on a CPU without AVX512-BF16
+ * print that fp32 runs instead (stderr, "facecrypt CMD: ..."). */
+void cli_set_precision(const char *cmd, fc_model *m, fc_precision p);
 /* Print "facecrypt CMD: message" for err and return err->code. */
 int cli_report(const char *cmd, const fc_error *err);
 

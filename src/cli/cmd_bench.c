@@ -27,6 +27,8 @@ typedef struct {
     double width;
     long batch, steps, threads, warmup;
     int batch_given; /* sample: time only --batch instead of 1 and 64 */
+    fc_precision prec;
+    int prec_given; /* layers: only this precision instead of fp32 and bf16 */
 } bench_opts;
 
 static int parse(int argc, char **argv, bench_opts *o, const char *what) {
@@ -46,6 +48,14 @@ static int parse(int argc, char **argv, bench_opts *o, const char *what) {
                 fprintf(stderr, "facecrypt bench: bad --width '%s'\n", v);
                 return FC_EUSAGE;
             }
+            continue;
+        }
+        if ((v = cli_opt(argc, argv, &i, "--precision", &missing))) {
+            if (fc_precision_parse(v, &o->prec)) {
+                fprintf(stderr, "facecrypt bench: --precision must be fp32, bf16 or bf16-emu, got '%s'\n", v);
+                return FC_EUSAGE;
+            }
+            o->prec_given = 1;
             continue;
         }
         if ((v = cli_opt(argc, argv, &i, "--batch", &missing))) {
@@ -112,6 +122,7 @@ static int bench_train_step(bench_opts *o) {
     fc_model *m = NULL;
     int rc = fc_model_create(o->arch, (float)o->width, 1, &m, &err);
     if (rc) return cli_report("bench", &err);
+    cli_set_precision("bench", m, o->prec);
     fc_trainer t;
     fc_adam_cfg a = {1e-4f, 0.9f, 0.999f, 1e-8f};
     if ((rc = fc_trainer_init(&t, m, (int)o->batch, &a, &a, 7, &err))) {
@@ -124,8 +135,9 @@ static int bench_train_step(bench_opts *o) {
     fc_rng_fill_uniform(&r, reals, (size_t)o->batch * IMG, 0.0f, 1.0f);
     fc_step_stats st;
     double flops = fc_bench_step_flops(m, (int)o->batch);
-    printf("bench train-step: arch %s width %g batch %ld threads %d, %.1f GFLOP/step\n", fc_arch_name(o->arch),
-           o->width, o->batch, fc_get_threads(), flops * 1e-9);
+    printf("bench train-step: arch %s width %g batch %ld threads %d precision %s, %.1f GFLOP/step\n",
+           fc_arch_name(o->arch), o->width, o->batch, fc_get_threads(), fc_precision_name(m->G.precision),
+           flops * 1e-9);
     for (long i = 0; i < o->warmup; i++) fc_trainer_step(&t, reals, NULL, NULL, &st);
     double best = 1e30, total = 0;
     for (long i = 0; i < o->steps; i++) {
@@ -156,6 +168,8 @@ static int bench_sample(bench_opts *o) {
     fc_model *m = NULL;
     int rc = fc_model_create(o->arch, (float)o->width, 1, &m, &err);
     if (rc) return cli_report("bench", &err);
+    cli_set_precision("bench", m, o->prec);
+    printf("sample: precision %s\n", fc_precision_name(m->G.precision));
     long batches[2] = {1, 64};
     int nb = 2;
     if (o->batch_given) batches[0] = o->batch, nb = 1;
@@ -176,7 +190,7 @@ static int bench_sample(bench_opts *o) {
     return FC_OK;
 }
 
-int fc_bench_layers(fc_model *m, int batch, FILE *out); /* bench_layers.c */
+int fc_bench_layers(fc_model *m, int batch, fc_precision prec, FILE *out); /* bench_layers.c */
 int fc_bench_peak(int threads, FILE *out);               /* bench_peak.c */
 
 static int bench_data(const char *dir) {
@@ -195,12 +209,13 @@ static int bench_data(const char *dir) {
 }
 
 int cmd_bench(int argc, char **argv) {
-    bench_opts o = {FC_ARCH_SEED, 1.0, 64, 3, 2, 1, 0};
+    bench_opts o = {FC_ARCH_SEED, 1.0, 64, 3, 2, 1, 0, FC_PREC_FP32, 0};
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
         printf("usage: facecrypt bench train-step [--arch seed|dcgan] [--width W] [--batch B] [--steps N]\n"
-               "                                  [--threads T] [--warmup K]\n"
-               "       facecrypt bench layers     [--arch A] [--width W] [--batch B] [--threads T]\n"
-               "       facecrypt bench sample     [--arch A] [--width W] [--batch B] [--threads T]\n"
+               "                                  [--threads T] [--warmup K] [--precision P]\n"
+               "       facecrypt bench layers     [--arch A] [--width W] [--batch B] [--threads T] [--precision P]\n"
+               "                                  (default: fp32, then bf16 where the CPU has AVX512-BF16)\n"
+               "       facecrypt bench sample     [--arch A] [--width W] [--batch B] [--threads T] [--precision P]\n"
                "       facecrypt bench peak       [--threads T]   (FMA loop and large sgemm)\n"
                "       facecrypt bench data       --data DIR      (JPEG decode + crop + resize per core)\n"
                "train-step ends with: train-step: <seconds> s/step <images> img/s\n");
@@ -229,7 +244,12 @@ int cmd_bench(int argc, char **argv) {
         fc_set_threads((int)o.threads);
         fc_model *m = NULL;
         if ((rc = fc_model_create(o.arch, (float)o.width, 1, &m, &err))) return cli_report("bench", &err);
-        rc = fc_bench_layers(m, (int)o.batch, stdout);
+        /* both precisions unless one was asked; bf16 only where the CPU runs it */
+        rc = fc_bench_layers(m, (int)o.batch, o.prec, stdout);
+        if (!rc && !o.prec_given) {
+            if (fc_bf16_available()) rc = fc_bench_layers(m, (int)o.batch, FC_PREC_BF16, stdout);
+            else printf("bf16: skipped, this CPU lacks AVX512-BF16 (--precision bf16-emu times the portable kernel)\n");
+        }
         fc_model_free(m);
         return rc;
     }

@@ -120,6 +120,7 @@ int cmd_encrypt(int argc, char **argv) {
     fc_encrypt_opts o;
     fc_encrypt_opts_init(&o);
     long threads = 0;
+    fc_precision prec = FC_PREC_FP32;
     int force = 0, quiet = 0;
     for (int i = 1; i < argc; i++) {
         int missing = 0;
@@ -143,6 +144,8 @@ int cmd_encrypt(int argc, char **argv) {
             o.face_scale = (int)s;
         } else if ((v = cli_opt(argc, argv, &i, "--threads", &missing))) {
             if (cli_parse_int(v, 0, 1024, &threads)) return usage_err(C, "bad --threads", v);
+        } else if ((v = cli_opt(argc, argv, &i, "--precision", &missing))) {
+            if (fc_precision_parse(v, &prec)) return usage_err(C, "--precision must be fp32, bf16 or bf16-emu, got", v);
         } else if (!strcmp(argv[i], "--force")) force = 1;
         else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) quiet = 1;
         else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
@@ -159,6 +162,7 @@ int cmd_encrypt(int argc, char **argv) {
                    "  --cover IMG         hide in your own picture (JPEG/PNG/PPM) instead of faces\n"
                    "  --cover-size WxH    resize the --cover picture first\n"
                    "  --emit-cover C.png  also write the untouched cover\n"
+                   "  --precision P       fp32 (default), bf16 or bf16-emu: arithmetic of the face generator\n"
                    "  --threads T, --force (overwrite outputs), -q (quiet)\n"
                    "exit codes: 0 ok, 1 usage, 2 bad input, 4 does not fit the --cover, 5 i/o\n");
             return FC_OK;
@@ -216,11 +220,12 @@ int cmd_encrypt(int argc, char **argv) {
             rc = cli_report(C, &err);
             goto done;
         }
-    } else if (model_path) {
-        if ((rc = fc_model_open(model_path, &model, &err))) {
+    } else if (model_path || prec != FC_PREC_FP32) {
+        if ((rc = cli_load_model(model_path, &model, &err))) {
             rc = cli_report(C, &err);
             goto done;
         }
+        cli_set_precision(C, model, prec);
         o.model = model;
     }
     if ((rc = get_key(C, &ko, 1, &key))) goto done;

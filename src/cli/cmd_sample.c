@@ -18,6 +18,7 @@ static int usage_err(const char *msg, const char *arg) {
 int cmd_sample(int argc, char **argv) {
     const char *model = NULL, *zpath = NULL, *raw = NULL, *png = NULL;
     long n = 64, cols = 0, threads = 0;
+    fc_precision prec = FC_PREC_FP32;
     uint64_t seed = 1;
     int force = 0, have_n = 0;
     for (int i = 1; i < argc; i++) {
@@ -35,12 +36,15 @@ int cmd_sample(int argc, char **argv) {
             if (cli_parse_u64(v, &seed)) return usage_err("bad --seed", v);
         } else if ((v = cli_opt(argc, argv, &i, "--cols", &missing))) {
             if (cli_parse_int(v, 1, 4096, &cols)) return usage_err("bad --cols", v);
+        } else if ((v = cli_opt(argc, argv, &i, "--precision", &missing))) {
+            if (fc_precision_parse(v, &prec)) return usage_err("--precision must be fp32, bf16 or bf16-emu, got", v);
         } else if ((v = cli_opt(argc, argv, &i, "--threads", &missing))) {
             if (cli_parse_int(v, 0, 1024, &threads)) return usage_err("bad --threads", v);
         } else if (!strcmp(argv[i], "--force")) force = 1;
         else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             printf("usage: facecrypt sample [--model M] (--z Z.f32 | --n N --seed S)\n"
                    "                        [-o grid.png] [--raw OUT.f32] [--cols C] [--threads T] [--force]\n"
+                   "                        [--precision fp32|bf16|bf16-emu]\n"
                    "  --model    generator: a built-in name (facecrypt info --models) or a checkpoint file\n"
                    "             (default: the built-in default generator)\n"
                    "  --z        N x 100 little-endian float32 latent vectors\n"
@@ -82,6 +86,7 @@ int cmd_sample(int argc, char **argv) {
         return FC_ENOMEM;
     }
     if ((rc = cli_load_model(model, &m, &err))) goto done;
+    cli_set_precision("sample", m, prec);
     if ((rc = fc_model_generate(m, z, (int)n, out, &err))) goto done;
     if (raw && (rc = fc_write_file_atomic(raw, out, (size_t)n * IMG * sizeof(float), force, &err))) goto done;
     if (png) {

@@ -99,6 +99,8 @@ int cmd_train(int argc, char **argv) {
         } else if ((v = cli_opt(argc, argv, &i, "--threads", &missing))) {
             if (cli_parse_int(v, 0, 1024, &l)) return bad("--threads", v);
             c.threads = (int)l;
+        } else if ((v = cli_opt(argc, argv, &i, "--precision", &missing))) {
+            if (fc_precision_parse(v, &c.precision)) return bad("--precision (fp32|bf16|bf16-emu)", v);
         } else if ((v = cli_opt(argc, argv, &i, "--lr", &missing))) {
             if (cli_parse_float(v, 0, 1, &d)) return bad("--lr", v);
             c.lr_g = c.lr_d = (float)d;
@@ -135,6 +137,9 @@ int cmd_train(int argc, char **argv) {
                    "  --cache-dir DIR     where the decoded 64x64 cache lives (default ~/.cache/facecrypt)\n"
                    "  --lr, --lr-g, --lr-d, --beta1, --beta2   Adam (default 1e-4, 0.9, 0.999)\n"
                    "  --dropout P         discriminator dropout (default 0.2)\n"
+                   "  --precision P       fp32 (default); bf16: conv/dense inputs in bfloat16 with fp32 sums,\n"
+                   "                      fp32 weights and Adam (AVX512-BF16; fp32 where the CPU lacks it);\n"
+                   "                      bf16-emu: the same numerics on any CPU, slowly\n"
                    "  --sample-every N    sample grid from fixed z every N steps (default 500)\n"
                    "  --ckpt-every N      checkpoint + loss curve every N steps (default 500)\n"
                    "  --max-seconds S     stop after S seconds with a checkpoint (resume later)\n"

@@ -36,6 +36,12 @@ size_t fc_model_g_params(const fc_model *m) { return m->G.nparams; }
 size_t fc_model_d_params(const fc_model *m) { return m->has_d ? m->D.nparams : 0; }
 uint64_t fc_model_step(const fc_model *m) { return m->step; }
 
+fc_precision fc_model_set_precision(fc_model *m, fc_precision p) {
+    fc_precision e = fc_net_set_precision(&m->G, p);
+    if (m->has_d) fc_net_set_precision(&m->D, p);
+    return e;
+}
+
 int fc_model_generate(fc_model *m, const float *z, int n, float *out, fc_error *err) {
     if (n < 0) return fc_fail(err, FC_EUSAGE, "negative sample count");
     const int chunk = 64;

@@ -142,6 +142,13 @@ static void release_buffers(fc_net *n) {
     n->dbuf[0] = n->dbuf[1] = NULL;
 }
 
+fc_precision fc_net_set_precision(fc_net *n, fc_precision p) {
+    n->precision = fc_precision_effective(p);
+    for (int i = 0; i < n->nlayers; i++)
+        if (n->layers[i].conv) fc_conv_set_precision(n->layers[i].conv, n->precision);
+    return n->precision;
+}
+
 int fc_net_reserve(fc_net *n, int max_batch, fc_error *err) {
     if (max_batch <= n->max_batch) return FC_OK;
     release_buffers(n);
@@ -161,6 +168,7 @@ int fc_net_reserve(fc_net *n, int max_batch, fc_error *err) {
                               .w = L->in_w};
             int rc = fc_conv_create(&d, max_batch, &L->conv, err);
             if (rc) return fc_fail_ctx(err, "%s.%s", n->prefix, L->name);
+            fc_conv_set_precision(L->conv, n->precision);
         }
         if (in_place(L)) {
             L->out = prev_out; /* NULL for a first layer: handled in forward */
@@ -263,7 +271,7 @@ const float *fc_net_forward(fc_net *n, const float *x, int N) {
         const float *b = L->b_off == NOPARAM ? NULL : n->params + L->b_off;
         size_t cnt = (size_t)N * out_size(L);
         switch (L->kind) {
-        case FC_L_DENSE: fc_dense_forward(L->out, in, W, b, N, L->in_c, L->out_c); break;
+        case FC_L_DENSE: fc_dense_forward_prec(n->precision, L->out, in, W, b, N, L->in_c, L->out_c); break;
         case FC_L_CONV:
         case FC_L_CONVT: fc_conv_forward(L->conv, N, in, W, b, L->out); break;
         case FC_L_LRELU: fc_leaky_relu_forward(L->out, in, cnt, L->slope); break;
@@ -308,8 +316,8 @@ void fc_net_backward(fc_net *n, const float *x, const float *dy, int N, float *d
         if (!gin && !wgrad) break; /* nothing more is needed */
         switch (L->kind) {
         case FC_L_DENSE:
-            if (wgrad) fc_dense_backward(gin, dW, db, g, in, W, N, L->in_c, L->out_c);
-            else fc_dense_backward(gin, NULL, NULL, g, in, W, N, L->in_c, L->out_c);
+            if (wgrad) fc_dense_backward_prec(n->precision, gin, dW, db, g, in, W, N, L->in_c, L->out_c);
+            else fc_dense_backward_prec(n->precision, gin, NULL, NULL, g, in, W, N, L->in_c, L->out_c);
             break;
         case FC_L_CONV:
         case FC_L_CONVT:

@@ -55,6 +55,7 @@ typedef struct fc_net {
     int in_c, in_h, in_w;                    /* per-sample input shape */
     int in_size, out_size;                   /* per-sample input/output floats */
     int training;                            /* dropout / batchnorm mode */
+    fc_precision precision;                  /* of the conv and dense GEMMs (fc_net_set_precision) */
     /* Dropout masks (counter-based, see fc_dropout_forward): layer i uses seed drop_seed + i.
      * Before each training forward the caller sets drop_counter (a fresh value per pass) and
      * drop_rows (global index of each input row, borrowed; NULL = 0..N-1). */
@@ -75,6 +76,9 @@ void fc_net_free(fc_net *n);
 /* PyTorch default initialisation (kaiming_uniform(a=sqrt(5)) for weights, U(-1/sqrt(fan_in), ..) for bias;
  * BN gamma 1, beta 0), or DCGAN's N(0, 0.02) when dcgan_init. */
 void fc_net_init_params(fc_net *n, fc_rng *rng, int dcgan_init);
+/* GEMM precision of every conv and dense layer (kept across fc_net_reserve); returns
+ * the precision in effect (FC_PREC_BF16 without AVX512-BF16 runs fp32). */
+fc_precision fc_net_set_precision(fc_net *n, fc_precision p);
 /* Grow the batch capacity (reallocates activations and conv plans). */
 int fc_net_reserve(fc_net *n, int max_batch, fc_error *err);
 

@@ -54,6 +54,7 @@ struct fc_conv {
     fc_wino *wino;  /* WINOGRAD: the whole implementation lives in conv_wino.c */
     int permuted;   /* LOWER_OUT for a Conv2d: weights need the [cin,cout,kk] permutation */
     int par_images; /* -1 auto, 0 images in sequence, 1 one image per thread */
+    fc_precision prec; /* of every GEMM (fc_conv_set_precision) */
     lowering L;
     int R;          /* rows of col: lc*k*k */
     int P;          /* GEMM-side positions gh*gw */
@@ -223,6 +224,11 @@ void fc_conv_free(fc_conv *c) {
 
 const fc_conv_desc *fc_conv_get_desc(const fc_conv *c) { return &c->d; }
 
+void fc_conv_set_precision(fc_conv *c, fc_precision prec) {
+    c->prec = fc_precision_effective(prec);
+    if (c->wino) fc_wino_set_precision(c->wino, c->prec);
+}
+
 void fc_conv_set_options(fc_conv *c, int par_images, int col_budget_bytes) {
     c->par_images = par_images;
     if (c->wino) { /* Winograd always splits by image ranges; the budget caps its M buffer */
@@ -277,14 +283,14 @@ static void fwd_image(fc_conv *c, const float *x, const float *W2, const float *
         int g1 = g0 + c->chunk_rows < q->gh ? g0 + c->chunk_rows : q->gh, cc = (g1 - g0) * q->gw;
         if (c->algo == LOWER_IN) {
             gather(q, x, g0, g1, col, par);
-            fc_sgemm(0, 0, d->cout, cc, c->R, 1.0f, W2, c->R, col, cc, 0.0f, y + (size_t)g0 * q->gw, c->P);
+            fc_gemm(c->prec, 0, 0, d->cout, cc, c->R, 1.0f, W2, c->R, col, cc, 0.0f, y + (size_t)g0 * q->gw, c->P);
             if (b)
                 for (int o = 0; o < d->cout; o++) {
                     float *yo = y + o * osz + (size_t)g0 * q->gw;
                     for (int i = 0; i < cc; i++) yo[i] += b[o];
                 }
         } else {
-            fc_sgemm(1, 0, c->R, cc, d->cin, 1.0f, W2, c->R, x + (size_t)g0 * q->gw, c->P, 0.0f, col, cc);
+            fc_gemm(c->prec, 1, 0, c->R, cc, d->cin, 1.0f, W2, c->R, x + (size_t)g0 * q->gw, c->P, 0.0f, col, cc);
             scatter(q, col, g0, g1, y, par);
         }
     }
@@ -297,11 +303,11 @@ static void bwd_data_image(fc_conv *c, const float *dy, const float *W2, float *
     for (int g0 = 0; g0 < q->gh; g0 += c->chunk_rows) {
         int g1 = g0 + c->chunk_rows < q->gh ? g0 + c->chunk_rows : q->gh, cc = (g1 - g0) * q->gw;
         if (c->algo == LOWER_IN) {
-            fc_sgemm(1, 0, c->R, cc, d->cout, 1.0f, W2, c->R, dy + (size_t)g0 * q->gw, c->P, 0.0f, col, cc);
+            fc_gemm(c->prec, 1, 0, c->R, cc, d->cout, 1.0f, W2, c->R, dy + (size_t)g0 * q->gw, c->P, 0.0f, col, cc);
             scatter(q, col, g0, g1, dx, par);
         } else {
             gather(q, dy, g0, g1, col, par);
-            fc_sgemm(0, 0, d->cin, cc, c->R, 1.0f, W2, c->R, col, cc, 0.0f, dx + (size_t)g0 * q->gw, c->P);
+            fc_gemm(c->prec, 0, 0, d->cin, cc, c->R, 1.0f, W2, c->R, col, cc, 0.0f, dx + (size_t)g0 * q->gw, c->P);
         }
     }
 }
@@ -315,10 +321,10 @@ static void bwd_weights_image(fc_conv *c, const float *dy, const float *x, float
         int g1 = g0 + c->chunk_rows < q->gh ? g0 + c->chunk_rows : q->gh, cc = (g1 - g0) * q->gw;
         if (c->algo == LOWER_IN) {
             gather(q, x, g0, g1, col, par);
-            fc_sgemm(0, 1, d->cout, c->R, cc, 1.0f, dy + (size_t)g0 * q->gw, c->P, col, cc, 1.0f, dW2, c->R);
+            fc_gemm(c->prec, 0, 1, d->cout, c->R, cc, 1.0f, dy + (size_t)g0 * q->gw, c->P, col, cc, 1.0f, dW2, c->R);
         } else {
             gather(q, dy, g0, g1, col, par);
-            fc_sgemm(0, 1, d->cin, c->R, cc, 1.0f, x + (size_t)g0 * q->gw, c->P, col, cc, 1.0f, dW2, c->R);
+            fc_gemm(c->prec, 0, 1, d->cin, c->R, cc, 1.0f, x + (size_t)g0 * q->gw, c->P, col, cc, 1.0f, dW2, c->R);
         }
     }
     if (db) {

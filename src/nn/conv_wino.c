@@ -41,6 +41,7 @@ struct fc_wino {
     int RB;           /* row block */
     int gimg, Tmax;   /* images per group, tiles per group */
     int nthreads, max_batch;
+    fc_precision prec; /* of the transform-domain GEMMs */
     float *U;         /* [NXI][rows][cin] transformed weights (per call) */
     float *xp;        /* per thread: [cin][PH*PW] padded input or its gradient */
     float *V;         /* per thread: [NXI][cin][Tmax] transformed input or its gradient */
@@ -109,6 +110,8 @@ fc_wino *fc_wino_create(const fc_conv_desc *d, int max_batch, int nthreads) {
     }
     return p;
 }
+
+void fc_wino_set_precision(fc_wino *p, fc_precision prec) { p->prec = prec; }
 
 void fc_wino_set_budget(fc_wino *p, size_t bytes) {
     int rb = (int)(bytes / ((size_t)NXI * p->Tmax * sizeof(float))) & ~15;
@@ -405,7 +408,7 @@ static void fwd_range(const job *jb, int tid, int n_lo, int n_hi) {
         for (int r0 = 0; r0 < p->rows; r0 += p->RB) {
             const int rn = r0 + p->RB < p->rows ? p->RB : p->rows - r0;
             for (int xi = 0; xi < NXI; xi++)
-                fc_sgemm(0, 0, rn, Tg, p->cin, 1.0f, p->U + ((size_t)xi * p->rows + r0) * p->cin, p->cin,
+                fc_gemm(p->prec, 0, 0, rn, Tg, p->cin, 1.0f, p->U + ((size_t)xi * p->rows + r0) * p->cin, p->cin,
                          V + (size_t)xi * p->cin * Tg, Tg, 0.0f, Mb + (size_t)xi * p->RB * Tg, Tg);
             for (int j = 0; j < gn; j++)
                 output_transform(p, Mb, Tg, j * p->TI, r0, rn, jb->b, jb->out + (size_t)(g0 + j) * osz, tmp);
@@ -425,7 +428,7 @@ static void bwd_data_range(const job *jb, int tid, int n_lo, int n_hi) {
             const int rn = r0 + p->RB < p->rows ? p->RB : p->rows - r0;
             for (int j = 0; j < gn; j++) output_adjoint(p, jb->in + (size_t)(g0 + j) * osz, Tg, j * p->TI, r0, rn, Mb, tmp);
             for (int xi = 0; xi < NXI; xi++)
-                fc_sgemm(1, 0, p->cin, Tg, rn, 1.0f, p->U + ((size_t)xi * p->rows + r0) * p->cin, p->cin,
+                fc_gemm(p->prec, 1, 0, p->cin, Tg, rn, 1.0f, p->U + ((size_t)xi * p->rows + r0) * p->cin, p->cin,
                          Mb + (size_t)xi * p->RB * Tg, Tg, r0 ? 1.0f : 0.0f, dV + (size_t)xi * p->cin * Tg, Tg);
         }
         for (int j = 0; j < gn; j++) {
@@ -457,7 +460,7 @@ static void bwd_weights_range(const job *jb, int tid, int n_lo, int n_hi) {
             const int rn = r0 + p->RB < p->rows ? p->RB : p->rows - r0;
             for (int j = 0; j < gn; j++) output_adjoint(p, jb->in + (size_t)(g0 + j) * osz, Tg, j * p->TI, r0, rn, Mb, tmp);
             for (int xi = 0; xi < NXI; xi++)
-                fc_sgemm(0, 1, rn, p->cin, Tg, 1.0f, Mb + (size_t)xi * p->RB * Tg, Tg, V + (size_t)xi * p->cin * Tg,
+                fc_gemm(p->prec, 0, 1, rn, p->cin, Tg, 1.0f, Mb + (size_t)xi * p->RB * Tg, Tg, V + (size_t)xi * p->cin * Tg,
                          Tg, 1.0f, dU + ((size_t)xi * p->rows + r0) * p->cin, p->cin);
         }
     }

@@ -1,42 +1,59 @@
-/* fc_sgemm: OpenBLAS sgemm, split across the engine's OpenMP threads. */
+/* fc_gemm: one product at the engine's precision, split across its OpenMP threads.
+ * float32 goes to OpenBLAS sgemm; bfloat16 to the engine's own kernels
+ * (gemm_bf16.c: AVX512-BF16 where the CPU has it, else the portable kernel for
+ * FC_PREC_BF16_EMU, or float32 for FC_PREC_BF16). */
 #include <omp.h>
+#include "nn/gemm_bf16.h"
 #include "nn/internal.h"
 
 /* Products smaller than this many multiply-adds are not worth a parallel region. */
 #define SPLIT_MIN_MACS (1 << 20)
 
-static void sgemm1(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda,
-                   const float *B, int ldb, float beta, float *C, int ldc) {
+static void gemm1(fc_bf16_kernel kern, int transA, int transB, int M, int N, int K, float alpha, const float *A,
+                  int lda, const float *B, int ldb, float beta, float *C, int ldc) {
+    /* bf16: the packing buffers cannot be allocated -> float32 for this block */
+    if (kern && fc_gemm_bf16_1(kern, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc) == 0) return;
     cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, M, N, K,
                 alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
-void fc_sgemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda, const float *B,
-              int ldb, float beta, float *C, int ldc) {
+void fc_gemm(fc_precision prec, int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda,
+             const float *B, int ldb, float beta, float *C, int ldc) {
     if (M <= 0 || N <= 0) return;
+    fc_bf16_kernel kern = NULL;
+    if (prec == FC_PREC_BF16 || prec == FC_PREC_BF16_EMU)
+        kern = fc_bf16_hw() ? fc_bf16_kernel_avx512 : prec == FC_PREC_BF16_EMU ? fc_bf16_kernel_ref : NULL;
     int T = fc_nn_threads();
     /* OpenBLAS threads > 1 (fc_set_threads not called): let OpenBLAS split it. */
-    if (T == 1 || openblas_get_num_threads() > 1 || (double)M * N * K < SPLIT_MIN_MACS || (M < 2 * T && N < 2 * T)) {
-        sgemm1(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    if (T == 1 || (!kern && openblas_get_num_threads() > 1) || (double)M * N * K < SPLIT_MIN_MACS ||
+        (M < 2 * T && N < 2 * T)) {
+        gemm1(kern, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
         return;
     }
-    /* Split the larger of M and N; blocks of 16 keep vector kernels whole. */
+    /* Split the larger of M and N; blocks of 16 (bf16: 32 columns / 12 rows) keep
+     * vector kernels whole. */
     int split_n = N >= M;
     int len = split_n ? N : M;
+    int unit = !kern ? 16 : split_n ? FC_BF16_NR : FC_BF16_MR;
     int parts = T;
 #pragma omp parallel num_threads(parts)
     {
         int t = omp_get_thread_num(), nt = omp_get_num_threads();
-        int blk = ((len + nt - 1) / nt + 15) & ~15;
+        int blk = ((len + nt - 1) / nt + unit - 1) / unit * unit;
         int a = t * blk, b = a + blk < len ? a + blk : len;
         if (a < b) {
             if (split_n) {
                 const float *Bp = transB ? B + (size_t)a * ldb : B + a;
-                sgemm1(transA, transB, M, b - a, K, alpha, A, lda, Bp, ldb, beta, C + a, ldc);
+                gemm1(kern, transA, transB, M, b - a, K, alpha, A, lda, Bp, ldb, beta, C + a, ldc);
             } else {
                 const float *Ap = transA ? A + a : A + (size_t)a * lda;
-                sgemm1(transA, transB, b - a, N, K, alpha, Ap, lda, B, ldb, beta, C + (size_t)a * ldc, ldc);
+                gemm1(kern, transA, transB, b - a, N, K, alpha, Ap, lda, B, ldb, beta, C + (size_t)a * ldc, ldc);
             }
         }
     }
+}
+
+void fc_sgemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda, const float *B,
+              int ldb, float beta, float *C, int ldc) {
+    fc_gemm(FC_PREC_FP32, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }

@@ -20,11 +20,18 @@ int fc_nn_threads(void);
 void fc_sgemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda, const float *B,
               int ldb, float beta, float *C, int ldc);
 
+/* The same at a precision: FC_PREC_BF16 / FC_PREC_BF16_EMU round A and B to
+ * bfloat16 and sum in float32 (gemm_bf16.h); FC_PREC_BF16 without AVX512-BF16
+ * runs float32. */
+void fc_gemm(fc_precision prec, int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda,
+             const float *B, int ldb, float beta, float *C, int ldc);
+
 /* Winograd F(3x3,2x2) ConvTranspose2d for k4 s2 p1 (conv_wino.c); fc_conv uses it
  * when fc_wino_applies.  create returns NULL when out of memory. */
 typedef struct fc_wino fc_wino;
 int fc_wino_applies(const fc_conv_desc *d);
 fc_wino *fc_wino_create(const fc_conv_desc *d, int max_batch, int nthreads);
+void fc_wino_set_precision(fc_wino *p, fc_precision prec);
 void fc_wino_free(fc_wino *p);
 /* Shrink the row block so the per-thread M buffer holds at most about `bytes` (tests). */
 void fc_wino_set_budget(fc_wino *p, size_t bytes);

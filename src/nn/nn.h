@@ -5,8 +5,8 @@
  * the caller's buffers (a model keeps all of them in one fused array each).
  * Backward functions ACCUMULATE weight/bias gradients (+=): the caller zeroes
  * them at the start of a step.  Input gradients (dx) are OVERWRITTEN, and dx may
- * be NULL when not needed.  Heavy math goes to OpenBLAS (cblas_sgemm); loops are
- * OpenMP-parallel.
+ * be NULL when not needed.  Heavy math goes to OpenBLAS (cblas_sgemm), or in
+ * bf16 mode to the engine's bfloat16 GEMM (gemm_bf16.h); loops are OpenMP-parallel.
  *
  * Convolutions carry a plan (fc_conv) created once per shape: it owns its
  * scratch space so steady-state steps allocate nothing.
@@ -30,6 +30,11 @@
 void fc_dense_forward(float *y, const float *x, const float *W, const float *b, int N, int in, int out);
 void fc_dense_backward(float *dx, float *dW, float *db, const float *dy, const float *x, const float *W, int N,
                        int in, int out);
+/* The same with the GEMMs at a precision (facecrypt.h fc_precision); the two above are fp32. */
+void fc_dense_forward_prec(fc_precision prec, float *y, const float *x, const float *W, const float *b, int N, int in,
+                           int out);
+void fc_dense_backward_prec(fc_precision prec, float *dx, float *dW, float *db, const float *dy, const float *x,
+                            const float *W, int N, int in, int out);
 
 /* ---- Conv2d / ConvTranspose2d ----------------------------------------------
  * Conv2d:           x [N,cin,h,w] -> y [N,cout,oh,ow], W [cout,cin,k,k],
@@ -67,6 +72,9 @@ void fc_conv_backward_weights(fc_conv *c, int N, const float *dy, const float *x
  * (Winograd: its transform buffer; either can only shrink below the create-time
  * size), 0 leaves it. */
 void fc_conv_set_options(fc_conv *c, int par_images, int col_budget_bytes);
+/* GEMM precision of the plan's three operations (default fp32; FC_PREC_BF16 on a
+ * CPU without AVX512-BF16 stays fp32). */
+void fc_conv_set_precision(fc_conv *c, fc_precision prec);
 
 /* ---- element-wise activations (y may alias x; dx may alias dy) ------------ */
 void fc_leaky_relu_forward(float *y, const float *x, size_t n, float slope);
@@ -122,6 +130,8 @@ typedef struct fc_adam_cfg {
 void fc_adam_update(float *w, const float *g, float *m, float *v, size_t n, const fc_adam_cfg *cfg, uint64_t t);
 
 /* ---- helpers ---------------------------------------------------------------- */
+/* FC_PREC_BF16 on a CPU without AVX512-BF16 is FC_PREC_FP32; anything else is itself. */
+fc_precision fc_precision_effective(fc_precision p);
 /* y[i] = 0 */
 void fc_zero(float *y, size_t n);
 /* 64-byte aligned allocation, zeroed; free with fc_free_aligned. NULL on failure. */

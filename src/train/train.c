@@ -340,6 +340,11 @@ int fc_train(const fc_train_config *c, fc_error *err) {
     if ((rc = agreed(dist, rc, err))) goto done;
     if ((rc = share_model(&s, err))) goto done;
     fc_model_set_dropout(s.m, c->dropout);
+    if (fc_model_set_precision(s.m, c->precision) != c->precision)
+        msg(c, "--precision %s needs AVX512-BF16, which this CPU lacks: training in fp32", fc_precision_name(c->precision));
+    else if (c->precision != FC_PREC_FP32)
+        msg(c, "precision %s: bf16 convolution and dense inputs, fp32 sums, fp32 weights and Adam",
+            fc_precision_name(c->precision));
 
     /* data: rank 0 first (it may build the cache), then the others (they find it, if shared) */
     data_cb_state dcs = {c, 0};
