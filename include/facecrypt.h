@@ -69,6 +69,12 @@ int fc_image_save_png(const fc_image *img, const char *path, int overwrite, fc_e
 int fc_image_center_crop_resize(const fc_image *in, int size, fc_image *out, fc_error *err);
 /* Resize to exactly w x h (area filter down, bilinear up), no crop. */
 int fc_image_resize(const fc_image *in, int w, int h, fc_image *out, fc_error *err);
+/* Enlarge a planar float image (c = 1 or 3 planes of h x w, values in [0,1], e.g. faces
+ * after fc_model_output_to_unit) to dw x dh (dw >= w, dh >= h) with a separable
+ * Lanczos-3 filter in double precision (pixel centres aligned, edges replicated,
+ * weights normalised), then clamp to [0,1] and round to 8 bits as fc_grid_image does:
+ * equal sizes give fc_grid_image's pixels.  Face covers draw larger faces with it. */
+int fc_image_upscale_unit(const float *chw, int c, int w, int h, int dw, int dh, fc_image *out, fc_error *err);
 
 /* ======================================================================= */
 /* ---- models ------------------------------------------------------------ */
