@@ -88,6 +88,12 @@ int fc_image_save_png(const fc_image *img, const char *path, int overwrite, fc_e
 int fc_image_center_crop_resize(const fc_image *in, int size, fc_image *out, fc_error *err);
 /* Resize to exactly w x h (area filter down, bilinear up), no crop. */
 int fc_image_resize(const fc_image *in, int w, int h, fc_image *out, fc_error *err);
+/* Enlarge a planar float image (c = 1 or 3 planes of h x w, values in [0,1], e.g. faces
+ * after fc_model_output_to_unit) to dw x dh (dw >= w, dh >= h) with a separable
+ * Lanczos-3 filter in double precision (pixel centres aligned, edges replicated,
+ * weights normalised), then clamp to [0,1] and round to 8 bits as fc_grid_image does:
+ * equal sizes give fc_grid_image's pixels.  Face covers draw larger faces with it. */
+int fc_image_upscale_unit(const float *chw, int c, int w, int h, int dw, int dh, fc_image *out, fc_error *err);
 
 /* ======================================================================= */
 /* ---- models ------------------------------------------------------------ */
@@ -283,6 +289,62 @@ typedef struct fc_eval_gan_result {
 } fc_eval_gan_result;
 int fc_eval_gan(fc_model *m, const uint8_t *real_hwc, size_t count, int n, uint64_t seed, int reference,
                 fc_eval_gan_result *out, fc_error *err);
+
+/* Azimuthally averaged power spectrum (Durall et al. 2020, "Watch your up-convolution"):
+ * per image the grey level (BT.601 luma of 8-bit RGB, scaled to [0,1]), its mean
+ * removed, no window; the 2-D FFT's power |F(k)|^2, divided by its sum over k (so each
+ * image's spectrum is the share of its variance at each frequency: shape, not
+ * contrast, and every image weighs alike; a flat image adds zeros); that share averaged
+ * over the frequencies of each radial bin round(|k|) (|k| in cycles per image, kx, ky
+ * in [-N/2, N/2)), then over images.
+ * Bins run from 0 (DC, always 0) to round(N/2 sqrt 2); bins above N/2 hold only
+ * diagonal frequencies (the corners of the spectrum).  A stride-2 up-sampling grid
+ * puts power at the Nyquist points (N/2, 0), (0, N/2) and (N/2, N/2). */
+#define FC_SPECTRUM_MAX_BINS 184 /* enough for size 256 */
+#define FC_SPECTRUM_BANDS 4      /* low, mid, high, corner */
+typedef struct fc_spectrum {
+    int size, bins, count;                /* image side N (a power of two, 16..256), bins, images added */
+    double sum[FC_SPECTRUM_MAX_BINS];     /* sum over images of each bin's mean power */
+    int freqs[FC_SPECTRUM_MAX_BINS];      /* frequencies per bin */
+    double nyquist_sum[3];                /* sum over images of the share at (N/2,0), (0,N/2), (N/2,N/2) */
+} fc_spectrum;
+int fc_spectrum_init(fc_spectrum *s, int size, fc_error *err);
+/* Add n images: grey values (n x N x N, any scale; the power scales with its square),
+ * 8-bit RGB HWC (n x N x N x 3), or RGB planar floats in [0,1] (n x 3 x N x N, clamped
+ * and rounded to 8 bits first, as the covers are). */
+int fc_spectrum_add_gray(fc_spectrum *s, const double *gray, int n, fc_error *err);
+int fc_spectrum_add_u8(fc_spectrum *s, const uint8_t *hwc, int n, fc_error *err);
+int fc_spectrum_add_unit(fc_spectrum *s, const float *nchw, int n, fc_error *err);
+/* Mean power of a bin over the images added (0 when none). */
+double fc_spectrum_power(const fc_spectrum *s, int bin);
+/* Band b (0 low, 1 mid, 2 high, 3 corner): bins [lo, hi].  With h = N/2: low 1..h/3,
+ * mid ..2h/3, high ..h (up to the Nyquist radius), corner h+1..bins-1. */
+void fc_spectrum_band(const fc_spectrum *s, int b, int *lo, int *hi);
+const char *fc_spectrum_band_name(int b);
+/* A set's spectrum against a reference's, as relative deviations (+0.1 = 10% more power):
+ * per bin, P_a / P_ref - 1 (NaN for DC); per band, the geometric mean of the bins' ratios
+ * minus 1, and the bin of the band whose ratio is farthest from 1; at the Nyquist points,
+ * the ratio of their summed power minus 1. */
+typedef struct fc_spectrum_cmp {
+    int bins;
+    double dev[FC_SPECTRUM_MAX_BINS];
+    double band_dev[FC_SPECTRUM_BANDS];
+    double band_worst[FC_SPECTRUM_BANDS]; /* deviation of the band's farthest bin */
+    int band_worst_bin[FC_SPECTRUM_BANDS];
+    double nyquist_dev;
+} fc_spectrum_cmp;
+/* Both sets must be of one size and non-empty. */
+int fc_spectrum_compare(const fc_spectrum *a, const fc_spectrum *ref, fc_spectrum_cmp *out, fc_error *err);
+/* facecrypt eval-gan --spectrum: the spectra of n generated faces and of the same real
+ * sets A and B as fc_eval_gan (the same seed draws the same z and the same real faces),
+ * generated vs A and (with reference) B vs A, the floor. */
+typedef struct fc_eval_spectrum_result {
+    int n;
+    fc_spectrum gen, real_a, real_b; /* real_b.count = 0 without reference */
+    fc_spectrum_cmp gen_vs_real, real_vs_real;
+} fc_eval_spectrum_result;
+int fc_eval_gan_spectrum(fc_model *m, const uint8_t *real_hwc, size_t count, int n, uint64_t seed, int reference,
+                         fc_eval_spectrum_result *out, fc_error *err);
 
 /* ---- plots: rendered into a new RGB fc_image (caller frees with fc_image_free) ---- */
 #define FC_PLOT_AUTO 0xFFFFFFFFu

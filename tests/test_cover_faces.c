@@ -50,17 +50,15 @@ static void expected_cover(fc_model *m, const uint8_t raw[32], const uint8_t sal
     if (scale == 1) {
         *out = grid;
     } else {
-        /* Each face upscaled on its own. */
+        /* Each face enlarged on its own from the unrounded output (Lanczos-3). */
         int t = 64 * scale;
         fc_image_alloc(out, cols * t, rows * t, 3, &err);
         for (int i = 0; i < n; i++) {
-            fc_image face, big;
-            fc_grid_image(faces + (size_t)i * 3 * 64 * 64, 1, 1, 0, &face, &err);
-            fc_image_resize(&face, t, t, &big, &err);
+            fc_image big;
+            fc_image_upscale_unit(faces + (size_t)i * 3 * 64 * 64, 3, 64, 64, t, t, &big, &err);
             for (int y = 0; y < t; y++)
                 memcpy(out->px + (((size_t)(i / cols) * t + y) * out->w + (size_t)(i % cols) * t) * 3,
                        big.px + (size_t)y * t * 3, (size_t)t * 3);
-            fc_image_free(&face);
             fc_image_free(&big);
         }
         fc_image_free(&grid);

@@ -1,7 +1,7 @@
 /* fc_eval_gan and `facecrypt eval-gan` on a tiny generated folder of face-like
  * pictures: the real-vs-real floor lies below an untrained generator, results are
  * deterministic in the seed, sizes are checked, and the command's exit codes and
- * JSON keys are right. */
+ * JSON keys are right; the same for the radial power spectrum (--spectrum). */
 #include <string.h>
 #include <sys/stat.h>
 #include "data/dataset.h"
@@ -116,6 +116,43 @@ static void test_library(const char *data) {
     fc_dataset_free(ds);
 }
 
+/* fc_eval_gan_spectrum: the same faces as the SWD, deterministic, floor below an
+ * untrained generator's noise in the high bands. */
+static void test_spectrum_library(const char *data) {
+    fc_error err = {0};
+    fc_dataset *ds = NULL;
+    fc_dataset_opts o = {.partition = FC_PART_ALL, .threads = 2};
+    CHECK(fc_dataset_open(data, &o, &ds, &err) == FC_OK);
+    if (!ds) return;
+    fc_model *m = NULL;
+    CHECK(fc_model_create(FC_ARCH_SEED, 0.125f, 3, &m, &err) == FC_OK);
+    fc_eval_spectrum_result *r = malloc(sizeof *r), *r2 = malloc(sizeof *r2);
+    CHECK(fc_eval_gan_spectrum(m, ds->pixels, ds->count, 16, 5, 1, r, &err) == FC_OK);
+    CHECK(r->n == 16 && r->gen.count == 16 && r->real_a.count == 16 && r->real_b.count == 16 && r->gen.bins == 46);
+    for (int b = 2; b < FC_SPECTRUM_BANDS; b++)
+        CHECKF(fabs(r->real_vs_real.band_dev[b]) < r->gen_vs_real.band_dev[b], "%s band: real-real %+.1f%%, untrained %+.1f%%",
+               fc_spectrum_band_name(b), 100 * r->real_vs_real.band_dev[b], 100 * r->gen_vs_real.band_dev[b]);
+    fprintf(stderr, "spectrum (n=16): untrained high %+.1f%% corner %+.1f%%; real-real high %+.1f%% corner %+.1f%%\n",
+            100 * r->gen_vs_real.band_dev[2], 100 * r->gen_vs_real.band_dev[3], 100 * r->real_vs_real.band_dev[2],
+            100 * r->real_vs_real.band_dev[3]);
+    /* deterministic; without the reference the generated-vs-real figures are the same */
+    CHECK(fc_eval_gan_spectrum(m, ds->pixels, ds->count, 16, 5, 1, r2, &err) == FC_OK && !memcmp(r, r2, sizeof *r));
+    CHECK(fc_eval_gan_spectrum(m, ds->pixels, ds->count, 16, 5, 0, r2, &err) == FC_OK);
+    CHECK(r2->real_b.count == 0 && !memcmp(&r2->gen_vs_real, &r->gen_vs_real, sizeof r->gen_vs_real));
+    /* set A is the first n faces of the seed's permutation, as for the SWD: one face
+     * repeated everywhere gives real A = real B exactly */
+    uint8_t *same = malloc((size_t)32 * FC_DATA_IMAGE_BYTES);
+    for (int i = 0; i < 32; i++) memcpy(same + (size_t)i * FC_DATA_IMAGE_BYTES, ds->pixels, FC_DATA_IMAGE_BYTES);
+    CHECK(fc_eval_gan_spectrum(m, same, 32, 16, 5, 1, r2, &err) == FC_OK && r2->real_vs_real.band_dev[2] == 0);
+    free(same);
+    CHECK(fc_eval_gan_spectrum(m, ds->pixels, 31, 16, 5, 1, r2, &err) == FC_EINPUT);
+    CHECK(fc_eval_gan_spectrum(NULL, ds->pixels, ds->count, 16, 5, 1, r2, &err) == FC_EUSAGE);
+    free(r);
+    free(r2);
+    fc_model_free(m);
+    fc_dataset_free(ds);
+}
+
 static char *slurp(const char *path) {
     uint8_t *buf = NULL;
     size_t len = 0;
@@ -192,6 +229,42 @@ static void test_cli(const char *tmp, const char *data) {
           strstr(s, "generated vs real") && strstr(s, "64px"));
     free(s);
     CHECK(tu_system("%s eval-gan --data %s --model %s --arch seed --untrained 2>/dev/null", fc, data, model) == 1);
+
+    /* --spectrum: table, JSON, plot */
+    char plot[4200];
+    snprintf(plot, sizeof plot, "%s/spectrum.png", tmp);
+    CHECK(tu_system("%s eval-gan --data %s --cache-dir %s %s --no-swd 2>/dev/null", fc, data, cache, fresh) == 1);
+    CHECK(tu_system("%s eval-gan --data %s --cache-dir %s %s --plot %s 2>/dev/null", fc, data, cache, fresh, plot) == 1);
+    CHECK(tu_system("%s eval-gan --data %s --cache-dir %s %s --spectrum --plot %s > %s", fc, data, cache, fresh, plot,
+                    out) == 0);
+    s = slurp(out);
+    CHECK(s && strstr(s, "SWD x1e3") && strstr(s, "power spectrum") && strstr(s, "corner   33-45") &&
+          strstr(s, "nyquist") && strstr(s, "real B/real A") && strstr(s, plot));
+    free(s);
+    fc_image im;
+    CHECK(fc_image_load(plot, &im, &err) == FC_OK && im.w == 800 && im.h == 500);
+    fc_image_free(&im);
+    /* an existing plot is kept unless --force */
+    CHECK(tu_system("%s eval-gan --data %s --cache-dir %s %s --spectrum --no-swd --plot %s 2>/dev/null", fc, data, cache,
+                    fresh, plot) == 1);
+    CHECK(tu_system("%s eval-gan --data %s --cache-dir %s %s --spectrum --no-swd --plot %s --force --json > %s", fc,
+                    data, cache, fresh, plot, out) == 0);
+    s = slurp(out);
+    CHECK(s != NULL);
+    if (s) {
+        const char *keys[] = {"\"generated_vs_real\": null", "\"real_vs_real\": null", "\"spectrum\": {\"size\": 64, \"bins\": 46",
+                              "\"generated\": {\"power\": [", "\"real_a\": {\"power\": [", "\"real_b\": {\"power\": [",
+                              "\"bands\": {\"low\": {\"bins\": [1, 10], \"dev\": ", "\"corner\": {\"bins\": [33, 45]",
+                              "\"nyquist_dev\": ", "\"dev\": [null, ", "\"worst_bin\": ", "\"plot\": \""};
+        for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) CHECKF(strstr(s, keys[k]) != NULL, "missing %s", keys[k]);
+        CHECK(s[strlen(s) - 2] == '}' && !strstr(s, "SWD"));
+        free(s);
+    }
+    CHECK(tu_system("%s eval-gan --data %s --cache-dir %s %s --spectrum --no-reference --json > %s", fc, data, cache,
+                    fresh, out) == 0);
+    s = slurp(out);
+    CHECK(s && strstr(s, "\"real_b\": null") && strstr(s, "\"spectrum\": {"));
+    free(s);
 }
 
 int main(void) {
@@ -200,6 +273,7 @@ int main(void) {
     mkdir(data, 0777);
     make_folder(data, NFILES);
     test_library(data);
+    test_spectrum_library(data);
     test_cli(tmp, data);
     tu_system("rm -rf '%s'", tmp);
     free(tmp);

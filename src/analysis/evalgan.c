@@ -1,7 +1,8 @@
-/* Generated-face quality: the sliced Wasserstein distance (swd.c) between faces of a
- * generator and real faces, with the real-vs-real distance as the floor to read it
- * against (two disjoint random sets of real faces score this much from sampling
- * alone).  Public API in include/facecrypt.h ("analysis"). */
+/* Generated-face quality: the sliced Wasserstein distance (swd.c) and the radial power
+ * spectrum (spectrum.c) of faces of a generator against real faces, each with the
+ * real-vs-real figure as the floor to read it against (two disjoint random sets of
+ * real faces differ this much from sampling alone).  Public API in include/facecrypt.h
+ * ("analysis"). */
 #include <stdlib.h>
 #include <string.h>
 #include "facecrypt.h"
@@ -33,8 +34,15 @@ static int add_real(fc_swd *s, const uint8_t *real, const uint32_t *idx, int n, 
     return FC_OK;
 }
 
-/* Generate n faces from z ~ N(0,1) drawn with seed (as `facecrypt sample`) into s. */
-static int add_generated(fc_swd *s, fc_model *m, int n, uint64_t seed, fc_error *err) {
+/* Where generated faces go: n x 3 x 64 x 64 floats in [0,1]. */
+typedef int (*face_sink)(void *ctx, const float *x, int n, fc_error *err);
+static int sink_swd(void *ctx, const float *x, int n, fc_error *err) { return fc_swd_add_unit(ctx, x, n, err); }
+static int sink_spectrum(void *ctx, const float *x, int n, fc_error *err) {
+    return fc_spectrum_add_unit(ctx, x, n, err);
+}
+
+/* Generate n faces from z ~ N(0,1) drawn with seed (as `facecrypt sample`) into a sink. */
+static int add_generated(face_sink sink, void *ctx, fc_model *m, int n, uint64_t seed, fc_error *err) {
     float *z = malloc(sizeof(float) * (size_t)n * FC_LATENT_DIM);
     float *x = malloc(sizeof(float) * (size_t)CHUNK * IMG);
     int rc = FC_OK;
@@ -50,7 +58,7 @@ static int add_generated(fc_swd *s, fc_model *m, int n, uint64_t seed, fc_error 
         rc = fc_model_generate(m, z + (size_t)i * FC_LATENT_DIM, b, x, err);
         if (rc) break;
         fc_model_output_to_unit(m, x, (size_t)b * IMG); /* seed: identity; dcgan: [-1,1] -> [0,1] */
-        rc = fc_swd_add_unit(s, x, b, err);
+        rc = sink(ctx, x, b, err);
     }
 done:
     free(z);
@@ -58,9 +66,11 @@ done:
     return rc;
 }
 
-int fc_eval_gan(fc_model *m, const uint8_t *real, size_t count, int n, uint64_t seed, int reference,
-                fc_eval_gan_result *out, fc_error *err) {
-    memset(out, 0, sizeof *out);
+/* Check the sizes and draw the random order of the real faces (set A: its first n,
+ * set B: the next n). */
+static int real_sets(fc_model *m, const uint8_t *real, size_t count, int n, uint64_t seed, int reference,
+                     uint32_t **perm, fc_error *err) {
+    *perm = NULL;
     if (!m) return fc_fail(err, FC_EUSAGE, "eval-gan: no model");
     if (n < MIN_N) return fc_fail(err, FC_EUSAGE, "eval-gan: at least %d faces per set are needed (got %d)", MIN_N, n);
     size_t need = (size_t)n * (reference ? 2 : 1);
@@ -68,19 +78,29 @@ int fc_eval_gan(fc_model *m, const uint8_t *real, size_t count, int n, uint64_t 
         return fc_fail(err, FC_EINPUT, "eval-gan: %zu real faces, but %zu are needed (%d per set%s)", real ? count : 0,
                        need, n, reference ? ", two disjoint sets for the real-vs-real reference" : "");
     if (count > UINT32_MAX) return fc_fail(err, FC_EINPUT, "eval-gan: too many real faces (%zu)", count);
+    uint32_t *p = malloc(sizeof(uint32_t) * count);
+    if (!p) return fc_fail(err, FC_ENOMEM, "eval-gan: out of memory");
+    for (size_t i = 0; i < count; i++) p[i] = (uint32_t)i;
+    fc_rng r;
+    fc_rng_seed(&r, stream(seed, STREAM_REAL));
+    fc_rng_shuffle_u32(&r, p, count);
+    *perm = p;
+    return FC_OK;
+}
+
+int fc_eval_gan(fc_model *m, const uint8_t *real, size_t count, int n, uint64_t seed, int reference,
+                fc_eval_gan_result *out, fc_error *err) {
+    memset(out, 0, sizeof *out);
+    uint32_t *perm;
+    int rc = real_sets(m, real, count, n, seed, reference, &perm, err);
+    if (rc) return rc;
     out->n = n;
-    uint32_t *perm = malloc(sizeof(uint32_t) * count);
     uint8_t *chw = malloc((size_t)CHUNK * IMG);
     fc_swd *a = NULL, *b = NULL, *g = NULL;
-    int rc = FC_OK;
-    if (!perm || !chw) {
+    if (!chw) {
         rc = fc_fail(err, FC_ENOMEM, "eval-gan: out of memory");
         goto done;
     }
-    for (size_t i = 0; i < count; i++) perm[i] = (uint32_t)i;
-    fc_rng r;
-    fc_rng_seed(&r, stream(seed, STREAM_REAL));
-    fc_rng_shuffle_u32(&r, perm, count);
     if ((rc = fc_swd_create(S, stream(seed, STREAM_PATCH_A), &a, err))) goto done;
     if ((rc = add_real(a, real, perm, n, chw, err))) goto done;
     if (reference) { /* before the generated set, so that only two sets are held at a time */
@@ -91,7 +111,7 @@ int fc_eval_gan(fc_model *m, const uint8_t *real, size_t count, int n, uint64_t 
         b = NULL;
     }
     if ((rc = fc_swd_create(S, stream(seed, STREAM_PATCH_G), &g, err))) goto done;
-    if ((rc = add_generated(g, m, n, seed, err))) goto done;
+    if ((rc = add_generated(sink_swd, g, m, n, seed, err))) goto done;
     rc = fc_swd_distance(g, a, stream(seed, STREAM_DIRS), &out->gen, err);
 done:
     fc_swd_free(a);
@@ -99,6 +119,31 @@ done:
     fc_swd_free(g);
     free(perm);
     free(chw);
+    if (rc) memset(out, 0, sizeof *out);
+    return rc;
+}
+
+/* Add the real faces idx[0..n) (HWC uint8) to a spectrum. */
+static int spectrum_real(fc_spectrum *s, const uint8_t *real, const uint32_t *idx, int n, fc_error *err) {
+    int rc = FC_OK;
+    for (int i = 0; i < n && !rc; i++) rc = fc_spectrum_add_u8(s, real + (size_t)idx[i] * IMG, 1, err);
+    return rc;
+}
+
+int fc_eval_gan_spectrum(fc_model *m, const uint8_t *real, size_t count, int n, uint64_t seed, int reference,
+                         fc_eval_spectrum_result *out, fc_error *err) {
+    memset(out, 0, sizeof *out);
+    uint32_t *perm;
+    int rc = real_sets(m, real, count, n, seed, reference, &perm, err);
+    if (rc) return rc;
+    out->n = n;
+    if (!(rc = fc_spectrum_init(&out->gen, S, err)) && !(rc = fc_spectrum_init(&out->real_a, S, err)) &&
+        !(rc = fc_spectrum_init(&out->real_b, S, err)) && !(rc = spectrum_real(&out->real_a, real, perm, n, err)) &&
+        !(rc = add_generated(sink_spectrum, &out->gen, m, n, seed, err)))
+        rc = fc_spectrum_compare(&out->gen, &out->real_a, &out->gen_vs_real, err);
+    if (!rc && reference && !(rc = spectrum_real(&out->real_b, real, perm + n, n, err)))
+        rc = fc_spectrum_compare(&out->real_b, &out->real_a, &out->real_vs_real, err);
+    free(perm);
     if (rc) memset(out, 0, sizeof *out);
     return rc;
 }

@@ -35,6 +35,12 @@ double fc_rs_estimate(const fc_rs_counts *c0, const fc_rs_counts *c1);
  * each, the last one the low-pass image). */
 int fc_swd_laplacian(const float *img, int size, float *out, fc_error *err);
 
+/* The 2-D power spectrum of one plan->n x plan->n grey image with its mean removed:
+ * re[ky * n + kx] = |F(k)|^2 / n^4 (FFT index order; the values sum to the image's
+ * variance, Parseval); im is scratch.  Both buffers hold n * n doubles. */
+struct fc_fft_plan;
+void fc_power_spectrum2d(const struct fc_fft_plan *plan, const double *gray, double *re, double *im);
+
 /* Check that an image is well formed (w, h > 0, c in {1, 3}, px set). */
 int fc_analysis_check_image(const fc_image *img, const char *what, fc_error *err);
 

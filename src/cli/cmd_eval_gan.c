@@ -1,7 +1,10 @@
-/* facecrypt eval-gan: sliced Wasserstein distance (Karras et al. 2018) between faces
- * of a generator and real faces, with the real-vs-real floor.  A thin client of
- * fc_eval_gan (src/analysis/evalgan.c) and the data cache (src/data). */
+/* facecrypt eval-gan: sliced Wasserstein distance (Karras et al. 2018) and, with
+ * --spectrum, the radial power spectrum (Durall et al. 2020) of faces of a generator
+ * against real faces, with the real-vs-real floor.  A thin client of fc_eval_gan and
+ * fc_eval_gan_spectrum (src/analysis/evalgan.c) and the data cache (src/data). */
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "cli/cli_util.h"
@@ -20,7 +23,7 @@ static int usage_err(const char *msg, const char *arg) {
 static void help(void) {
     printf("usage: facecrypt eval-gan --data DIR [--model M | --untrained [--arch A --width W]]\n"
            "                          [--partition P] [--cache-dir DIR] [--n N] [--seed S] [--threads T]\n"
-           "                          [--no-reference] [--json]\n"
+           "                          [--no-reference] [--spectrum [--no-swd] [--plot PNG [--force]]] [--json]\n"
            "Sliced Wasserstein distance (Karras et al. 2018; x1e3 per Laplacian pyramid level 64, 32,\n"
            "16 px, and their average; lower is better) between N generated and N real faces, and\n"
            "between two disjoint sets of N real faces: the floor that sampling alone gives.\n"
@@ -36,6 +39,13 @@ static void help(void) {
            "                  directions (default 1)\n"
            "  --threads T     threads (default 0: all cores)\n"
            "  --no-reference  skip the real-vs-real distance (then N real faces suffice)\n"
+           "  --spectrum      also the azimuthally averaged power spectrum (grey, mean removed, no\n"
+           "                  window, each face's power normalised to sum 1) of the same faces:\n"
+           "                  generated/real deviation per band (low, mid, high up to Nyquist, corner\n"
+           "                  beyond it) and at the Nyquist points (docs/eval-gan.md)\n"
+           "  --no-swd        with --spectrum: skip the SWD\n"
+           "  --plot PNG      with --spectrum: write log10 power vs radial frequency as a PNG\n"
+           "  --force         replace an existing --plot file\n"
            "  --json          machine-readable output\n");
 }
 
@@ -81,11 +91,115 @@ static void text_row(const char *name, const fc_swd_result *r) {
     printf(" %9.3f\n", r->avg);
 }
 
+static void jnum(FILE *f, double v) {
+    if (isfinite(v)) fprintf(f, "%.6g", v);
+    else fputs("null", f);
+}
+
+static void jspectrum_cmp(FILE *f, const fc_spectrum *a, const fc_spectrum_cmp *c) {
+    if (!a->count) {
+        fputs("null", f);
+        return;
+    }
+    fputs("{\"bands\": {", f);
+    for (int b = 0; b < FC_SPECTRUM_BANDS; b++) {
+        int lo, hi;
+        fc_spectrum_band(a, b, &lo, &hi);
+        fprintf(f, "%s\"%s\": {\"bins\": [%d, %d], \"dev\": ", b ? ", " : "", fc_spectrum_band_name(b), lo, hi);
+        jnum(f, c->band_dev[b]);
+        fprintf(f, ", \"worst_bin\": %d, \"worst_dev\": ", c->band_worst_bin[b]);
+        jnum(f, c->band_worst[b]);
+        fputc('}', f);
+    }
+    fputs("}, \"nyquist_dev\": ", f);
+    jnum(f, c->nyquist_dev);
+    fputs(", \"dev\": [", f);
+    for (int b = 0; b < c->bins; b++) {
+        if (b) fputs(", ", f);
+        jnum(f, c->dev[b]);
+    }
+    fputs("]}", f);
+}
+
+static void jpower(FILE *f, const fc_spectrum *s) {
+    if (!s->count) {
+        fputs("null", f);
+        return;
+    }
+    fputs("{\"power\": [", f);
+    for (int b = 0; b < s->bins; b++) {
+        if (b) fputs(", ", f);
+        jnum(f, fc_spectrum_power(s, b));
+    }
+    fputs("], \"nyquist\": [", f);
+    for (int k = 0; k < 3; k++) {
+        if (k) fputs(", ", f);
+        jnum(f, s->nyquist_sum[k] / s->count);
+    }
+    fputs("]}", f);
+}
+
+static void pct(double d) {
+    if (isfinite(d)) printf(" %+12.1f%%", 100 * d);
+    else printf(" %13s", "n/a");
+}
+
+static void text_spectrum(const fc_eval_spectrum_result *r) {
+    const int ref = r->real_b.count > 0, h = r->gen.size / 2;
+    printf("power spectrum (grey, mean removed, no window; radial bins of |k| in cycles per %d px):\n", r->gen.size);
+    printf("%-8s %-7s %14s %14s%s\n", "band", "bins", "gen/real", "worst bin", ref ? "   real B/real A" : "");
+    for (int b = 0; b < FC_SPECTRUM_BANDS; b++) {
+        int lo, hi;
+        char bins[32], worst[48];
+        fc_spectrum_band(&r->gen, b, &lo, &hi);
+        snprintf(bins, sizeof bins, "%d-%d", lo, hi);
+        snprintf(worst, sizeof worst, "%+.1f%% @%d", 100 * r->gen_vs_real.band_worst[b], r->gen_vs_real.band_worst_bin[b]);
+        printf("%-8s %-7s", fc_spectrum_band_name(b), bins);
+        pct(r->gen_vs_real.band_dev[b]);
+        printf(" %14s", worst);
+        if (ref) pct(r->real_vs_real.band_dev[b]);
+        printf("\n");
+    }
+    char pts[48];
+    snprintf(pts, sizeof pts, "(%d,0)+(0,%d)+(%d,%d)", h, h, h, h);
+    printf("%-8s %-22s", "nyquist", pts);
+    pct(r->gen_vs_real.nyquist_dev);
+    if (ref) pct(r->real_vs_real.nyquist_dev);
+    printf("\n");
+}
+
+/* log10 power against radial frequency: generated, real A and (when measured) real B. */
+static int spectrum_plot(const fc_eval_spectrum_result *r, const char *path, int force, fc_error *err) {
+    double x[FC_SPECTRUM_MAX_BINS], y[3][FC_SPECTRUM_MAX_BINS];
+    const fc_spectrum *sets[3] = {&r->gen, &r->real_a, &r->real_b};
+    const int bins = r->gen.bins;
+    for (int b = 0; b < bins; b++) {
+        x[b] = b;
+        for (int k = 0; k < 3; k++) {
+            double p = fc_spectrum_power(sets[k], b);
+            y[k][b] = b > 0 && p > 0 ? log10(p) : NAN; /* DC is removed */
+        }
+    }
+    fc_plot_series ser[3] = {{"generated", x, y[0], (size_t)bins, FC_PLOT_AUTO},
+                             {"real (set A)", x, y[1], (size_t)bins, FC_PLOT_AUTO},
+                             {"real (set B)", x, y[2], (size_t)bins, FC_PLOT_AUTO}};
+    char title[128];
+    snprintf(title, sizeof title, "radial power spectrum, %d faces per set (Nyquist at %d)", r->n, r->gen.size / 2);
+    fc_plot_opts o = {.width = 800, .height = 500, .title = title, .xlabel = "spatial frequency |k| (cycles per image)",
+                      .ylabel = "log10 power (share of variance)"};
+    fc_image im = {0};
+    int rc = fc_plot_lines(ser, r->real_b.count ? 3 : 2, &o, &im, err);
+    if (!rc) rc = fc_image_save_png(&im, path, force, err);
+    fc_image_free(&im);
+    return rc;
+}
+
 int cmd_eval_gan(int argc, char **argv) {
     const char *model = NULL, *data = NULL, *part_name = "train", *cache = NULL;
     long n = 1024, threads = 0;
     uint64_t seed = 1;
-    int json = 0, untrained = 0, reference = 1, have_arch = 0, have_width = 0;
+    int json = 0, untrained = 0, reference = 1, have_arch = 0, have_width = 0, spectrum = 0, swd = 1, force = 0;
+    const char *plot = NULL;
     fc_arch arch = FC_ARCH_SEED;
     double width = 1.0;
     for (int i = 1; i < argc; i++) {
@@ -94,6 +208,7 @@ int cmd_eval_gan(int argc, char **argv) {
         if ((v = cli_opt(argc, argv, &i, "--model", &missing))) model = v;
         else if ((v = cli_opt(argc, argv, &i, "--data", &missing))) data = v;
         else if ((v = cli_opt(argc, argv, &i, "--partition", &missing))) part_name = v;
+        else if ((v = cli_opt(argc, argv, &i, "--plot", &missing))) plot = v;
         else if ((v = cli_opt(argc, argv, &i, "--cache-dir", &missing))) cache = v;
         else if ((v = cli_opt(argc, argv, &i, "--n", &missing))) {
             if (cli_parse_int(v, 16, 1 << 20, &n)) return usage_err("--n must be 16..1048576, got", v);
@@ -110,6 +225,9 @@ int cmd_eval_gan(int argc, char **argv) {
         } else if (!strcmp(argv[i], "--untrained")) untrained = 1;
         else if (!strcmp(argv[i], "--no-reference")) reference = 0;
         else if (!strcmp(argv[i], "--json")) json = 1;
+        else if (!strcmp(argv[i], "--spectrum")) spectrum = 1;
+        else if (!strcmp(argv[i], "--no-swd")) swd = 0;
+        else if (!strcmp(argv[i], "--force")) force = 1;
         else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             help();
             return FC_OK;
@@ -119,6 +237,8 @@ int cmd_eval_gan(int argc, char **argv) {
     if (!data) return usage_err("--data DIR is required", NULL);
     if ((have_arch || have_width) && !untrained) return usage_err("--arch/--width only go with --untrained", NULL);
     if ((have_arch || have_width) && model) return usage_err("--untrained takes the arch and width of --model, or of --arch/--width, not both", NULL);
+    if ((!swd || plot) && !spectrum) return usage_err("--no-swd and --plot go with --spectrum", NULL);
+    if (plot && !force && access(plot, F_OK) == 0) return usage_err("the plot file exists (use --force to replace it):", plot);
     fc_error err = {0};
     fc_partition part;
     if (fc_partition_parse(part_name, &part, &err)) return usage_err("--partition must be train|val|test|all, got", part_name);
@@ -127,6 +247,7 @@ int cmd_eval_gan(int argc, char **argv) {
     /* the model first: a bad --model fails before any data is decoded */
     fc_model *m = NULL;
     fc_dataset *ds = NULL;
+    fc_eval_spectrum_result *sp = NULL;
     int rc;
     if (untrained && (have_arch || have_width)) {
         rc = fc_model_create(arch, (float)width, seed, &m, &err);
@@ -157,7 +278,17 @@ int cmd_eval_gan(int argc, char **argv) {
     if ((rc = fc_dataset_open(data, &dopt, &ds, &err))) goto done;
 
     fc_eval_gan_result r;
-    if ((rc = fc_eval_gan(m, ds->pixels, ds->count, (int)n, seed, reference, &r, &err))) goto done;
+    memset(&r, 0, sizeof r);
+    r.n = (int)n;
+    if (swd && (rc = fc_eval_gan(m, ds->pixels, ds->count, (int)n, seed, reference, &r, &err))) goto done;
+    if (spectrum) {
+        if (!(sp = malloc(sizeof *sp))) {
+            rc = fc_fail(&err, FC_ENOMEM, "out of memory");
+            goto done;
+        }
+        if ((rc = fc_eval_gan_spectrum(m, ds->pixels, ds->count, (int)n, seed, reference, sp, &err))) goto done;
+        if (plot && (rc = spectrum_plot(sp, plot, force, &err))) goto done;
+    }
 
     const char *arch_name = fc_arch_name(fc_model_arch(m));
     if (json) {
@@ -174,6 +305,21 @@ int cmd_eval_gan(int argc, char **argv) {
         jswd(stdout, &r.gen);
         printf(",\n \"real_vs_real\": ");
         jswd(stdout, &r.ref);
+        if (sp) {
+            printf(",\n \"spectrum\": {\"size\": %d, \"bins\": %d, \"generated\": ", sp->gen.size, sp->gen.bins);
+            jpower(stdout, &sp->gen);
+            printf(",\n  \"real_a\": ");
+            jpower(stdout, &sp->real_a);
+            printf(",\n  \"real_b\": ");
+            jpower(stdout, &sp->real_b);
+            printf(",\n  \"generated_vs_real\": ");
+            jspectrum_cmp(stdout, &sp->gen, &sp->gen_vs_real);
+            printf(",\n  \"real_vs_real\": ");
+            jspectrum_cmp(stdout, &sp->real_b, &sp->real_vs_real);
+            printf(",\n  \"plot\": ");
+            jstr(stdout, plot);
+            printf("}");
+        }
         printf("}\n");
     } else {
         printf("model: %s%s, arch %s, width %g, step %llu\n", untrained ? "untrained " : "",
@@ -181,14 +327,19 @@ int cmd_eval_gan(int argc, char **argv) {
                (double)fc_model_width(m), (unsigned long long)fc_model_step(m));
         printf("real faces: %zu (%s partition of %s); %d per set, seed %llu\n", ds->count, fc_partition_name(part),
                data, r.n, (unsigned long long)seed);
-        printf("%-19s", "SWD x1e3");
-        for (int l = 0; l < r.gen.levels; l++) printf(" %7dpx", r.gen.res[l]);
-        printf(" %9s\n", "avg");
-        text_row("generated vs real", &r.gen);
-        if (r.ref.levels) text_row("real vs real", &r.ref);
+        if (swd) {
+            printf("%-19s", "SWD x1e3");
+            for (int l = 0; l < r.gen.levels; l++) printf(" %7dpx", r.gen.res[l]);
+            printf(" %9s\n", "avg");
+            text_row("generated vs real", &r.gen);
+            if (r.ref.levels) text_row("real vs real", &r.ref);
+        }
+        if (sp) text_spectrum(sp);
+        if (plot) printf("plot: %s\n", plot);
     }
 done:
     if (rc) cli_report(CMD, &err);
+    free(sp);
     fc_dataset_free(ds);
     fc_model_free(m);
     return rc;

@@ -16,7 +16,8 @@ void fc_face_grid_shape(uint64_t channels, int scale, int *cols, int *rows);
 int fc_face_scale_auto(uint64_t channels);
 
 /* Draw the face cover: face i (raster order over the grid) has latent z =
- * normals [100 i, 100 i + 100) of the keyed stream (cover subkey, nonce). */
+ * normals [100 i, 100 i + 100) of the keyed stream (cover subkey, nonce); at scale
+ * > 1 each face is enlarged on its own with fc_image_upscale_unit (Lanczos-3). */
 int fc_cover_faces(fc_model *m, const uint8_t key[32], const uint8_t nonce[24], uint64_t channels, int scale,
                    fc_image *out, fc_error *err);
 

@@ -1,4 +1,5 @@
-/* Face covers from the generator (public model API only). */
+/* Face covers from the generator (public model API only); faces drawn larger than
+ * the generator's 64x64 are enlarged with Lanczos-3 (src/data/upscale.c). */
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,12 +77,12 @@ int fc_cover_faces(fc_model *m, const uint8_t key[32], const uint8_t nonce[24], 
         if (rc) break;
         fc_model_output_to_unit(m, faces, (size_t)n * fsz);
         for (int j = 0; j < n && !rc; j++) {
-            fc_image face = {0}, big = {0};
-            rc = fc_grid_image(faces + (size_t)j * fsz, 1, 1, 0, &face, err);
-            if (!rc && scale > 1) rc = fc_image_resize(&face, tile, tile, &big, err);
-            if (!rc) put_tile(out, scale > 1 ? &big : &face, (i0 + j) % cols, (i0 + j) / cols);
+            /* Larger faces are enlarged from the unrounded output (Lanczos-3); at
+             * scale 1 this is plain rounding, as fc_grid_image. */
+            fc_image face = {0};
+            rc = fc_image_upscale_unit(faces + (size_t)j * fsz, 3, FC_IMAGE_SIZE, FC_IMAGE_SIZE, tile, tile, &face, err);
+            if (!rc) put_tile(out, &face, (i0 + j) % cols, (i0 + j) / cols);
             fc_image_free(&face);
-            fc_image_free(&big);
         }
     }
 done:
