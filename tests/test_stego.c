@@ -3,6 +3,7 @@
  * (each single-bit flip, crop, resize, wrong key) does to decryption. */
 #include <sodium.h>
 #include <string.h>
+#include <time.h>
 #include "crypto/keys.h"
 #include "facecrypt.h"
 #include "stego/cover.h"
@@ -428,6 +429,39 @@ static void test_damage(void) {
         c2.px[bit] ^= 1;
     }
     CHECK(kdf_fail == 64 && !d);
+    /* A forged cost above libsodium's sensitive preset (4 passes, 1 GiB) is refused
+     * before any key derivation, with the words most non-containers get: 16 passes
+     * over 1 GiB used to cost 25 s and 1 GiB of memory per attempt. */
+    fc_image noise;
+    make_cover(&noise, 64, 64, 0, 99);
+    CHECK(fc_decrypt_image(&noise, pw, &d, &dl, NULL, &err) == FC_EAUTH && !d);
+    CHECKF(!strcmp(err.msg, FC_MSG_BAD_HEADER), "a non-container gives \"%s\"", err.msg);
+    fc_image_free(&noise);
+    const uint32_t forged[][2] = {{16, 1u << 20}, {5, 64}, {4, (1u << 20) + 1}, {0xffffffffu, 0xffffffffu}};
+    uint8_t hdr[FC_PUBLIC_BYTES];
+    fc_lsb_extract_public(c2.px, hdr, FC_PUBLIC_BYTES);
+    for (size_t t = 0; t < sizeof forged / sizeof *forged; t++) {
+        uint8_t fh[FC_PUBLIC_BYTES];
+        memcpy(fh, hdr, sizeof fh);
+        for (int i = 0; i < 4; i++) {
+            fh[18 + i] = (uint8_t)(forged[t][0] >> (8 * i));
+            fh[22 + i] = (uint8_t)(forged[t][1] >> (8 * i));
+        }
+        fc_image f2;
+        fc_image_alloc(&f2, c2.w, c2.h, 3, &err);
+        memcpy(f2.px, c2.px, (size_t)c2.w * c2.h * 3);
+        for (int bit = 0; bit < FC_PUBLIC_BYTES * 8; bit++)
+            f2.px[bit] = (uint8_t)((f2.px[bit] & ~1u) | ((fh[bit / 8] >> (bit % 8)) & 1u));
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        int rc = fc_decrypt_image(&f2, pw, &d, &dl, NULL, &err);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        double secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+        CHECKF(rc == FC_EAUTH && !d && !strcmp(err.msg, FC_MSG_BAD_HEADER) && secs < 2.0,
+               "forged cost ops %u mem %u KiB: rc %d in %.2f s, \"%s\"", forged[t][0], forged[t][1], rc, secs,
+               err.msg);
+        fc_image_free(&f2);
+    }
     fc_key_free(pw2);
     fc_image_free(&c2);
     fc_image_free(&cont);
