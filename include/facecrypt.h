@@ -321,10 +321,18 @@ typedef struct fc_encrypt_opts {
 } fc_encrypt_opts;
 void fc_encrypt_opts_init(fc_encrypt_opts *o); /* zeroes: defaults everywhere */
 
+/* Whether a caller's own picture can hide bits at `bits` per channel without
+ * showing it: FC_EINPUT, with the reason, for a grey picture (R = G = B: hiding
+ * would colour it), a flat one (drawings, screenshots, plain backgrounds,
+ * enlarged pictures) or one with few distinct values (1-bit, palette).  See
+ * docs/container-format.md, "Covers". */
+int fc_cover_check_quality(const fc_image *cover, int bits, fc_error *err);
+
 /* Encrypt secret (len bytes, 0 allowed) with its file name (a basename, may be
  * NULL or "") into container (allocated here; free with fc_image_free).  If
  * cover_out is not NULL it receives the untouched cover.  FC_ENOFIT when a
- * caller's cover is too small (the message names the smallest size that fits). */
+ * caller's cover is too small (the message names the smallest size that fits),
+ * FC_EINPUT when fc_cover_check_quality refuses it. */
 int fc_encrypt_buffer(const uint8_t *secret, size_t len, const char *name, const fc_encrypt_opts *opts,
                       const fc_key *key, fc_image *container, fc_image *cover_out, fc_error *err);
 /* Recover the secret: *data (malloc'd, *len bytes; non-NULL even when empty) and

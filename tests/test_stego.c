@@ -22,7 +22,8 @@ static fc_key *raw_key(uint8_t seed) {
     return k;
 }
 
-/* Synthetic covers: kind 0 noise, 1 smooth gradient (with saturated 0 and 255 areas). */
+/* Synthetic covers: kind 0 noise, 1 smooth gradient with grain (and saturated 0 and
+ * 255 areas).  Both pass fc_cover_check_quality, as a photo does. */
 static void make_cover(fc_image *im, int w, int h, int kind, uint64_t seed) {
     fc_error err;
     fc_image_alloc(im, w, h, 3, &err);
@@ -33,7 +34,8 @@ static void make_cover(fc_image *im, int w, int h, int kind, uint64_t seed) {
             for (int c = 0; c < 3; c++) {
                 int v;
                 if (kind == 0) v = (int)(fc_rng_u64(&r) & 255);
-                else v = (int)(((x * 300) / (w > 1 ? w - 1 : 1) + c * 40 + y) % 320) - 30; /* clamps to 0 and 255 */
+                else v = (int)(((x * 300) / (w > 1 ? w - 1 : 1) + c * 40 + y) % 320) - 30 /* clamps to 0 and 255 */
+                         + (int)(fc_rng_u64(&r) % 7) - 3;                                /* grain */
                 im->px[((size_t)y * w + x) * 3 + c] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
             }
 }
@@ -492,6 +494,74 @@ static void test_face_grid(void) {
     CHECK((uint64_t)c * r * 64 * s * 64 * s * 3 >= fc_channels_needed(100000, 10, 1));
 }
 
+/* Degenerate covers are refused before any key work (FC_EINPUT, with the reason):
+ * hiding bits in them would show.  Photos and noise, even small ones, pass. */
+static void test_cover_quality(void) {
+    fc_error err;
+    fc_key *k = raw_key(11);
+    uint8_t secret[40] = {7};
+    enum { W = 96, H = 64 };
+    struct {
+        const char *what, *reason; /* reason: NULL = accepted */
+    } cases[] = {
+        {"flat grey", "grey"},        {"grey photo", "grey"},        {"flat colour", "flat"},
+        {"enlarged 8x", "flat"},      {"1-bit colour", "distinct"},   {"8-level palette", "distinct"},
+        {"combed histogram", "distinct"}, {"noise", NULL},             {"gradient with grain", NULL},
+        {"small noise 20x14", NULL},  {"colour with grey quarter", NULL},
+    };
+    for (size_t t = 0; t < sizeof cases / sizeof *cases; t++) {
+        fc_image c;
+        fc_rng r;
+        fc_rng_seed(&r, 1000 + t);
+        if (t == 9) make_cover(&c, 20, 14, 0, 5);
+        else if (t == 8) make_cover(&c, W, H, 1, 5);
+        else if (t == 7) make_cover(&c, W, H, 0, 5);
+        else {
+            fc_image_alloc(&c, W, H, 3, &err);
+            for (size_t i = 0; i < (size_t)W * H; i++) {
+                uint8_t *p = c.px + 3 * i;
+                int x = (int)(i % W), y = (int)(i / W);
+                uint64_t u = fc_rng_u64(&r);
+                switch (t) {
+                case 0: p[0] = p[1] = p[2] = 128; break;
+                case 1: p[0] = p[1] = p[2] = (uint8_t)(x * 2 + y + (int)(u % 9)); break;
+                case 2: p[0] = 200, p[1] = 100, p[2] = 50; break;
+                case 3: /* a noise picture enlarged 8 times by pixel repetition */
+                    for (int ch = 0; ch < 3; ch++) p[ch] = (uint8_t)(((x / 8) * 37 + (y / 8) * 91 + ch * 55) * 13);
+                    break;
+                case 4: for (int ch = 0; ch < 3; ch++) p[ch] = (u >> ch) & 1 ? 255 : 0; break;
+                case 5: for (int ch = 0; ch < 3; ch++) p[ch] = (uint8_t)(((u >> (8 * ch)) % 8) * 36); break;
+                case 6: /* noise with every odd value missing (a stretched histogram) */
+                    for (int ch = 0; ch < 3; ch++) p[ch] = (uint8_t)((u >> (8 * ch)) & 0xfe);
+                    break;
+                case 10: /* noise, a quarter of it grey */
+                    for (int ch = 0; ch < 3; ch++) p[ch] = (uint8_t)(u >> (8 * ch));
+                    if (x < W / 2 && y < H / 2) p[1] = p[2] = p[0];
+                    break;
+                }
+            }
+        }
+        for (int bits = 1; bits <= 2; bits++) {
+            fc_encrypt_opts o;
+            fc_encrypt_opts_init(&o);
+            o.cover = &c;
+            o.bits = bits;
+            fc_image cont = {0};
+            err.msg[0] = 0;
+            int rc = fc_encrypt_buffer(secret, t == 9 ? 1 : sizeof secret, "s", &o, k, &cont, NULL, &err);
+            int q = fc_cover_check_quality(&c, bits, &err);
+            if (cases[t].reason)
+                CHECKF(rc == FC_EINPUT && q == FC_EINPUT && strstr(err.msg, cases[t].reason) && !cont.px,
+                       "%s, %d bit: rc %d, \"%s\"", cases[t].what, bits, rc, err.msg);
+            else
+                CHECKF(rc == FC_OK && q == FC_OK, "%s, %d bit: rc %d, \"%s\"", cases[t].what, bits, rc, err.msg);
+            fc_image_free(&cont);
+        }
+        fc_image_free(&c);
+    }
+    fc_key_free(k);
+}
+
 int main(void) {
     CHECK(sodium_init() >= 0);
     test_perm();
@@ -499,6 +569,7 @@ int main(void) {
     test_lsb_match();
     test_walks();
     test_capacity();
+    test_cover_quality();
     const size_t sizes[] = {0, 1, 15, 16, 1000, 100000, 3u << 20};
     for (size_t t = 0; t < sizeof sizes / sizeof *sizes; t++) {
         roundtrip(sizes[t], 1, (int)(t % 2));
