@@ -104,6 +104,9 @@ int fc_model_save(const fc_model *m, const char *path, fc_error *err); /* atomic
 int fc_model_save_generator(const fc_model *m, const char *path, int half, fc_error *err);
 /* The generator shipped inside the binary (see models/README.md). */
 int fc_model_load_default(fc_model **out, fc_error *err);
+/* 1 if this build embeds one (models/generator.safetensors was present at build
+ * time), else 0: then fc_model_load_default fails with FC_EUSAGE. */
+int fc_model_has_default(void);
 
 /* Run the generator: z is n x 100 floats, out is n x 3 x 64 x 64 floats, the raw
  * generator output (seed: Sigmoid in [0,1]; dcgan: Tanh in [-1,1]). */

@@ -16,6 +16,14 @@ extern const uint8_t fc_default_model_data[] __asm__("fc_default_model_data");
 extern const uint8_t fc_default_model_end[] __asm__("fc_default_model_end");
 #endif
 
+int fc_model_has_default(void) {
+#ifdef FC_DEFAULT_MODEL_PATH
+    return 1;
+#else
+    return 0;
+#endif
+}
+
 int fc_model_load_default(fc_model **out, fc_error *err) {
     *out = NULL;
 #ifdef FC_DEFAULT_MODEL_PATH
