@@ -140,6 +140,9 @@ int fc_model_open(const char *name_or_path, fc_model **out, fc_error *err);
 size_t fc_model_builtin_count(void);
 const char *fc_model_builtin_name(size_t i);   /* NULL past the end */
 const char *fc_model_builtin_default(void);    /* the default's name; NULL when none is built in */
+/* 1 if this build embeds a default generator, else 0: then fc_model_load_default fails
+ * with FC_EUSAGE. */
+int fc_model_has_default(void);
 
 /* Run the generator: z is n x 100 floats, out is n x 3 x 64 x 64 floats, the raw
  * generator output (seed: Sigmoid in [0,1]; dcgan: Tanh in [-1,1]). */
@@ -414,10 +417,18 @@ typedef struct fc_encrypt_opts {
 } fc_encrypt_opts;
 void fc_encrypt_opts_init(fc_encrypt_opts *o); /* zeroes: defaults everywhere */
 
+/* Whether a caller's own picture can hide bits at `bits` per channel without
+ * showing it: FC_EINPUT, with the reason, for a grey picture (R = G = B: hiding
+ * would colour it), a flat one (drawings, screenshots, plain backgrounds,
+ * enlarged pictures) or one with few distinct values (1-bit, palette).  See
+ * docs/container-format.md, "Covers". */
+int fc_cover_check_quality(const fc_image *cover, int bits, fc_error *err);
+
 /* Encrypt secret (len bytes, 0 allowed) with its file name (a basename, may be
  * NULL or "") into container (allocated here; free with fc_image_free).  If
  * cover_out is not NULL it receives the untouched cover.  FC_ENOFIT when a
- * caller's cover is too small (the message names the smallest size that fits). */
+ * caller's cover is too small (the message names the smallest size that fits),
+ * FC_EINPUT when fc_cover_check_quality refuses it. */
 int fc_encrypt_buffer(const uint8_t *secret, size_t len, const char *name, const fc_encrypt_opts *opts,
                       const fc_key *key, fc_image *container, fc_image *cover_out, fc_error *err);
 /* Recover the secret: *data (malloc'd, *len bytes; non-NULL even when empty) and

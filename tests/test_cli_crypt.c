@@ -407,6 +407,47 @@ static void test_12mp(void) {
               w - 4, (w - 4) * 3 / 4) == FC_ENOFIT);
 }
 
+/* A cover that would show what it hides is refused with exit 2 and the reason,
+ * before the key is read (here: a missing password file), and nothing is written:
+ * a flat grey picture (it would gain coloured pixels), a black-and-white one (it
+ * would end as {0, 1, 254, 255}), a grey photo, a flat colour fill. */
+static void test_degenerate_covers(void) {
+    random_file(P("dg.bin"), 200);
+    fc_image im;
+    fc_error err;
+    const char *names[4] = {"grey.png", "bw.png", "greyphoto.png", "fill.png"};
+    const char *why[4] = {"grey", "grey", "grey", "flat"};
+    for (int t = 0; t < 4; t++) {
+        photo(&im, 160, 120, 40 + (uint64_t)t);
+        for (size_t i = 0; i < (size_t)160 * 120; i++) {
+            uint8_t *p = im.px + 3 * i, g = (uint8_t)((p[0] + p[1] + p[2]) / 3);
+            if (t == 0) p[0] = p[1] = p[2] = 128;
+            else if (t == 1) p[0] = p[1] = p[2] = ((i * 2654435761u) >> 7) & 1 ? 255 : 0;
+            else if (t == 2) p[0] = p[1] = p[2] = g;
+            else p[0] = 30, p[1] = 140, p[2] = 90;
+        }
+        CHECK(fc_image_save_png(&im, P(names[t]), 1, &err) == FC_OK);
+        fc_image_free(&im);
+        for (int bits = 1; bits <= 2; bits++) {
+            CHECKF(RUN("encrypt dg.bin -o dg.png --password-file no-such-pw --cover %s --bits %d --emit-cover dgc.png",
+                       names[t], bits) == FC_EINPUT,
+                   "%s", names[t]);
+            CHECKF(tu_system("cd '%s' && '%s' encrypt dg.bin -o dg.png --key-file k1.key --cover %s --bits %d 2>&1 | "
+                             "grep -q 'cover %s: the cover is %s'",
+                             D, F, names[t], bits, names[t], why[t]) == 0,
+                   "%s: no reason given", names[t]);
+            CHECK(!fc_file_exists(P("dg.png")) && !fc_file_exists(P("dgc.png")));
+        }
+    }
+    /* The same picture in colour, with its grain, is a fine cover. */
+    photo(&im, 160, 120, 40);
+    CHECK(fc_image_save_png(&im, P("colour.png"), 1, &err) == FC_OK);
+    fc_image_free(&im);
+    CHECK(RUN("encrypt dg.bin -o dg.png --key-file k1.key --cover colour.png -q") == 0);
+    CHECK(RUN("decrypt dg.png -o dg.out --key-file k1.key -q") == 0 && files_equal(P("dg.bin"), P("dg.out")));
+    CHECK(leftovers() == 0);
+}
+
 int main(void) {
     F = tu_cli();
     if (F[0] != '/') {
@@ -425,6 +466,7 @@ int main(void) {
     test_usage_and_keys();
     test_capacity_cmd();
     test_12mp();
+    test_degenerate_covers();
     int rc = TEST_END();
     if (rc == 0) tu_system("rm -rf '%s'", D);
     else fprintf(stderr, "kept %s (see cli.log)\n", D);

@@ -153,6 +153,24 @@ static void test_keys(void) {
     CHECK(fc_kdf_params_check(&bad, &err) == FC_EAUTH);
     bad = (fc_kdf_params){FC_KIND_RAW, 1, 0};
     CHECK(fc_kdf_params_check(&bad, &err) == FC_EAUTH);
+    /* The cap is libsodium's sensitive preset: at it is fine, one pass or one KiB above is not,
+     * for a reader and for a writer. */
+    fc_kdf_params at = {FC_KIND_PASSWORD, crypto_pwhash_argon2id_OPSLIMIT_SENSITIVE,
+                        (uint32_t)(crypto_pwhash_argon2id_MEMLIMIT_SENSITIVE / 1024)};
+    CHECK(fc_kdf_params_check(&at, &err) == FC_OK);
+    bad = at, bad.ops++;
+    CHECK(fc_kdf_params_check(&bad, &err) == FC_EAUTH && !strcmp(err.msg, FC_MSG_BAD_HEADER));
+    bad = (fc_kdf_params){FC_KIND_PASSWORD, 16, 64};
+    CHECK(fc_kdf_params_check(&bad, &err) == FC_EAUTH);
+    bad = at, bad.mem_kib++;
+    CHECK(fc_kdf_params_check(&bad, &err) == FC_EAUTH && !strcmp(err.msg, FC_MSG_BAD_HEADER));
+    fc_key_from_password("pw", 2, &k, &err);
+    fc_encrypt_opts_init(&d);
+    d.kdf_cost = FC_KDF_SENSITIVE;
+    CHECK(fc_kdf_params_for(k, &d, &p, &err) == FC_OK && p.ops == at.ops && p.mem_kib == at.mem_kib);
+    d.kdf_ops = at.ops + 1;
+    CHECK(fc_kdf_params_for(k, &d, &p, &err) == FC_EUSAGE);
+    fc_key_free(k);
 }
 
 static void test_subkeys(void) {

@@ -1,5 +1,7 @@
 /* Model structure, checkpoints and the training step's invariants. */
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 #include "model/checkpoint.h"
 #include "model/model.h"
@@ -161,11 +163,126 @@ static void test_builtin_names(void) {
     CHECK(strstr(err.msg, "no-such-model-name") != NULL);
 }
 
+/* Write m's tensors (G, and D when with_d) as safetensors with the given
+ * metadata; poison, when not NULL, names a tensor whose element 1 is set to bad. */
+static int write_crafted(const fc_model *m, int with_d, const char *width, const char *arch, const char *poison,
+                         float bad, int half, const char *path) {
+    fc_st_entry e[64];
+    uint64_t shapes[64][4];
+    float *copies[64] = {0};
+    size_t n = 0;
+    const fc_net *nets[2] = {&m->G, &m->D};
+    for (int ni = 0; ni < (with_d ? 2 : 1); ni++)
+        for (int i = 0; i < fc_net_tensor_count(nets[ni]) && n < 64; i++, n++) {
+            fc_tensor_ref r;
+            fc_net_tensor(nets[ni], i, &r);
+            for (int d = 0; d < r.ndim; d++) shapes[n][d] = (uint64_t)r.shape[d];
+            const float *data = r.data;
+            if (poison && !strcmp(poison, r.name)) {
+                copies[n] = malloc(r.n * sizeof(float));
+                memcpy(copies[n], r.data, r.n * sizeof(float));
+                copies[n][1] = bad;
+                data = copies[n];
+            }
+            static char names[64][48];
+            snprintf(names[n], sizeof names[n], "%s", r.name);
+            e[n] = (fc_st_entry){names[n], r.ndim, shapes[n], data, half && !r.is_buffer ? FC_ST_F16 : FC_ST_F32};
+        }
+    const char *meta[] = {"format", "facecrypt-checkpoint-1", "arch", arch, "width", width};
+    fc_error err;
+    int rc = fc_st_write(path, e, n, meta, 3, 1, &err);
+    for (size_t i = 0; i < n; i++) free(copies[i]);
+    return rc;
+}
+
+static double now_s(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static long peak_rss_kb(void) {
+    struct rusage u;
+    getrusage(RUSAGE_SELF, &u);
+    return u.ru_maxrss;
+}
+
+/* A checkpoint whose metadata claims a larger model than its tensors hold is
+ * refused from the shapes, before the model is allocated (width "4" used to
+ * allocate 3-4 GB for 25 s first); NaN or infinite weights are refused with the
+ * tensor's name (they made every face NaN: a cover of 0/1 values). */
+static void test_hostile_checkpoints(void) {
+    fc_error err = {0};
+    fc_model *m = NULL, *m2 = NULL;
+    CHECK(fc_model_create(FC_ARCH_SEED, 0.125f, 3, &m, &err) == FC_OK);
+    char *dir = tu_tmpdir(), path[4200];
+    snprintf(path, sizeof path, "%s/crafted.safetensors", dir);
+    /* The crafting is right: the honest file loads. */
+    for (int with_d = 0; with_d < 2; with_d++) {
+        CHECK(write_crafted(m, with_d, "0.125", "seed", NULL, 0, 0, path) == FC_OK);
+        CHECK(fc_model_load(path, &m2, &err) == FC_OK && m2 && m2->has_d == with_d);
+        fc_model_free(m2);
+        m2 = NULL;
+    }
+    struct {
+        const char *width, *arch;
+        int with_d;
+        const char *want; /* in the message */
+    } lies[] = {
+        {"4", "seed", 1, "has shape [1024,100], expected [32768,100]"}, {"4", "seed", 0, "width 4 from its metadata"},
+        {"3.5", "seed", 1, "G.fc.weight"},          {"4", "dcgan", 1, "missing tensor"},
+        {"0.25", "seed", 0, "expected"},
+    };
+    for (size_t t = 0; t < sizeof lies / sizeof *lies; t++) {
+        CHECK(write_crafted(m, lies[t].with_d, lies[t].width, lies[t].arch, NULL, 0, 0, path) == FC_OK);
+        long rss0 = peak_rss_kb();
+        double t0 = now_s();
+        int rc = fc_model_load(path, &m2, &err);
+        double secs = now_s() - t0;
+        long grew_mb = (peak_rss_kb() - rss0) / 1024;
+        CHECKF(rc == FC_EINPUT && !m2 && strstr(err.msg, lies[t].want) && secs < 2.0 && grew_mb < 64,
+               "width %s arch %s: rc %d in %.2f s, peak memory +%ld MB, \"%s\"", lies[t].width, lies[t].arch, rc,
+               secs, grew_mb, err.msg);
+        fc_model_free(m2);
+        m2 = NULL;
+    }
+    /* Non-finite values, in F32 and F16 files, in a weight, a bias, a running statistic. */
+    const struct {
+        const char *tensor;
+        float bad;
+        int half;
+        const char *what;
+    } poisons[] = {
+        {"G.up2.weight", NAN, 0, "NaN"},      {"G.fc.bias", INFINITY, 0, "infinity"},
+        {"G.out.weight", -INFINITY, 1, "infinity"}, {"D.conv1.weight", NAN, 1, "NaN"},
+        {"G.up1.weight", 1e6f, 1, "infinity"}, /* finite in F32, overflows F16 */
+    };
+    for (size_t t = 0; t < sizeof poisons / sizeof *poisons; t++) {
+        CHECK(write_crafted(m, 1, "0.125", "seed", poisons[t].tensor, poisons[t].bad, poisons[t].half, path) == FC_OK);
+        int rc = fc_model_load(path, &m2, &err);
+        CHECKF(rc == FC_EINPUT && !m2 && strstr(err.msg, poisons[t].tensor) && strstr(err.msg, poisons[t].what),
+               "%s = %g: rc %d, \"%s\"", poisons[t].tensor, (double)poisons[t].bad, rc, err.msg);
+        fc_model_free(m2);
+        m2 = NULL;
+    }
+    /* Adam moments of a training checkpoint: shapes checked before allocation, values finite. */
+    snprintf(path, sizeof path, "%s/full.safetensors", dir);
+    m->G.adam_v[5] = NAN;
+    CHECK(fc_model_save(m, path, &err) == FC_OK);
+    CHECK(fc_model_load(path, &m2, &err) == FC_EINPUT && !m2 && strstr(err.msg, "optim.G.exp_avg_sq"));
+    m->G.adam_v[5] = 0;
+    fc_model_free(m2);
+    tu_system("rm -rf '%s'", dir);
+    free(dir);
+    fc_model_free(m);
+}
+
 int main(void) {
     fc_set_threads(2);
     test_builtin_names();
     test_counts();
     test_generate_and_checkpoint();
     test_step_determinism();
+    test_hostile_checkpoints();
     return TEST_END();
 }

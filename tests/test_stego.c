@@ -3,6 +3,7 @@
  * (each single-bit flip, crop, resize, wrong key) does to decryption. */
 #include <sodium.h>
 #include <string.h>
+#include <time.h>
 #include "crypto/keys.h"
 #include "facecrypt.h"
 #include "stego/cover.h"
@@ -21,7 +22,8 @@ static fc_key *raw_key(uint8_t seed) {
     return k;
 }
 
-/* Synthetic covers: kind 0 noise, 1 smooth gradient (with saturated 0 and 255 areas). */
+/* Synthetic covers: kind 0 noise, 1 smooth gradient with grain (and saturated 0 and
+ * 255 areas).  Both pass fc_cover_check_quality, as a photo does. */
 static void make_cover(fc_image *im, int w, int h, int kind, uint64_t seed) {
     fc_error err;
     fc_image_alloc(im, w, h, 3, &err);
@@ -32,7 +34,8 @@ static void make_cover(fc_image *im, int w, int h, int kind, uint64_t seed) {
             for (int c = 0; c < 3; c++) {
                 int v;
                 if (kind == 0) v = (int)(fc_rng_u64(&r) & 255);
-                else v = (int)(((x * 300) / (w > 1 ? w - 1 : 1) + c * 40 + y) % 320) - 30; /* clamps to 0 and 255 */
+                else v = (int)(((x * 300) / (w > 1 ? w - 1 : 1) + c * 40 + y) % 320) - 30 /* clamps to 0 and 255 */
+                         + (int)(fc_rng_u64(&r) % 7) - 3;                                /* grain */
                 im->px[((size_t)y * w + x) * 3 + c] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
             }
 }
@@ -428,6 +431,39 @@ static void test_damage(void) {
         c2.px[bit] ^= 1;
     }
     CHECK(kdf_fail == 64 && !d);
+    /* A forged cost above libsodium's sensitive preset (4 passes, 1 GiB) is refused
+     * before any key derivation, with the words most non-containers get: 16 passes
+     * over 1 GiB used to cost 25 s and 1 GiB of memory per attempt. */
+    fc_image noise;
+    make_cover(&noise, 64, 64, 0, 99);
+    CHECK(fc_decrypt_image(&noise, pw, &d, &dl, NULL, &err) == FC_EAUTH && !d);
+    CHECKF(!strcmp(err.msg, FC_MSG_BAD_HEADER), "a non-container gives \"%s\"", err.msg);
+    fc_image_free(&noise);
+    const uint32_t forged[][2] = {{16, 1u << 20}, {5, 64}, {4, (1u << 20) + 1}, {0xffffffffu, 0xffffffffu}};
+    uint8_t hdr[FC_PUBLIC_BYTES];
+    fc_lsb_extract_public(c2.px, hdr, FC_PUBLIC_BYTES);
+    for (size_t t = 0; t < sizeof forged / sizeof *forged; t++) {
+        uint8_t fh[FC_PUBLIC_BYTES];
+        memcpy(fh, hdr, sizeof fh);
+        for (int i = 0; i < 4; i++) {
+            fh[18 + i] = (uint8_t)(forged[t][0] >> (8 * i));
+            fh[22 + i] = (uint8_t)(forged[t][1] >> (8 * i));
+        }
+        fc_image f2;
+        fc_image_alloc(&f2, c2.w, c2.h, 3, &err);
+        memcpy(f2.px, c2.px, (size_t)c2.w * c2.h * 3);
+        for (int bit = 0; bit < FC_PUBLIC_BYTES * 8; bit++)
+            f2.px[bit] = (uint8_t)((f2.px[bit] & ~1u) | ((fh[bit / 8] >> (bit % 8)) & 1u));
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        int rc = fc_decrypt_image(&f2, pw, &d, &dl, NULL, &err);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        double secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+        CHECKF(rc == FC_EAUTH && !d && !strcmp(err.msg, FC_MSG_BAD_HEADER) && secs < 2.0,
+               "forged cost ops %u mem %u KiB: rc %d in %.2f s, \"%s\"", forged[t][0], forged[t][1], rc, secs,
+               err.msg);
+        fc_image_free(&f2);
+    }
     fc_key_free(pw2);
     fc_image_free(&c2);
     fc_image_free(&cont);
@@ -458,6 +494,74 @@ static void test_face_grid(void) {
     CHECK((uint64_t)c * r * 64 * s * 64 * s * 3 >= fc_channels_needed(100000, 10, 1));
 }
 
+/* Degenerate covers are refused before any key work (FC_EINPUT, with the reason):
+ * hiding bits in them would show.  Photos and noise, even small ones, pass. */
+static void test_cover_quality(void) {
+    fc_error err;
+    fc_key *k = raw_key(11);
+    uint8_t secret[40] = {7};
+    enum { W = 96, H = 64 };
+    struct {
+        const char *what, *reason; /* reason: NULL = accepted */
+    } cases[] = {
+        {"flat grey", "grey"},        {"grey photo", "grey"},        {"flat colour", "flat"},
+        {"enlarged 8x", "flat"},      {"1-bit colour", "distinct"},   {"8-level palette", "distinct"},
+        {"combed histogram", "distinct"}, {"noise", NULL},             {"gradient with grain", NULL},
+        {"small noise 20x14", NULL},  {"colour with grey quarter", NULL},
+    };
+    for (size_t t = 0; t < sizeof cases / sizeof *cases; t++) {
+        fc_image c;
+        fc_rng r;
+        fc_rng_seed(&r, 1000 + t);
+        if (t == 9) make_cover(&c, 20, 14, 0, 5);
+        else if (t == 8) make_cover(&c, W, H, 1, 5);
+        else if (t == 7) make_cover(&c, W, H, 0, 5);
+        else {
+            fc_image_alloc(&c, W, H, 3, &err);
+            for (size_t i = 0; i < (size_t)W * H; i++) {
+                uint8_t *p = c.px + 3 * i;
+                int x = (int)(i % W), y = (int)(i / W);
+                uint64_t u = fc_rng_u64(&r);
+                switch (t) {
+                case 0: p[0] = p[1] = p[2] = 128; break;
+                case 1: p[0] = p[1] = p[2] = (uint8_t)(x * 2 + y + (int)(u % 9)); break;
+                case 2: p[0] = 200, p[1] = 100, p[2] = 50; break;
+                case 3: /* a noise picture enlarged 8 times by pixel repetition */
+                    for (int ch = 0; ch < 3; ch++) p[ch] = (uint8_t)(((x / 8) * 37 + (y / 8) * 91 + ch * 55) * 13);
+                    break;
+                case 4: for (int ch = 0; ch < 3; ch++) p[ch] = (u >> ch) & 1 ? 255 : 0; break;
+                case 5: for (int ch = 0; ch < 3; ch++) p[ch] = (uint8_t)(((u >> (8 * ch)) % 8) * 36); break;
+                case 6: /* noise with every odd value missing (a stretched histogram) */
+                    for (int ch = 0; ch < 3; ch++) p[ch] = (uint8_t)((u >> (8 * ch)) & 0xfe);
+                    break;
+                case 10: /* noise, a quarter of it grey */
+                    for (int ch = 0; ch < 3; ch++) p[ch] = (uint8_t)(u >> (8 * ch));
+                    if (x < W / 2 && y < H / 2) p[1] = p[2] = p[0];
+                    break;
+                }
+            }
+        }
+        for (int bits = 1; bits <= 2; bits++) {
+            fc_encrypt_opts o;
+            fc_encrypt_opts_init(&o);
+            o.cover = &c;
+            o.bits = bits;
+            fc_image cont = {0};
+            err.msg[0] = 0;
+            int rc = fc_encrypt_buffer(secret, t == 9 ? 1 : sizeof secret, "s", &o, k, &cont, NULL, &err);
+            int q = fc_cover_check_quality(&c, bits, &err);
+            if (cases[t].reason)
+                CHECKF(rc == FC_EINPUT && q == FC_EINPUT && strstr(err.msg, cases[t].reason) && !cont.px,
+                       "%s, %d bit: rc %d, \"%s\"", cases[t].what, bits, rc, err.msg);
+            else
+                CHECKF(rc == FC_OK && q == FC_OK, "%s, %d bit: rc %d, \"%s\"", cases[t].what, bits, rc, err.msg);
+            fc_image_free(&cont);
+        }
+        fc_image_free(&c);
+    }
+    fc_key_free(k);
+}
+
 int main(void) {
     CHECK(sodium_init() >= 0);
     test_perm();
@@ -465,6 +569,7 @@ int main(void) {
     test_lsb_match();
     test_walks();
     test_capacity();
+    test_cover_quality();
     const size_t sizes[] = {0, 1, 15, 16, 1000, 100000, 3u << 20};
     for (size_t t = 0; t < sizeof sizes / sizeof *sizes; t++) {
         roundtrip(sizes[t], 1, (int)(t % 2));

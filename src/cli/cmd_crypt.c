@@ -159,7 +159,8 @@ int cmd_encrypt(int argc, char **argv) {
                    "  --face-scale S      auto (default) or 1..4: upscale each 64x64 face S times\n"
                    "  --model M           generator: a built-in name (facecrypt info --models) or a checkpoint\n"
                    "                      file (default: the built-in default generator)\n"
-                   "  --cover IMG         hide in your own picture (JPEG/PNG/PPM) instead of faces\n"
+                   "  --cover IMG         hide in your own picture (JPEG/PNG/PPM) instead of faces; a colour\n"
+                   "                      photo with grain (grey, flat or few-colour pictures are refused)\n"
                    "  --cover-size WxH    resize the --cover picture first\n"
                    "  --emit-cover C.png  also write the untouched cover\n"
                    "  --precision P       fp32 (default), bf16 or bf16-emu: arithmetic of the face generator\n"
@@ -212,6 +213,12 @@ int cmd_encrypt(int argc, char **argv) {
             memset(&resized, 0, sizeof resized);
         }
         o.cover = &cover;
+        /* A cover that would give the secret away is refused before the password prompt. */
+        if ((rc = fc_cover_check_quality(&cover, o.bits ? o.bits : 1, &err))) {
+            fc_fail_ctx(&err, "cover %s", cover_path);
+            rc = cli_report(C, &err);
+            goto done;
+        }
         /* Say "does not fit" before asking for a password: the library checks
          * the fit before it touches the (here absent) key. */
         uint64_t need = fc_channels_needed(len, strlen(base_name(in)), o.bits ? o.bits : 1);

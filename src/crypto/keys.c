@@ -10,6 +10,12 @@
 #include "util/error.h"
 #include "util/fileio.h"
 
+_Static_assert(FC_KDF_OPS_MAX == crypto_pwhash_argon2id_OPSLIMIT_SENSITIVE, "KDF cap: libsodium's sensitive passes");
+_Static_assert((unsigned long long)FC_KDF_MEM_KIB_MAX * 1024 == crypto_pwhash_argon2id_MEMLIMIT_SENSITIVE,
+               "KDF cap: libsodium's sensitive memory");
+_Static_assert(FC_KDF_OPS_MIN >= crypto_pwhash_argon2id_OPSLIMIT_MIN, "KDF floor: libsodium's minimum passes");
+_Static_assert(FC_KDF_MEM_KIB_MIN * 1024 >= crypto_pwhash_argon2id_MEMLIMIT_MIN, "KDF floor: libsodium's minimum memory");
+
 /* Longest password accepted (bytes): a line of a file or of a terminal. */
 #define FC_PASSWORD_MAX 4096
 
@@ -179,12 +185,12 @@ int fc_kdf_cost_parse(const char *name, fc_kdf_cost *out) {
 
 int fc_kdf_params_check(const fc_kdf_params *p, fc_error *err) {
     if (p->kind == FC_KIND_RAW) {
-        if (p->ops || p->mem_kib) return fc_fail(err, FC_EAUTH, "authentication failed: bad key-derivation header");
+        if (p->ops || p->mem_kib) return fc_fail(err, FC_EAUTH, FC_MSG_BAD_HEADER);
         return FC_OK;
     }
     if (p->kind != FC_KIND_PASSWORD || p->ops < FC_KDF_OPS_MIN || p->ops > FC_KDF_OPS_MAX ||
         p->mem_kib < FC_KDF_MEM_KIB_MIN || p->mem_kib > FC_KDF_MEM_KIB_MAX)
-        return fc_fail(err, FC_EAUTH, "authentication failed: bad key-derivation header");
+        return fc_fail(err, FC_EAUTH, FC_MSG_BAD_HEADER);
     return FC_OK;
 }
 

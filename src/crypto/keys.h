@@ -9,12 +9,20 @@
 
 enum { FC_KIND_PASSWORD = 0, FC_KIND_RAW = 1 };
 
-/* Argon2id bounds accepted when encrypting and when reading a container, so a
- * forged header cannot make decryption allocate more than the sensitive preset. */
+/* Argon2id bounds accepted when encrypting and when reading a container.  The
+ * upper bounds are libsodium's SENSITIVE preset (crypto_pwhash_argon2id_
+ * OPSLIMIT_SENSITIVE / MEMLIMIT_SENSITIVE, asserted in keys.c): a forged header
+ * cannot make one decryption attempt cost more than the dearest preset encrypt
+ * offers (4 passes over 1 GiB). */
 #define FC_KDF_OPS_MIN 1u
-#define FC_KDF_OPS_MAX 16u
+#define FC_KDF_OPS_MAX 4u
 #define FC_KDF_MEM_KIB_MIN 8u
 #define FC_KDF_MEM_KIB_MAX (1024u * 1024u) /* 1 GiB */
+
+/* What a reader says about a public header it rejects (version, flags, KDF
+ * cost): the same words whether the image is no container at all or a forged
+ * one, and said before any key derivation. */
+#define FC_MSG_BAD_HEADER "authentication failed: not a facecrypt container, or it was modified (header)"
 
 /* What the container records about how its master key was made. */
 typedef struct fc_kdf_params {

@@ -86,7 +86,7 @@ static void build_dcgan(fc_model *m, float w, int with_d) {
     fc_net_reshape(D, 1, 1, 1);
 }
 
-int fc_model_build(fc_model *m, fc_arch arch, float width, int with_d, int max_batch, fc_error *err) {
+int fc_model_plan(fc_model *m, fc_arch arch, float width, int with_d, fc_error *err) {
     memset(m, 0, sizeof *m);
     if (!(width > 0.0f && width <= 4.0f)) return fc_fail(err, FC_EUSAGE, "width must be in (0, 4], got %g", width);
     m->arch = arch;
@@ -94,9 +94,18 @@ int fc_model_build(fc_model *m, fc_arch arch, float width, int with_d, int max_b
     m->has_d = with_d;
     if (arch == FC_ARCH_SEED) build_seed(m, width, with_d);
     else build_dcgan(m, width, with_d);
+    return FC_OK;
+}
+
+int fc_model_finalize(fc_model *m, int max_batch, fc_error *err) {
     int rc = fc_net_finalize(&m->G, max_batch, err);
-    if (!rc && with_d) rc = fc_net_finalize(&m->D, max_batch, err);
+    if (!rc && m->has_d) rc = fc_net_finalize(&m->D, max_batch, err);
     return rc;
+}
+
+int fc_model_build(fc_model *m, fc_arch arch, float width, int with_d, int max_batch, fc_error *err) {
+    int rc = fc_model_plan(m, arch, width, with_d, err);
+    return rc ? rc : fc_model_finalize(m, max_batch, err);
 }
 
 void fc_model_data_range(const fc_model *m, float *lo, float *hi) {

@@ -1,4 +1,5 @@
 #include "model/checkpoint.h"
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +75,31 @@ int fc_model_save_generator(const fc_model *m, const char *path, int half, fc_er
     return fc_checkpoint_save(m, path, &o, err);
 }
 
+/* Every tensor of a planned (not yet allocated) net is in the file with the
+ * planned shape; BatchNorm running statistics may be absent. */
+static int check_net(const fc_st_file *f, const fc_net *n, fc_error *err) {
+    for (int i = 0; i < fc_net_tensor_count(n); i++) {
+        fc_tensor_ref r;
+        fc_net_tensor(n, i, &r);
+        uint64_t shape[4];
+        for (int d = 0; d < r.ndim; d++) shape[d] = (uint64_t)r.shape[d];
+        if (r.is_buffer && !fc_st_find(f, r.name)) continue;
+        int rc = fc_st_check_shape(f, r.name, r.ndim, shape, NULL, err);
+        if (rc) return rc;
+    }
+    return FC_OK;
+}
+
+/* A NaN or an infinity in a weight makes every output NaN (a cover of 0/1 values),
+ * and in a moment it poisons training: refuse, naming the tensor. */
+static int check_finite(const char *name, const float *x, size_t n, fc_error *err) {
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i]))
+            return fc_fail(err, FC_EINPUT, "tensor \"%.80s\" holds %s at element %zu (weights must be finite)", name,
+                           isnan(x[i]) ? "NaN" : "an infinity", i);
+    return FC_OK;
+}
+
 static int load_net(const fc_st_file *f, fc_net *n, fc_error *err) {
     for (int i = 0; i < fc_net_tensor_count(n); i++) {
         fc_tensor_ref r;
@@ -82,6 +108,7 @@ static int load_net(const fc_st_file *f, fc_net *n, fc_error *err) {
         for (int d = 0; d < r.ndim; d++) shape[d] = (uint64_t)r.shape[d];
         if (r.is_buffer && !fc_st_find(f, r.name)) continue; /* running stats optional: keep defaults */
         int rc = fc_st_get_f32(f, r.name, r.ndim, shape, r.data, err);
+        if (!rc) rc = check_finite(r.name, r.data, r.n, err);
         if (rc) return rc;
     }
     return FC_OK;
@@ -121,21 +148,37 @@ int fc_checkpoint_load_st(const fc_st_file *f, const char *what, fc_model **out,
     fc_model *m = calloc(1, sizeof *m);
     if (!m) return fc_fail(err, FC_ENOMEM, "out of memory");
     int with_d = fc_st_find(f, "D.conv1.weight") != NULL;
-    int rc = fc_model_build(m, arch, width, with_d, 1, err);
+    const char *opt[2][2] = {{"optim.G.exp_avg", "optim.G.exp_avg_sq"}, {"optim.D.exp_avg", "optim.D.exp_avg_sq"}};
+    fc_net *nets[2] = {&m->G, &m->D};
+    /* Lay the model out and check the file's tensors against it before any of
+     * its memory is allocated: metadata that claims a larger width than the
+     * tensors hold is refused at once, not after gigabytes of allocation. */
+    int rc = fc_model_plan(m, arch, width, with_d, err);
+    for (int ni = 0; ni < (with_d ? 2 : 1) && !rc; ni++) {
+        rc = check_net(f, nets[ni], err);
+        for (int j = 0; j < 2 && !rc; j++) {
+            uint64_t shape[1] = {nets[ni]->nparams};
+            if (fc_st_find(f, opt[ni][j])) rc = fc_st_check_shape(f, opt[ni][j], 1, shape, NULL, err);
+        }
+    }
+    if (rc) {
+        fc_model_free(m);
+        return fc_fail_ctx(err, "%s (arch %s, width %g%s)", what, fc_arch_name(arch), width,
+                           w ? " from its metadata" : "");
+    }
+    rc = fc_model_finalize(m, 1, err);
+    int moments = 0;
     if (!rc) rc = load_net(f, &m->G, err);
     if (!rc && with_d) rc = load_net(f, &m->D, err);
-    int moments = 0;
-    if (!rc) {
-        const char *opt[2][2] = {{"optim.G.exp_avg", "optim.G.exp_avg_sq"}, {"optim.D.exp_avg", "optim.D.exp_avg_sq"}};
-        fc_net *nets[2] = {&m->G, &m->D};
-        for (int ni = 0; ni < (with_d ? 2 : 1) && !rc; ni++)
-            for (int j = 0; j < 2 && !rc; j++) {
-                if (!fc_st_find(f, opt[ni][j])) continue;
-                moments++;
-                uint64_t shape[1] = {nets[ni]->nparams};
-                rc = fc_st_get_f32(f, opt[ni][j], 1, shape, j ? nets[ni]->adam_v : nets[ni]->adam_m, err);
-            }
-    }
+    for (int ni = 0; ni < (with_d ? 2 : 1) && !rc; ni++)
+        for (int j = 0; j < 2 && !rc; j++) {
+            if (!fc_st_find(f, opt[ni][j])) continue;
+            moments++;
+            uint64_t shape[1] = {nets[ni]->nparams};
+            float *dst = j ? nets[ni]->adam_v : nets[ni]->adam_m;
+            rc = fc_st_get_f32(f, opt[ni][j], 1, shape, dst, err);
+            if (!rc) rc = check_finite(opt[ni][j], dst, nets[ni]->nparams, err);
+        }
     if (!rc && (meta_u64(f, "step", &m->step) < 0 || meta_u64(f, "adam_t", &m->adam_t) < 0 ||
                 meta_u64(f, "seed", &m->seed) < 0))
         rc = fc_fail(err, FC_EINPUT, "%s: malformed step/adam_t/seed metadata", what);

@@ -37,6 +37,8 @@ static const struct builtin {
 #define FC_BUILTIN_DEFAULT ""
 #endif
 
+int fc_model_has_default(void) { return N_BUILTINS > 0; }
+
 size_t fc_model_builtin_count(void) { return N_BUILTINS; }
 
 const char *fc_model_builtin_name(size_t i) { return i < N_BUILTINS ? builtins[i].name : NULL; }

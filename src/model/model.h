@@ -17,7 +17,13 @@ struct fc_model {
 
 /* Channel count scaled by the width multiplier (at least 1). */
 int fc_scaled(int channels, float width);
-/* Build the networks of an architecture without initialising weights. */
+/* Lay out the networks of an architecture (layers, tensor names and shapes)
+ * without allocating anything: cheap at any width, so a checkpoint's tensors can
+ * be checked against it before the model's memory is committed. */
+int fc_model_plan(fc_model *m, fc_arch arch, float width, int with_d, fc_error *err);
+/* Allocate a planned model (parameters, Adam moments, activations for max_batch). */
+int fc_model_finalize(fc_model *m, int max_batch, fc_error *err);
+/* Plan + finalize: the networks of an architecture without initialising weights. */
 int fc_model_build(fc_model *m, fc_arch arch, float width, int with_d, int max_batch, fc_error *err);
 /* Image value range the discriminator expects for real data: [lo, hi]. */
 void fc_model_data_range(const fc_model *m, float *lo, float *hi);

@@ -385,13 +385,13 @@ void fc_net_tensor(const fc_net *n, int idx, fc_tensor_ref *t) {
             if (k == 0) {
                 t->ndim = L->w_ndim;
                 memcpy(t->shape, L->w_shape, sizeof t->shape);
-                t->data = n->params + L->w_off;
+                t->data = n->params ? n->params + L->w_off : NULL;
                 t->n = L->w_n;
             } else {
                 t->ndim = 1;
                 t->shape[0] = (int)(k == 1 ? L->b_n : (size_t)L->in_c);
                 t->n = (size_t)t->shape[0];
-                t->data = k == 1 ? n->params + L->b_off : k == 2 ? L->running_mean : L->running_var;
+                t->data = k == 1 ? (n->params ? n->params + L->b_off : NULL) : k == 2 ? L->running_mean : L->running_var;
                 t->is_buffer = k >= 2;
             }
             return;

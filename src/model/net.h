@@ -90,7 +90,8 @@ void fc_net_backward(fc_net *n, const float *x, const float *dy, int N, float *d
 void fc_net_zero_grad(fc_net *n);
 void fc_net_adam(fc_net *n, const fc_adam_cfg *cfg, uint64_t t);
 
-/* Parameter tensor iteration for checkpoints: tensor i of fc_net_tensor_count(). Names are "G.up1.weight". */
+/* Parameter tensor iteration for checkpoints: tensor i of fc_net_tensor_count(). Names are "G.up1.weight".
+ * Works on a net that is built but not finalized (data is then NULL). */
 typedef struct fc_tensor_ref {
     char name[48];
     int ndim, shape[4];

@@ -661,8 +661,9 @@ int fc_st_read_f32(const fc_st_tensor *t, float *out, size_t n, fc_error *err) {
     return FC_OK;
 }
 
-int fc_st_get_f32(const fc_st_file *f, const char *name, int ndim, const uint64_t *shape, float *out,
-                  fc_error *err) {
+int fc_st_check_shape(const fc_st_file *f, const char *name, int ndim, const uint64_t *shape,
+                      const fc_st_tensor **out, fc_error *err) {
+    if (out) *out = NULL;
     const fc_st_tensor *t = fc_st_find(f, name);
     if (!t) return fc_fail(err, FC_EINPUT, "missing tensor \"%.80s\"", name);
     int ok = t->ndim == ndim;
@@ -676,5 +677,14 @@ int fc_st_get_f32(const fc_st_file *f, const char *name, int ndim, const uint64_
             b += (size_t)snprintf(got + b, sizeof got - b, "%s%llu", d ? "," : "", (unsigned long long)t->shape[d]);
         return fc_fail(err, FC_EINPUT, "tensor \"%.80s\" has shape [%s], expected [%s]", name, got, want);
     }
+    if (out) *out = t;
+    return FC_OK;
+}
+
+int fc_st_get_f32(const fc_st_file *f, const char *name, int ndim, const uint64_t *shape, float *out,
+                  fc_error *err) {
+    const fc_st_tensor *t;
+    int rc = fc_st_check_shape(f, name, ndim, shape, &t, err);
+    if (rc) return rc;
     return fc_st_read_f32(t, out, (size_t)t->numel, err);
 }

@@ -77,6 +77,10 @@ const fc_st_tensor *fc_st_find(const fc_st_file *f, const char *name);
 /* Copy a tensor as float32 (F16, BF16, F64 and the integer types are converted),
  * out holds n floats and n must equal t->numel. */
 int fc_st_read_f32(const fc_st_tensor *t, float *out, size_t n, fc_error *err);
+/* Look up a tensor by name and check its shape (ndim dims); *out (may be NULL) gets it.
+ * The error names the tensor and the expected/actual shapes. */
+int fc_st_check_shape(const fc_st_file *f, const char *name, int ndim, const uint64_t *shape,
+                      const fc_st_tensor **out, fc_error *err);
 /* Look up a tensor by name, check its shape (ndim dims), copy it as float32.
  * The error names the tensor and the expected/actual shapes. */
 int fc_st_get_f32(const fc_st_file *f, const char *name, int ndim, const uint64_t *shape, float *out,

@@ -137,6 +137,7 @@ int fc_encrypt_buffer(const uint8_t *secret, size_t len, const char *name, const
                        bits == 1 ? "536 MB at 1 bit per channel" : "1 GB at 2 bits per channel");
     /* Fail a too-small cover before the (possibly slow) key derivation. */
     int rc = user ? fc_cover_check_fit(user->w, user->h, channels, bits, err) : FC_OK;
+    if (!rc && user) rc = fc_cover_check_quality(user, bits, err);
     if (rc) return rc;
     if (user && fc_keyed_slots((uint64_t)user->w, (uint64_t)user->h) > 0xffffffffu)
         return fc_fail(err, FC_EUSAGE, "the cover is too large (at most 1.4 gigapixels)");

@@ -25,4 +25,20 @@ int fc_cover_faces(fc_model *m, const uint8_t key[32], const uint8_t nonce[24], 
  * that holds `channels` slots, if w x h is too small. */
 int fc_cover_check_fit(int w, int h, uint64_t channels, int bits, fc_error *err);
 
+/* What makes a caller's picture unfit to hide bits in (cover_quality.c). */
+typedef struct fc_cover_stats {
+    double grey;    /* share of pixels with R = G = B */
+    double flat;    /* share of horizontally adjacent pixel pairs that are equal in all channels */
+    int used[3];    /* distinct values per channel */
+    int created[3]; /* unused values per channel that embedding at `bits` reaches from a value used
+                     * at least FC_COVER_GAP_COUNT times */
+} fc_cover_stats;
+#define FC_COVER_GREY_MAX 0.5 /* refused at or above */
+#define FC_COVER_FLAT_MAX 0.5 /* refused at or above */
+#define FC_COVER_GAP_COUNT 16
+
+void fc_cover_assess(const fc_image *im, int bits, fc_cover_stats *s);
+/* fc_cover_check_quality (facecrypt.h) refuses a cover with grey >= FC_COVER_GREY_MAX,
+ * flat >= FC_COVER_FLAT_MAX, or a channel with created > used / 8 + 1. */
+
 #endif

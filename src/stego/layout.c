@@ -23,8 +23,7 @@ int fc_public_header_parse(const uint8_t in[FC_PUBLIC_BYTES], fc_public_header *
     /* No magic: an image that is not a container, or a damaged one, is told
      * apart only here (rarely) or by the tag. Both are "authentication failed". */
     if (in[0] != FC_FORMAT_VERSION || (in[1] & ~(FC_FLAG_BITS2 | FC_FLAG_RAWKEY)))
-        return fc_fail(err, FC_EAUTH,
-                       "authentication failed: not a facecrypt container, or it was modified (header)");
+        return fc_fail(err, FC_EAUTH, FC_MSG_BAD_HEADER);
     h->version = in[0];
     h->bits = (in[1] & FC_FLAG_BITS2) ? 2 : 1;
     h->kdf.kind = (in[1] & FC_FLAG_RAWKEY) ? FC_KIND_RAW : FC_KIND_PASSWORD;

@@ -1,0 +1,117 @@
+/* Frozen containers of format v1 (tests/data/vectors/, made once by
+ * tools/make_container_vectors.sh): they must keep decrypting, byte for byte,
+ * through the library and the CLI, in every later version.  The containers'
+ * own SHA-256 is checked too, so that regenerating them cannot hide a reader
+ * that no longer opens what users already hold. */
+#include <sodium.h>
+#include <string.h>
+#include <unistd.h>
+#include "facecrypt.h"
+#include "testutil.h"
+#include "util/fileio.h"
+
+#define DIR "tests/data/vectors/"
+#define NAME "frozen v1 \xc3\xa9.bin" /* "frozen v1 é.bin" */
+#define PLAIN_LEN 302
+#define PLAIN_SHA256 "cc195cfe08310167bd4ea5334e4ba08511ea3d2720efc700486c665f5c59b5d4"
+
+static const struct {
+    const char *file, *sha256;
+    int password, bits;
+} vectors[] = {
+    {"v1-keyfile-1bit.png", "037bf6930f8e5ed7fcada21cb2f8bf50f43ac6bc0d09c4018138adb96197b888", 0, 1},
+    {"v1-keyfile-2bit.png", "c1339364ea2984e395a28d40fe4409a7b4637dd82b8131a2ee8721a610c557b6", 0, 2},
+    {"v1-password-1bit.png", "ce79c137ee43b3c6be10836334b445e31c99c5f8935de16a33d33caaf72fcec4", 1, 1},
+};
+
+static void sha256_hex(const uint8_t *d, size_t n, char hex[65]) {
+    uint8_t h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(h, d, n);
+    sodium_bin2hex(hex, 65, h, sizeof h);
+}
+
+static int file_sha256(const char *path, char hex[65]) {
+    uint8_t *b;
+    size_t n;
+    fc_error err;
+    if (fc_read_file(path, 1u << 24, &b, &n, &err)) return -1;
+    sha256_hex(b, n, hex);
+    free(b);
+    return 0;
+}
+
+/* The LSBs of the first 208 values: the public header (version, flags, salt, cost). */
+static void public_header(const fc_image *im, uint8_t h[26]) {
+    for (int j = 0; j < 26; j++) {
+        h[j] = 0;
+        for (int t = 0; t < 8; t++) h[j] |= (uint8_t)((im->px[8 * j + t] & 1u) << t);
+    }
+}
+
+int main(void) {
+    CHECK(sodium_init() >= 0);
+    fc_error err = {0};
+    fc_key *kf = NULL, *pw = NULL, *wrong = NULL;
+    CHECKF(fc_key_from_file(DIR "v1-keyfile.key", &kf, &err) == FC_OK, "%s", err.msg);
+    CHECKF(fc_key_from_password_file(DIR "v1-password.txt", &pw, &err) == FC_OK, "%s", err.msg);
+    uint8_t zero[32] = {0};
+    fc_key_from_bytes(zero, &wrong, &err);
+    if (!kf || !pw) return TEST_END();
+    char *tmp = tu_tmpdir();
+    const char *F = tu_cli();
+    char cwd[2048], fabs_[4400];
+    CHECK(getcwd(cwd, sizeof cwd) != NULL);
+    snprintf(fabs_, sizeof fabs_, "%s%s%s", F[0] == '/' ? "" : cwd, F[0] == '/' ? "" : "/", F);
+
+    for (size_t v = 0; v < sizeof vectors / sizeof *vectors; v++) {
+        char path[512], hex[65] = "";
+        snprintf(path, sizeof path, DIR "%s", vectors[v].file);
+        /* Frozen: the committed bytes are the ones these checks were written for. */
+        CHECKF(file_sha256(path, hex) == 0 && !strcmp(hex, vectors[v].sha256), "%s: SHA-256 %s", path, hex);
+        fc_image im;
+        if (fc_image_load(path, &im, &err)) {
+            CHECKF(0, "%s: %s", path, err.msg);
+            continue;
+        }
+        uint8_t h[26];
+        public_header(&im, h);
+        uint32_t ops = (uint32_t)h[18] | (uint32_t)h[19] << 8 | (uint32_t)h[20] << 16 | (uint32_t)h[21] << 24;
+        uint32_t mem = (uint32_t)h[22] | (uint32_t)h[23] << 8 | (uint32_t)h[24] << 16 | (uint32_t)h[25] << 24;
+        CHECKF(h[0] == 1 && h[1] == ((vectors[v].bits - 1) | (vectors[v].password ? 0 : 2)), "%s: version %u flags %u",
+               path, h[0], h[1]);
+        if (vectors[v].password) CHECK(ops == 2 && mem == 64 * 1024); /* Argon2id interactive */
+        else CHECK(ops == 0 && mem == 0);
+
+        /* Through the library. */
+        uint8_t *d = NULL;
+        size_t dl = 0;
+        char *name = NULL;
+        int rc = fc_decrypt_image(&im, vectors[v].password ? pw : kf, &d, &dl, &name, &err);
+        CHECKF(rc == FC_OK, "%s: %s", path, err.msg);
+        if (rc == FC_OK) {
+            sha256_hex(d, dl, hex);
+            CHECKF(dl == PLAIN_LEN && !strcmp(hex, PLAIN_SHA256), "%s: %zu bytes, SHA-256 %s", path, dl, hex);
+            CHECKF(!strcmp(name, NAME), "%s: stored name \"%s\"", path, name);
+        }
+        free(d);
+        free(name);
+        d = NULL;
+        CHECK(fc_decrypt_image(&im, vectors[v].password ? kf : wrong, &d, &dl, NULL, &err) == FC_EAUTH && !d);
+        fc_image_free(&im);
+
+        /* Through the CLI. */
+        char out[4400];
+        hex[0] = 0;
+        snprintf(out, sizeof out, "%s/out%zu.bin", tmp, v);
+        CHECK(tu_system("'%s' decrypt '%s' -o '%s' %s '" DIR "%s' -q", fabs_, path, out,
+                        vectors[v].password ? "--password-file" : "--key-file",
+                        vectors[v].password ? "v1-password.txt" : "v1-keyfile.key") == 0);
+        CHECKF(file_sha256(out, hex) == 0 && !strcmp(hex, PLAIN_SHA256), "%s via the CLI: SHA-256 %s", path, hex);
+    }
+    tu_system("rm -rf '%s'", tmp);
+    free(tmp);
+    fc_key_free(kf);
+    fc_key_free(pw);
+    fc_key_free(wrong);
+    return TEST_END();
+}
