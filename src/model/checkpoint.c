@@ -132,7 +132,7 @@ int fc_checkpoint_load_st(const fc_st_file *f, const char *what, fc_model **out,
         rc = fc_fail(err, FC_EINPUT, "%s: malformed step/adam_t/seed metadata", what);
     if (rc) {
         fc_model_free(m);
-        return fc_fail_ctx(err, "%s", what);
+        return fc_fail_ctx(err, rc, "%s", what);
     }
     *out = m;
     return FC_OK;

@@ -21,7 +21,7 @@ int fc_model_load_default(fc_model **out, fc_error *err) {
 #ifdef FC_DEFAULT_MODEL_PATH
     fc_st_file *f = NULL;
     int rc = fc_st_open_memory(fc_default_model_data, (size_t)(fc_default_model_end - fc_default_model_data), &f, err);
-    if (rc) return fc_fail_ctx(err, "embedded generator");
+    if (rc) return fc_fail_ctx(err, rc, "embedded generator");
     rc = fc_checkpoint_load_st(f, "embedded generator", out, err);
     fc_st_close(f);
     return rc;

@@ -56,8 +56,10 @@ int fc_cover_faces(fc_model *m, const uint8_t key[32], const uint8_t nonce[24], 
     int cols, rows;
     fc_face_grid_shape(channels, scale, &cols, &rows);
     const int tile = FC_IMAGE_SIZE * scale;
-    if ((int64_t)cols * tile > 65535 || (int64_t)rows * tile > 65535)
-        return fc_fail(err, FC_EUSAGE, "the secret is too large for a face cover (%dx%d faces)", cols, rows);
+    const uint64_t gw = (uint64_t)cols * (uint64_t)tile, gh = (uint64_t)rows * (uint64_t)tile;
+    if (gw > FC_IMAGE_MAX_SIDE || gh > FC_IMAGE_MAX_SIDE || gw * gh > FC_IMAGE_MAX_PIXELS)
+        return fc_fail(err, FC_ENOFIT, "the secret is too large for a face cover (%dx%d faces, beyond the %llu "
+                       "megapixels decrypt reads)", cols, rows, FC_IMAGE_MAX_PIXELS / 1000000ULL);
     int rc = fc_image_alloc(out, cols * tile, rows * tile, 3, err);
     if (rc) return rc;
 
