@@ -144,8 +144,9 @@ int cmd_encrypt(int argc, char **argv) {
         else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) quiet = 1;
         else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             printf("usage: facecrypt encrypt IN -o OUT.png [--key-file K | --password-file P] [options]\n"
-                   "Encrypts IN (any file, 0 bytes to tens of MB) with XChaCha20-Poly1305 and hides it, with its\n"
-                   "name, in a PNG of generated faces.  Without a key option, asks for a password twice.\n"
+                   "Encrypts IN (any file, 0 bytes to about 37 MB, 75 MB with --bits 2) with XChaCha20-Poly1305\n"
+                   "and hides it, with its name, in a PNG of generated faces.  Without a key option, asks for\n"
+                   "a password twice.\n"
                    "  --key-file K        32-byte key from facecrypt keygen\n"
                    "  --password-file P   password = first line of P (Argon2id)\n"
                    "  --kdf-cost C        interactive | moderate (default) | sensitive\n"
