@@ -69,7 +69,9 @@ int fc_image_decode(const uint8_t *buf, size_t len, fc_image *out, fc_error *err
 int fc_image_load(const char *path, fc_image *out, fc_error *err);
 /* Encode as PNG with no ancillary chunks (IHDR, IDAT, IEND only). out is malloc'd. */
 int fc_image_encode_png(const fc_image *img, uint8_t **out, size_t *len, fc_error *err);
-/* Atomic write (tmp + rename); an existing file is replaced only if overwrite. */
+/* Atomic write (an unnamed temporary linked or renamed into place, mode 0666 &
+ * ~umask); an existing file is replaced only if overwrite, and only if it is a
+ * regular file. */
 int fc_image_save_png(const fc_image *img, const char *path, int overwrite, fc_error *err);
 /* Center-crop to a square, then resize to size x size with an area-averaging
  * (box) filter when shrinking, bilinear when enlarging. */

@@ -8,11 +8,11 @@
 #include "facecrypt.h"
 #include "testutil.h"
 
+#if !defined(__SANITIZE_ADDRESS__)
 static int spying, leaked, moves;
 static const uint8_t *needle;
 static size_t needle_len;
 
-#if !defined(__SANITIZE_ADDRESS__)
 extern void *__libc_realloc(void *p, size_t n);
 void *realloc(void *p, size_t n) {
     if (!spying || !p || !n) return __libc_realloc(p, n);
