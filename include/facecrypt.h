@@ -72,6 +72,13 @@ typedef struct fc_image {
     uint8_t *px; /* w*h*c bytes, owned */
 } fc_image;
 
+/* Every decoded image (untrusted input) is at most FC_IMAGE_MAX_SIDE pixels a
+ * side and FC_IMAGE_MAX_PIXELS pixels; larger ones are refused (FC_EINPUT).  The
+ * encryptor shares these limits: it never writes a container it could not read
+ * back (fc_encrypt_check). */
+#define FC_IMAGE_MAX_SIDE 16384
+#define FC_IMAGE_MAX_PIXELS 100000000ULL
+
 void fc_image_free(fc_image *img); /* frees px, zeroes the struct */
 /* Allocate a zeroed w x h x c image. */
 int fc_image_alloc(fc_image *img, int w, int h, int c, fc_error *err);
@@ -81,7 +88,9 @@ int fc_image_decode(const uint8_t *buf, size_t len, fc_image *out, fc_error *err
 int fc_image_load(const char *path, fc_image *out, fc_error *err);
 /* Encode as PNG with no ancillary chunks (IHDR, IDAT, IEND only). out is malloc'd. */
 int fc_image_encode_png(const fc_image *img, uint8_t **out, size_t *len, fc_error *err);
-/* Atomic write (tmp + rename); an existing file is replaced only if overwrite. */
+/* Atomic write (an unnamed temporary linked or renamed into place, mode 0666 &
+ * ~umask); an existing file is replaced only if overwrite, and only if it is a
+ * regular file. */
 int fc_image_save_png(const fc_image *img, const char *path, int overwrite, fc_error *err);
 /* Center-crop to a square, then resize to size x size with an area-averaging
  * (box) filter when shrinking, bilinear when enlarging. */
@@ -392,8 +401,10 @@ int fc_key_from_bytes(const uint8_t raw[FC_KEY_BYTES], fc_key **out, fc_error *e
 int fc_key_from_file(const char *path, fc_key **out, fc_error *err);
 int fc_key_is_password(const fc_key *key);
 void fc_key_free(fc_key *key); /* NULL ok */
-/* Write 32 random bytes to path with mode 0600; fails (FC_EUSAGE) if path exists
- * unless overwrite.  Never leaves a partial file. */
+/* Write 32 random bytes to path with mode 0600 (& ~umask); fails (FC_EUSAGE) if
+ * path exists unless overwrite, and if it is not a regular file (a symbolic
+ * link, FIFO, device or folder is never replaced).  Never leaves a partial or
+ * temporary file. */
 int fc_keygen_file(const char *path, int overwrite, fc_error *err);
 
 /* Argon2id cost presets (libsodium's). */
@@ -424,11 +435,33 @@ void fc_encrypt_opts_init(fc_encrypt_opts *o); /* zeroes: defaults everywhere */
  * docs/container-format.md, "Covers". */
 int fc_cover_check_quality(const fc_image *cover, int bits, fc_error *err);
 
+/* Everything fc_encrypt_buffer checks before it derives a key or draws a cover,
+ * for a secret of len bytes named name: the options (FC_EUSAGE, FC_EINPUT), and
+ * that the container fits, within the decoder's limits (FC_IMAGE_MAX_SIDE,
+ * FC_IMAGE_MAX_PIXELS), so that every container written can be decrypted.
+ * FC_ENOFIT names the largest secret, or the size of cover, that fits.  The cover
+ * is opts->cover if set; else, with cover_w, cover_h > 0, a caller's cover of that
+ * size still to be made (e.g. resized); else, with cover_w < 0, a caller's cover
+ * of a size not known yet (only the largest possible cover is checked); else
+ * (0) generated faces at opts->face_scale.  Cheap: call it before asking for a
+ * password or reading the secret. */
+int fc_encrypt_check(uint64_t len, const char *name, const fc_encrypt_opts *opts, int cover_w, int cover_h,
+                     fc_error *err);
+/* FC_OK if a w x h cover is within the decoder's limits, else FC_ENOFIT naming
+ * them and the largest size of the same shape within them. */
+int fc_cover_check_limit(int w, int h, fc_error *err);
+/* Largest secret (bytes) with a name of name_len bytes that fits any container
+ * at bits per channel: in generated faces at face_scale (0 = auto) when faces,
+ * else in the largest cover of the caller's (FC_IMAGE_MAX_PIXELS pixels); -1 if
+ * none. */
+int64_t fc_max_secret(int bits, size_t name_len, int faces, int face_scale);
+
 /* Encrypt secret (len bytes, 0 allowed) with its file name (a basename, may be
  * NULL or "") into container (allocated here; free with fc_image_free).  If
- * cover_out is not NULL it receives the untouched cover.  FC_ENOFIT when a
- * caller's cover is too small (the message names the smallest size that fits),
- * FC_EINPUT when fc_cover_check_quality refuses it. */
+ * cover_out is not NULL it receives the untouched cover.  Checks
+ * fc_encrypt_check first: FC_ENOFIT when a caller's cover is too small (the
+ * message names the smallest size that fits) or the secret too large for any
+ * container; FC_EINPUT when fc_cover_check_quality refuses a caller's cover. */
 int fc_encrypt_buffer(const uint8_t *secret, size_t len, const char *name, const fc_encrypt_opts *opts,
                       const fc_key *key, fc_image *container, fc_image *cover_out, fc_error *err);
 /* Recover the secret: *data (malloc'd, *len bytes; non-NULL even when empty) and
@@ -438,7 +471,8 @@ int fc_encrypt_buffer(const uint8_t *secret, size_t len, const char *name, const
 int fc_decrypt_image(const fc_image *container, const fc_key *key, uint8_t **data, size_t *len, char **name,
                      fc_error *err);
 /* Largest secret (bytes) with a name of name_len bytes that fits a w x h RGB
- * cover at bits (1 or 2) per channel; -1 if not even an empty one fits. */
+ * cover at bits (1 or 2) per channel; -1 if not even an empty one fits, or if
+ * the cover is beyond the decoder's limits (its container could not be read). */
 int64_t fc_capacity(int w, int h, int bits, size_t name_len);
 /* Channels a secret of len bytes with a name of name_len bytes occupies
  * (public header + keyed slots): the least w*h*3 a cover needs. */

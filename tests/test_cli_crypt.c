@@ -2,6 +2,9 @@
  * exact round trips, exit codes for every kind of failure, no output left
  * behind, overwrite protection, and what the container PNG looks like. */
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -9,6 +12,8 @@
 #include <sodium.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include "facecrypt.h"
 #include "testutil.h"
 #include "util/fileio.h"
@@ -360,6 +365,244 @@ static void test_usage_and_keys(void) {
     CHECK(RUN("encrypt --help") == 0 && RUN("decrypt --help") == 0 && RUN("capacity --help") == 0);
 }
 
+
+/* stderr of one CLI run (args in D) into `name`; returns the exit status
+ * (124 if it ran for more than 30 s). */
+static int run_err(const char *name, const char *args) {
+    return tu_system("cd '%s' && timeout 30 '%s' %s >/dev/null 2>'%s'", D, F, args, name);
+}
+
+/* Does file `name` in D contain text? */
+static int file_has(const char *name, const char *text) {
+    uint8_t *b;
+    size_t n;
+    fc_error err;
+    if (fc_read_file(P(name), 1 << 20, &b, &n, &err)) return 0;
+    int ok = strstr((const char *)b, text) != NULL;
+    free(b);
+    return ok;
+}
+
+static int mode_of(const char *name) {
+    struct stat st;
+    return lstat(P(name), &st) == 0 ? (int)(st.st_mode & 07777) : -1;
+}
+
+/* Issue 9, defect 1: encrypt never writes what decrypt cannot read.  One limit
+ * (the decoder's: 16384 pixels a side, 100 megapixels), checked before any
+ * work: a sparse 38 MB secret is refused at once (exit 4) with the largest size
+ * that fits, as is a --cover-size beyond the limit; `capacity` agrees. */
+static void test_limits(void) {
+    int fd = open(P("huge.bin"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    CHECK(fd >= 0 && ftruncate(fd, 38000000) == 0);
+    close(fd);
+    int64_t max1 = fc_max_secret(1, 8, 1, 0), max2 = fc_max_secret(2, 8, 1, 0);
+    CHECKF(max1 > 37000000 && max1 < 38000000 && max2 > 74000000 && max2 < 76000000, "%lld %lld", (long long)max1,
+           (long long)max2);
+    time_t t0 = time(NULL);
+    /* timeout: before the fix this drew a 10240x9984 face cover for minutes */
+    int rc = run_err("huge.err", "encrypt huge.bin -o huge.png --key-file k1.key");
+    CHECKF(rc == FC_ENOFIT && time(NULL) - t0 < 20, "38 MB secret: exit %d after %ld s", rc, (long)(time(NULL) - t0));
+    char msg[64];
+    snprintf(msg, sizeof msg, "at most %lld bytes", (long long)max1);
+    CHECKF(file_has("huge.err", msg), "no '%s' in the message", msg);
+    CHECK(!fc_file_exists(P("huge.png")) && leftovers() == 0);
+    /* Without a key option and no terminal: the limit is reported, not the missing password. */
+    CHECK(tu_system("cd '%s' && setsid -w timeout 60 '%s' encrypt huge.bin -o huge.png </dev/null >/dev/null 2>&1", D,
+                    F) == FC_ENOFIT);
+    /* --bits 2 holds it (not encrypted here: only the check is asked for, through capacity). */
+    CHECK(RUN("capacity --for huge.bin") == FC_ENOFIT);
+    CHECK(RUN("capacity --for huge.bin --bits 2") == 0);
+    /* A --cover-size beyond the limit: 4, naming the largest size of that shape, before any resizing. */
+    t0 = time(NULL);
+    rc = run_err("cs.err", "encrypt u.bin -o cs.png --key-file k1.key --cover cover.png --cover-size 10001x10000");
+    CHECKF(rc == FC_ENOFIT && time(NULL) - t0 < 20, "--cover-size 10001x10000: exit %d", rc);
+    CHECK(file_has("cs.err", "10000x9999") && !fc_file_exists(P("cs.png")));
+    CHECK(run_err("cs.err", "encrypt u.bin -o cs.png --key-file k1.key --cover cover.png --cover-size 16385x100") ==
+          FC_ENOFIT);
+    /* capacity: beyond the limit is a clear "no" (it printed "0 bytes fit" for 65535x65535). */
+    CHECK(run_err("cap.err", "capacity --size 65535x65535") == FC_ENOFIT && file_has("cap.err", "100 megapixels"));
+    CHECK(RUN("capacity --size 10001x10000") == FC_ENOFIT);
+    CHECK(tu_system("cd '%s' && '%s' capacity --size 10000x10000 --name-len 0 > capmax.txt", D, F) == 0);
+    long long cap = -1;
+    FILE *f = fopen(P("capmax.txt"), "r");
+    CHECK(f && fscanf(f, "%lld", &cap) == 1 && cap == fc_capacity(10000, 10000, 1, 0) && cap > 0);
+    if (f) fclose(f);
+    CHECK(fc_capacity(10001, 10000, 1, 0) == -1 && fc_capacity(16384, 6103, 1, 0) > 0);
+    /* The largest face secret's cover is within the limit; one byte more is refused. */
+    int cols, rows, sc;
+    fc_face_cover_shape((size_t)max1, 8, 1, 0, &cols, &rows, &sc);
+    uint64_t w = (uint64_t)cols * 64 * sc, h = (uint64_t)rows * 64 * sc;
+    CHECKF(w <= FC_IMAGE_MAX_SIDE && h <= FC_IMAGE_MAX_SIDE && w * h <= FC_IMAGE_MAX_PIXELS, "%llux%llu",
+           (unsigned long long)w, (unsigned long long)h);
+    CHECK(fc_encrypt_check((uint64_t)max1, "huge.bin", NULL, 0, 0, NULL) == FC_OK);
+    CHECK(fc_encrypt_check((uint64_t)max1 + 1, "huge.bin", NULL, 0, 0, NULL) == FC_ENOFIT);
+    unlink(P("huge.bin"));
+}
+
+/* Defect 2: decrypted files (and keys) are 0600; other outputs follow the
+ * umask; --force never widens the file it replaces. */
+static void test_modes(void) {
+    random_file(P("m.bin"), 3000);
+    CHECK(tu_system("cd '%s' && umask 077 && '%s' encrypt m.bin -o m77.png --key-file k1.key --cover cover.png -q && "
+                    "'%s' decrypt m77.png -o m77.out --key-file k1.key -q", D, F, F) == 0);
+    CHECKF(mode_of("m77.png") == 0600 && mode_of("m77.out") == 0600, "umask 077: %o %o", mode_of("m77.png"),
+           mode_of("m77.out"));
+    CHECK(tu_system("cd '%s' && umask 022 && '%s' encrypt m.bin -o m22.png --key-file k1.key --cover cover.png -q && "
+                    "'%s' decrypt m22.png -o m22.out --key-file k1.key -q && '%s' keygen -o m22.key", D, F, F, F) == 0);
+    CHECKF(mode_of("m22.png") == 0644 && mode_of("m22.out") == 0600 && mode_of("m22.key") == 0600,
+           "umask 022: %o %o %o", mode_of("m22.png"), mode_of("m22.out"), mode_of("m22.key"));
+    /* --force over a 0600 file under umask 022 keeps 0600; over a 0644 plaintext makes it 0600. */
+    chmod(P("m22.png"), 0600);
+    chmod(P("m22.out"), 0644);
+    CHECK(tu_system("cd '%s' && umask 022 && '%s' encrypt m.bin -o m22.png --key-file k1.key --cover cover.png -q "
+                    "--force && '%s' decrypt m22.png -o m22.out --key-file k1.key -q --force", D, F, F) == 0);
+    CHECKF(mode_of("m22.png") == 0600 && mode_of("m22.out") == 0600, "--force: %o %o", mode_of("m22.png"),
+           mode_of("m22.out"));
+    CHECK(files_equal(P("m.bin"), P("m22.out")) && leftovers() == 0);
+}
+
+/* Run `facecrypt ARGS` in D and kill -9 it the moment a temporary name
+ * appears in D.  Returns how many were seen (0 with O_TMPFILE: there is never one). */
+static int run_kill_on_temp(const char *args) {
+    char cmd[6000];
+    snprintf(cmd, sizeof cmd, "cd '%s' && exec '%s' %s >>cli.log 2>&1", D, F, args);
+    pid_t pid = fork();
+    if (pid == 0) {
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    int seen = 0, st;
+    for (;;) {
+        int t = leftovers();
+        if (t && !seen) {
+            seen = t;
+            kill(pid, SIGKILL);
+        }
+        if (waitpid(pid, &st, WNOHANG) == pid) break;
+    }
+    return seen;
+}
+
+/* Defect 3: a killed run leaves no temporary file (for decrypt it held the
+ * plaintext): the output is written unnamed (O_TMPFILE) and linked into place
+ * when complete, so no temporary name ever exists. */
+static void test_kill(void) {
+    /* A 2 MB secret: its write and fsync take long enough to be seen. */
+    const size_t n = (size_t)2 << 20;
+    random_file(P("k.bin"), n);
+    uint64_t need = fc_channels_needed(n, 5, 2);
+    int w = 16;
+    while ((uint64_t)w * (uint64_t)(w * 3 / 4) * 3 < need) w += 16;
+    fc_image c;
+    fc_error err;
+    photo_n(&c, w, w * 3 / 4, 21, 2);
+    CHECK(fc_image_save_png(&c, P("kcover.png"), 1, &err) == FC_OK);
+    fc_image_free(&c);
+    int seen = 0;
+    for (int i = 0; i < 2; i++) {
+        char a[256];
+        snprintf(a, sizeof a, "encrypt k.bin -o k%d.png --key-file k1.key --cover kcover.png --bits 2 -q", i);
+        seen += run_kill_on_temp(a);
+        snprintf(a, sizeof a, "decrypt k0.png -o k%d.out --key-file k1.key -q", i);
+        seen += run_kill_on_temp(a);
+    }
+    CHECKF(seen == 0 && leftovers() == 0, "temporary names seen (and killed): %d, left: %d", seen, leftovers());
+    CHECK(files_equal(P("k.bin"), P("k0.out")) && files_equal(P("k.bin"), P("k1.out")));
+    /* kill -9 at arbitrary moments: never a temporary, and the output is absent or whole. */
+    for (int i = 0; i < 6; i++) {
+        char cmd[6000];
+        tu_system("rm -f '%s'", P("kk.out"));
+        snprintf(cmd, sizeof cmd, "cd '%s' && { '%s' decrypt k0.png -o kk.out --key-file k1.key -q & p=$!; "
+                                  "sleep 0.%d; kill -9 $p; wait $p; } >/dev/null 2>&1", D, F, 1 + i * 15 % 10);
+        tu_system("%s", cmd);
+        CHECKF(leftovers() == 0, "kill %d: a temporary file is left", i);
+        CHECKF(!fc_file_exists(P("kk.out")) || files_equal(P("k.bin"), P("kk.out")), "kill %d: partial output", i);
+    }
+}
+
+/* Defects 4 and 5: --force replaces only regular files, and only after every
+ * step succeeded. */
+static void test_force_safety(void) {
+    random_file(P("f.bin"), 2000);
+    write_bytes(P("fout.png"), (const uint8_t *)"OLD\n", 4);
+    tu_system("mkdir -p '%s'", P("covdir"));
+    int rc = RUN("encrypt f.bin -o fout.png --emit-cover covdir --force --key-file k1.key --cover cover.png");
+    CHECKF(rc != 0 && file_has("fout.png", "OLD"), "emit-cover folder: exit %d, old output %s", rc,
+           fc_file_exists(P("fout.png")) ? "changed" : "gone");
+    CHECK(leftovers() == 0);
+    /* Not a regular file: refused even with --force, and left as it was. */
+    CHECK(mkfifo(P("out.fifo"), 0644) == 0);
+    write_bytes(P("tgt"), (const uint8_t *)"T", 1);
+    CHECK(symlink("tgt", P("out.link")) == 0);
+    CHECK(RUN("encrypt f.bin -o out.fifo --force --key-file k1.key --cover cover.png") == FC_EUSAGE);
+    CHECK(RUN("encrypt f.bin -o covdir --force --key-file k1.key --cover cover.png") == FC_EUSAGE);
+    CHECK(RUN("encrypt f.bin -o f.png --key-file k1.key --cover cover.png -q") == 0);
+    CHECK(RUN("decrypt f.png -o out.fifo --force --key-file k1.key") == FC_EUSAGE);
+    CHECK(RUN("decrypt f.png -o out.link --force --key-file k1.key") == FC_EUSAGE);
+    CHECK(RUN("keygen -o out.fifo --force") == FC_EUSAGE);
+    CHECK(RUN("keygen -o out.link --force") == FC_EUSAGE);
+    struct stat st;
+    CHECK(lstat(P("out.fifo"), &st) == 0 && S_ISFIFO(st.st_mode));
+    CHECK(lstat(P("out.link"), &st) == 0 && S_ISLNK(st.st_mode) && file_has("tgt", "T"));
+    /* A regular file is still replaced, atomically, with nothing left over. */
+    CHECK(RUN("decrypt f.png -o fout.png --force --key-file k1.key -q") == 0 && files_equal(P("f.bin"), P("fout.png")));
+    CHECK(leftovers() == 0);
+}
+
+/* Defect 6: a FIFO as any input is refused at once (exit 2), never waited on. */
+static void test_fifo_inputs(void) {
+    CHECK(mkfifo(P("in.fifo"), 0644) == 0);
+    const char *cmds[] = {
+        "encrypt in.fifo -o x.png --key-file k1.key --cover cover.png",
+        "decrypt in.fifo -o x.out --key-file k1.key",
+        "encrypt f.bin -o x.png --key-file in.fifo --cover cover.png",
+        "encrypt f.bin -o x.png --password-file in.fifo --cover cover.png",
+        "decrypt f.png -o x.out --key-file in.fifo",
+        "encrypt f.bin -o x.png --key-file k1.key --cover in.fifo",
+        "encrypt f.bin -o x.png --key-file k1.key --model in.fifo",
+        "capacity --for in.fifo",
+        "capacity in.fifo",
+        "sample --z in.fifo -o x.png",
+    };
+    for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++) {
+        char a[512];
+        snprintf(a, sizeof a, "timeout 20 '%s' %s", F, cmds[i]);
+        int rc = tu_system("cd '%s' && %s >/dev/null 2>fifo.err", D, a);
+        CHECKF(rc == FC_EINPUT && file_has("fifo.err", "FIFO"), "%s: exit %d", cmds[i], rc);
+    }
+    CHECK(!fc_file_exists(P("x.png")) && !fc_file_exists(P("x.out")));
+}
+
+/* Defects 8 and 11: messages, exit codes, and failures found before the work. */
+static void test_messages(void) {
+    /* A truncated PNG: the message names the file once, and is not garbled. */
+    uint8_t *b;
+    size_t n;
+    fc_error err;
+    CHECK(fc_read_file(P("f.png"), 1u << 30, &b, &n, &err) == FC_OK);
+    write_bytes(P("cut.png"), b, 100);
+    free(b);
+    CHECK(run_err("cut.err", "decrypt cut.png -o cut.out --key-file k1.key") == FC_EINPUT);
+    CHECK(file_has("cut.err", "facecrypt decrypt: cut.png: corrupt PNG: truncated file\n"));
+    /* An output folder that cannot be written is reported (5) before the key is asked for
+     * (here there is no terminal: the prompt would fail with 1). */
+    CHECK(tu_system("cd '%s' && setsid -w '%s' encrypt f.bin -o nodir/x.png --cover cover.png </dev/null >/dev/null "
+                    "2>nodir.err", D, F) == FC_EIO);
+    CHECK(file_has("nodir.err", "nodir"));
+    CHECK(tu_system("cd '%s' && setsid -w '%s' decrypt f.png -o nodir/x.out </dev/null >/dev/null 2>&1", D, F) ==
+          FC_EIO);
+    /* A full disk or a file-size limit says why. */
+    CHECK(tu_system("cd '%s' && '%s' decrypt f.png -o - --key-file k1.key >/dev/full 2>full.err", D, F) == FC_EIO);
+    CHECK(file_has("full.err", strerror(ENOSPC)));
+    CHECK(tu_system("cd '%s' && (trap '' XFSZ; ulimit -f 2; exec '%s' decrypt f.png -o big.out --key-file k1.key) "
+                    ">/dev/null 2>fsize.err", D, F) == FC_EIO);
+    CHECK(file_has("fsize.err", strerror(EFBIG)) && !fc_file_exists(P("big.out")) && leftovers() == 0);
+    /* The help lists every exit code. */
+    CHECK(tu_system("cd '%s' && '%s' encrypt --help > help.txt && '%s' decrypt --help >> help.txt", D, F, F) == 0);
+    CHECK(file_has("help.txt", "5 i/o") && file_has("help.txt", "6 out of memory"));
+}
+
 static void test_capacity_cmd(void) {
     /* The printed number is fc_capacity, and a secret of exactly that size fits. */
     CHECK(tu_system("cd '%s' && '%s' capacity --size 240x160 --bits 2 --name-len 7 > cap.txt", D, F) == 0);
@@ -465,6 +708,12 @@ int main(void) {
     test_container();
     test_usage_and_keys();
     test_capacity_cmd();
+    test_limits();
+    test_modes();
+    test_kill();
+    test_force_safety();
+    test_fifo_inputs();
+    test_messages();
     test_12mp();
     test_degenerate_covers();
     int rc = TEST_END();

@@ -474,7 +474,7 @@ int cmd_analyze(int argc, char **argv) {
         r[i].role = roles[i];
         r[i].path = paths[i];
         if ((rc = fc_image_load(paths[i], &r[i].img, &err))) {
-            fc_fail_ctx(&err, "%s", paths[i]);
+            fc_fail_ctx(&err, rc, "%s", paths[i]);
             goto done;
         }
         imgs[i] = &r[i];

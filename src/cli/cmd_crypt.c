@@ -1,5 +1,6 @@
 /* facecrypt encrypt / decrypt / keygen / capacity: a thin client of the
  * library's encryption API (include/facecrypt.h, "encryption"). */
+#include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,35 +70,31 @@ static const char *base_name(const char *path) {
     return s ? s + 1 : path;
 }
 
-/* Both outputs are encoded first, then written atomically; if the second
- * cannot be committed the first is removed, so a failure leaves nothing. */
+/* Both outputs are encoded and written in full first, then committed as one
+ * (fc_atomic_commit_all): a failure leaves no new file and every existing one
+ * as it was. */
 static int write_outputs(const char *cmd, const fc_image *a, const char *pa, const fc_image *b, const char *pb,
-                         int force) {
+                         int flags) {
     fc_error err = {0};
     uint8_t *ba = NULL, *bb = NULL;
     size_t la = 0, lb = 0;
-    fc_atomic_file fa = {0}, fb = {0};
+    fc_atomic_file f[2];
+    memset(f, 0, sizeof f);
+    f[0].fd = f[1].fd = -1;
     int rc = fc_image_encode_png(a, &ba, &la, &err);
     if (!rc && b) rc = fc_image_encode_png(b, &bb, &lb, &err);
-    if (!rc) rc = fc_atomic_open(&fa, pa, force, &err);
-    if (!rc && b) rc = fc_atomic_open(&fb, pb, force, &err);
-    if (!rc && fwrite(ba, 1, la, fa.fp) != la) rc = fc_fail(&err, FC_EIO, "write error on %s", pa);
-    if (!rc && b && fwrite(bb, 1, lb, fb.fp) != lb) rc = fc_fail(&err, FC_EIO, "write error on %s", pb);
+    if (!rc) rc = fc_atomic_open(&f[0], pa, flags, &err);
+    if (!rc && b) rc = fc_atomic_open(&f[1], pb, flags, &err);
+    if (!rc) rc = fc_atomic_write(&f[0], ba, la, &err);
+    if (!rc && b) rc = fc_atomic_write(&f[1], bb, lb, &err);
     free(ba);
     free(bb);
     if (rc) {
-        fc_atomic_abort(&fa);
-        fc_atomic_abort(&fb);
+        fc_atomic_abort(&f[0]);
+        fc_atomic_abort(&f[1]);
         return cli_report(cmd, &err);
     }
-    if ((rc = fc_atomic_commit(&fa, &err))) {
-        fc_atomic_abort(&fb);
-        return cli_report(cmd, &err);
-    }
-    if (b && (rc = fc_atomic_commit(&fb, &err))) {
-        unlink(pa);
-        return cli_report(cmd, &err);
-    }
+    if ((rc = fc_atomic_commit_all(f, b ? 2 : 1, &err))) return cli_report(cmd, &err);
     return FC_OK;
 }
 
@@ -150,8 +147,9 @@ int cmd_encrypt(int argc, char **argv) {
         else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) quiet = 1;
         else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             printf("usage: facecrypt encrypt IN -o OUT.png [--key-file K | --password-file P] [options]\n"
-                   "Encrypts IN (any file, 0 bytes to tens of MB) with XChaCha20-Poly1305 and hides it, with its\n"
-                   "name, in a PNG of generated faces.  Without a key option, asks for a password twice.\n"
+                   "Encrypts IN (any file, 0 bytes to about 37 MB, 75 MB with --bits 2) with XChaCha20-Poly1305\n"
+                   "and hides it, with its name, in a PNG of generated faces.  Without a key option, asks for\n"
+                   "a password twice.\n"
                    "  --key-file K        32-byte key from facecrypt keygen\n"
                    "  --password-file P   password = first line of P (Argon2id)\n"
                    "  --kdf-cost C        interactive | moderate (default) | sensitive\n"
@@ -165,7 +163,11 @@ int cmd_encrypt(int argc, char **argv) {
                    "  --emit-cover C.png  also write the untouched cover\n"
                    "  --precision P       fp32 (default), bf16 or bf16-emu: arithmetic of the face generator\n"
                    "  --threads T, --force (overwrite outputs), -q (quiet)\n"
-                   "exit codes: 0 ok, 1 usage, 2 bad input, 4 does not fit the --cover, 5 i/o\n");
+                   "exit codes: 0 ok, 1 usage (or an output exists without --force, or is not a regular\n"
+                   "file), 2 unreadable input, 4 does not fit (the --cover, or any container decrypt can\n"
+                   "read: at most %d pixels a side and %llu megapixels), 5 i/o (an output folder that\n"
+                   "cannot be written, disk full), 6 out of memory\n",
+                   FC_IMAGE_MAX_SIDE, FC_IMAGE_MAX_PIXELS / 1000000ULL);
             return FC_OK;
         } else if (missing) return usage_err(C, "missing value for", argv[i]);
         else if (argv[i][0] == '-' && argv[i][1]) return usage_err(C, "unknown option", argv[i]);
@@ -179,27 +181,33 @@ int cmd_encrypt(int argc, char **argv) {
     if (cover_path && model_path) return usage_err(C, "--cover and --model exclude each other", NULL);
     int cw = 0, ch = 0;
     if (cover_size && parse_size(cover_size, &cw, &ch)) return usage_err(C, "--cover-size must be WxH, got", cover_size);
-    /* Refuse existing outputs before any slow work. */
-    if (!force && fc_file_exists(out))
-        return fprintf(stderr, "facecrypt %s: %s already exists (use --force to overwrite)\n", C, out), FC_EUSAGE;
-    if (!force && emit && fc_file_exists(emit))
-        return fprintf(stderr, "facecrypt %s: %s already exists (use --force to overwrite)\n", C, emit), FC_EUSAGE;
     fc_set_threads((int)threads);
 
     fc_error err = {0};
+    const int oflags = force ? FC_OUT_REPLACE : 0;
     uint8_t *secret = NULL;
     size_t len = 0;
     fc_key *key = NULL;
     fc_model *model = NULL;
     fc_image cover = {0}, resized = {0}, container = {0}, used_cover = {0};
-    int rc;
-    if ((rc = fc_read_file(in, MAX_SECRET, &secret, &len, &err))) {
+    int rc, fd = -1;
+    uint64_t size = 0;
+    /* Before any slow work or prompt: the outputs (an existing file without
+     * --force, anything but a regular file, a folder that cannot be written),
+     * the input, and whether a container within what decrypt reads can hold it. */
+    if ((rc = fc_output_check(out, oflags, &err)) || (emit && (rc = fc_output_check(emit, oflags, &err))) ||
+        (fd = fc_open_regular(in, &size, &err)) < 0 ||
+        (rc = fc_encrypt_check(size, base_name(in), &o, cover_path ? (cover_size ? cw : -1) : 0,
+                               cover_path ? (cover_size ? ch : -1) : 0, &err)) ||
+        (rc = fc_read_fd(fd, in, size, MAX_SECRET, &secret, &len, &err))) {
         rc = cli_report(C, &err);
         goto done;
     }
+    close(fd);
+    fd = -1;
     if (cover_path) {
         if ((rc = fc_image_load(cover_path, &cover, &err))) {
-            fc_fail_ctx(&err, "cover %s", cover_path);
+            fc_fail_ctx(&err, rc, "cover");
             rc = cli_report(C, &err);
             goto done;
         }
@@ -215,15 +223,12 @@ int cmd_encrypt(int argc, char **argv) {
         o.cover = &cover;
         /* A cover that would give the secret away is refused before the password prompt. */
         if ((rc = fc_cover_check_quality(&cover, o.bits ? o.bits : 1, &err))) {
-            fc_fail_ctx(&err, "cover %s", cover_path);
+            fc_fail_ctx(&err, rc, "cover %s", cover_path);
             rc = cli_report(C, &err);
             goto done;
         }
-        /* Say "does not fit" before asking for a password: the library checks
-         * the fit before it touches the (here absent) key. */
-        uint64_t need = fc_channels_needed(len, strlen(base_name(in)), o.bits ? o.bits : 1);
-        if ((uint64_t)cover.w * cover.h * 3 < need) {
-            fc_encrypt_buffer(secret, len, base_name(in), &o, NULL, &container, NULL, &err);
+        /* Say "does not fit" before asking for a password. */
+        if ((rc = fc_encrypt_check(len, base_name(in), &o, 0, 0, &err))) {
             rc = cli_report(C, &err);
             goto done;
         }
@@ -240,7 +245,7 @@ int cmd_encrypt(int argc, char **argv) {
         rc = cli_report(C, &err);
         goto done;
     }
-    if ((rc = write_outputs(C, &container, out, emit ? &used_cover : NULL, emit, force))) goto done;
+    if ((rc = write_outputs(C, &container, out, emit ? &used_cover : NULL, emit, oflags))) goto done;
     if (!quiet) {
         int64_t cap = fc_capacity(container.w, container.h, o.bits ? o.bits : 1, strlen(base_name(in)));
         fprintf(stderr, "facecrypt encrypt: %s (%zu bytes) -> %s (%dx%d, %d bit%s per channel, %.1f%% of capacity)\n",
@@ -248,6 +253,7 @@ int cmd_encrypt(int argc, char **argv) {
                 cap > 0 ? 100.0 * (double)len / (double)cap : 100.0);
     }
 done:
+    if (fd >= 0) close(fd);
     if (secret) sodium_memzero(secret, len);
     free(secret);
     fc_key_free(key);
@@ -289,8 +295,10 @@ int cmd_decrypt(int argc, char **argv) {
                    "  -o OUT   output file ('-' = standard output; default: the stored file name, in the\n"
                    "           current directory)\n"
                    "  Without a key option, asks for the password on the terminal.\n"
-                   "exit codes: 0 ok, 1 usage, 2 not a readable PNG, 3 authentication failed (wrong key,\n"
-                   "or the container was modified), 5 i/o\n");
+                   "  The output is created with mode 0600 (and never wider than a file --force replaces).\n"
+                   "exit codes: 0 ok, 1 usage (or the output exists without --force, or is not a regular\n"
+                   "file), 2 not a readable PNG, 3 authentication failed (wrong key, or the container was\n"
+                   "modified), 5 i/o (an output folder that cannot be written, disk full), 6 out of memory\n");
             return FC_OK;
         } else if (missing) return usage_err(C, "missing value for", argv[i]);
         else if (argv[i][0] == '-' && argv[i][1]) return usage_err(C, "unknown option", argv[i]);
@@ -298,11 +306,16 @@ int cmd_decrypt(int argc, char **argv) {
         else return usage_err(C, "unexpected argument", argv[i]);
     }
     if (!in) return usage_err(C, "no input container", NULL);
-    if (out && strcmp(out, "-") && !force && fc_file_exists(out))
-        return fprintf(stderr, "facecrypt %s: %s already exists (use --force to overwrite)\n", C, out), FC_EUSAGE;
     fc_set_threads((int)threads);
 
     fc_error err = {0};
+    /* The plaintext is created 0600; the output (or, for the stored name, the
+     * current folder) is checked before any work or prompt. */
+    const int oflags = (force ? FC_OUT_REPLACE : 0) | FC_OUT_PRIVATE;
+    int pre = FC_OK;
+    if (!out) pre = fc_output_dir_check(".", &err);
+    else if (strcmp(out, "-")) pre = fc_output_check(out, oflags, &err);
+    if (pre) return cli_report(C, &err);
     uint8_t *buf = NULL, *data = NULL;
     size_t blen = 0, dlen = 0;
     char *name = NULL;
@@ -322,7 +335,7 @@ int cmd_decrypt(int argc, char **argv) {
         goto done;
     }
     if ((rc = fc_image_decode(buf, blen, &img, &err))) {
-        fc_fail(&err, FC_EINPUT, "%s: %s", in, err.msg);
+        fc_fail_ctx(&err, rc, "%s", in);
         rc = cli_report(C, &err);
         goto done;
     }
@@ -342,12 +355,21 @@ int cmd_decrypt(int argc, char **argv) {
         out = name;
     }
     if (!strcmp(out, "-")) {
-        if (dlen && fwrite(data, 1, dlen, stdout) != dlen) rc = FC_EIO;
-        if (fflush(stdout) != 0) rc = FC_EIO;
-        if (rc) fprintf(stderr, "facecrypt %s: write error on standard output\n", C);
+        /* Straight to the descriptor: no copy of the plaintext in stdio's buffer. */
+        int e = fflush(stdout) != 0 ? errno : 0;
+        for (size_t done = 0; !e && done < dlen;) {
+            ssize_t w = write(STDOUT_FILENO, data + done, dlen - done);
+            if (w < 0 && errno == EINTR) continue;
+            if (w <= 0) e = w ? errno : EIO;
+            else done += (size_t)w;
+        }
+        if (e) {
+            fprintf(stderr, "facecrypt %s: cannot write to standard output: %s\n", C, strerror(e));
+            rc = FC_EIO;
+        }
         goto done;
     }
-    if ((rc = fc_write_file_atomic(out, data, dlen, force, &err))) {
+    if ((rc = fc_write_file_atomic(out, data, dlen, oflags, &err))) {
         rc = cli_report(C, &err);
         goto done;
     }
@@ -374,7 +396,8 @@ int cmd_keygen(int argc, char **argv) {
         else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             printf("usage: facecrypt keygen -o FILE [--force]\n"
                    "Writes 32 random bytes (a key for --key-file) to FILE with mode 0600.\n"
-                   "An existing FILE is kept unless --force.\n");
+                   "An existing FILE is kept unless --force; anything but a regular file is never replaced.\n"
+                   "exit codes: 0 ok, 1 usage (or FILE exists), 5 i/o\n");
             return FC_OK;
         } else if (missing) return usage_err(C, "missing value for", argv[i]);
         else if (!out && argv[i][0] != '-') out = argv[i];
@@ -406,7 +429,11 @@ int cmd_capacity(int argc, char **argv) {
                    "                          [--name-len N | --name NAME] [--face-scale auto|1..4]\n"
                    "  --size WxH / IMAGE  print the largest secret (bytes) that fits this cover, for a stored\n"
                    "                      file name of N bytes (default 12); exact, all overheads included\n"
-                   "  --for SECRET        print the face grid that encrypt would draw for this file\n");
+                   "  --for SECRET        print the face grid that encrypt would draw for this file\n"
+                   "Containers are at most %d pixels a side and %llu megapixels (what decrypt reads).\n"
+                   "exit codes: 0 ok, 1 usage, 2 unreadable SECRET or IMAGE, 4 nothing fits (a cover beyond\n"
+                   "the limit or too small; a SECRET too large for any container)\n",
+                   FC_IMAGE_MAX_SIDE, FC_IMAGE_MAX_PIXELS / 1000000ULL);
             return FC_OK;
         } else if (missing) return usage_err(C, "missing value for", argv[i]);
         else if (argv[i][0] == '-' && argv[i][1]) return usage_err(C, "unknown option", argv[i]);
@@ -418,20 +445,42 @@ int cmd_capacity(int argc, char **argv) {
     if (name && (strlen(name) > FC_NAME_MAX || strchr(name, '/'))) return usage_err(C, "bad --name", name);
     fc_error err = {0};
     if (secret) {
-        uint8_t *buf;
-        size_t len;
-        if (fc_read_file(secret, MAX_SECRET, &buf, &len, &err)) return cli_report(C, &err);
-        free(buf);
+        /* Only the size is needed: nothing is read. */
+        uint64_t len;
+        int fd = fc_open_regular(secret, &len, &err);
+        if (fd < 0) return cli_report(C, &err);
+        close(fd);
         size_t nl = name ? strlen(name) : name_len >= 0 ? (size_t)name_len : strlen(base_name(secret));
-        uint64_t ch = fc_channels_needed(len, nl, (int)bits);
-        printf("%s: %zu bytes need %llu channel slots at %ld bit%s per channel\n", secret, len,
+        if (nl > FC_NAME_MAX) return usage_err(C, "the file name is longer than 255 bytes:", base_name(secret));
+        uint64_t ch = fc_channels_needed((size_t)len, nl, (int)bits);
+        printf("%s: %llu bytes need %llu channel slots at %ld bit%s per channel\n", secret, (unsigned long long)len,
                (unsigned long long)ch, bits, bits == 1 ? "" : "s");
+        /* Only the stored name's length matters to the fit: a stand-in of nl bytes. */
+        char nm[FC_NAME_MAX + 1];
+        memset(nm, 'x', nl);
+        nm[nl] = 0;
+        int any = 0;
         for (int s = 0; s <= 4; s++) {
             if (face_scale && s != face_scale) continue;
+            fc_encrypt_opts o;
+            fc_encrypt_opts_init(&o);
+            o.bits = (int)bits;
+            o.face_scale = s;
             int cols, rows, sc;
-            fc_face_cover_shape(len, nl, (int)bits, s, &cols, &rows, &sc);
-            printf("  face-scale %d%s: %d x %d faces of %dx%d -> cover %dx%d\n", sc, s ? "" : " (auto)", cols, rows,
-                   64 * sc, 64 * sc, cols * 64 * sc, rows * 64 * sc);
+            fc_face_cover_shape((size_t)len, nl, (int)bits, s, &cols, &rows, &sc);
+            int ok = fc_encrypt_check(len, nm, &o, 0, 0, NULL) == FC_OK;
+            any |= ok;
+            printf("  face-scale %d%s: %d x %d faces of %dx%d -> cover %lldx%lld%s\n", sc, s ? "" : " (auto)", cols,
+                   rows, 64 * sc, 64 * sc, (long long)cols * 64 * sc, (long long)rows * 64 * sc,
+                   ok ? "" : " (too large: beyond what decrypt reads)");
+        }
+        if (!any) {
+            fc_encrypt_opts o;
+            fc_encrypt_opts_init(&o);
+            o.bits = (int)bits;
+            o.face_scale = (int)face_scale;
+            fc_encrypt_check(len, nm, &o, 0, 0, &err);
+            return cli_report(C, &err);
         }
         return FC_OK;
     }
@@ -446,8 +495,15 @@ int cmd_capacity(int argc, char **argv) {
         fc_image_free(&img);
     }
     size_t nl = name ? strlen(name) : name_len >= 0 ? (size_t)name_len : 12;
+    /* Beyond what decrypt reads: nothing fits (encrypt says the same, exit 4). */
+    if (fc_cover_check_limit(w, h, &err)) return cli_report(C, &err);
     int64_t cap = fc_capacity(w, h, (int)bits, nl);
-    printf("%lld bytes fit a %dx%d cover at %ld bit%s per channel (stored name of %zu bytes)\n",
-           (long long)(cap < 0 ? 0 : cap), w, h, bits, bits == 1 ? "" : "s", nl);
+    if (cap < 0) {
+        fprintf(stderr, "facecrypt %s: not even an empty file fits a %dx%d cover at %ld bit%s per channel (stored "
+                        "name of %zu bytes)\n", C, w, h, bits, bits == 1 ? "" : "s", nl);
+        return FC_ENOFIT;
+    }
+    printf("%lld bytes fit a %dx%d cover at %ld bit%s per channel (stored name of %zu bytes)\n", (long long)cap, w, h,
+           bits, bits == 1 ? "" : "s", nl);
     return FC_OK;
 }

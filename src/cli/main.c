@@ -16,7 +16,8 @@ static void usage(FILE *f, const command *cmds, size_t n) {
             "usage: facecrypt COMMAND [options]   (facecrypt COMMAND --help for details)\n\ncommands:\n",
             FC_VERSION);
     for (size_t i = 0; i < n; i++) fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].help);
-    fprintf(f, "\nexit codes: 0 ok, 1 bad usage, 2 bad input, 3 authentication failed, 4 does not fit\n");
+    fprintf(f, "\nexit codes: 0 ok, 1 bad usage, 2 bad input, 3 authentication failed, 4 does not fit,\n"
+               "5 i/o error (cannot write an output), 6 out of memory, 7 internal error\n");
 }
 
 int main(int argc, char **argv) {

@@ -75,7 +75,7 @@ int fc_key_from_password_file(const char *path, fc_key **out, fc_error *err) {
     uint8_t *buf;
     size_t n;
     int rc = fc_read_file(path, 1u << 20, &buf, &n, err);
-    if (rc) return fc_fail_ctx(err, "password file");
+    if (rc) return fc_fail_ctx(err, rc, "password file");
     size_t line = 0;
     while (line < n && buf[line] != '\n') line++;
     if (line > 0 && line < n && buf[line - 1] == '\r') line--; /* "\r\n" */
@@ -95,7 +95,7 @@ int fc_key_from_file(const char *path, fc_key **out, fc_error *err) {
     uint8_t *buf;
     size_t n;
     int rc = fc_read_file(path, 4096, &buf, &n, err);
-    if (rc) return fc_fail_ctx(err, "key file");
+    if (rc) return fc_fail_ctx(err, rc, "key file");
     if (n != FC_KEY_BYTES)
         rc = fc_fail(err, FC_EINPUT, "key file %s holds %zu bytes, not %d (make one with facecrypt keygen)", path, n,
                      FC_KEY_BYTES);
@@ -106,73 +106,17 @@ int fc_key_from_file(const char *path, fc_key **out, fc_error *err) {
     return rc;
 }
 
-/* Write all of buf to fd, retrying short writes. */
-static int write_all(int fd, const uint8_t *buf, size_t n) {
-    while (n) {
-        ssize_t w = write(fd, buf, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return -1;
-        buf += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 int fc_keygen_file(const char *path, int overwrite, fc_error *err) {
     int rc = fc_sodium_ready(err);
     if (rc) return rc;
     uint8_t *key = sodium_malloc(FC_KEY_BYTES);
     if (!key) return fc_fail(err, FC_ENOMEM, "cannot allocate locked memory for the key");
     randombytes_buf(key, FC_KEY_BYTES);
-
-    /* Without overwrite: O_EXCL creation, so an existing file (or a symlink) is
-     * never touched.  With overwrite: a 0600 temporary beside it, renamed over. */
-    char *tmp = NULL;
-    int fd;
-    if (!overwrite) {
-        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (fd < 0) {
-            int e = errno;
-            sodium_free(key);
-            if (e == EEXIST) return fc_fail(err, FC_EUSAGE, "%s already exists (use --force to overwrite)", path);
-            return fc_fail(err, FC_EIO, "cannot create %s: %s", path, strerror(e));
-        }
-    } else {
-        const char *slash = strrchr(path, '/');
-        int dirlen = slash ? (int)(slash - path + 1) : 0;
-        size_t tl = strlen(path) + 16;
-        tmp = malloc(tl);
-        if (!tmp) {
-            sodium_free(key);
-            return fc_fail(err, FC_ENOMEM, "out of memory");
-        }
-        snprintf(tmp, tl, "%.*s.%s.tmpXXXXXX", dirlen, path, slash ? slash + 1 : path);
-        fd = mkstemp(tmp); /* mode 0600 */
-        if (fd < 0) {
-            int e = errno;
-            free(tmp);
-            sodium_free(key);
-            return fc_fail(err, FC_EIO, "cannot create a file beside %s: %s", path, strerror(e));
-        }
-    }
-    int bad = fchmod(fd, 0600) != 0 || write_all(fd, key, FC_KEY_BYTES) != 0 || fsync(fd) != 0;
-    int e = errno;
+    /* Mode 0600, written unnamed and linked into place: never a partial file, and
+     * an existing file (or symbolic link) is never touched without overwrite. */
+    rc = fc_write_file_atomic(path, key, FC_KEY_BYTES, (overwrite ? FC_OUT_REPLACE : 0) | FC_OUT_PRIVATE, err);
     sodium_free(key); /* wipes */
-    if (close(fd) != 0 && !bad) {
-        bad = 1;
-        e = errno;
-    }
-    if (!bad && tmp && rename(tmp, path) != 0) {
-        bad = 1;
-        e = errno;
-    }
-    if (bad) {
-        unlink(tmp ? tmp : path);
-        free(tmp);
-        return fc_fail(err, FC_EIO, "cannot write %s: %s", path, strerror(e));
-    }
-    free(tmp);
-    return FC_OK;
+    return rc;
 }
 
 int fc_kdf_cost_parse(const char *name, fc_kdf_cost *out) {

@@ -104,7 +104,8 @@ static void make_header(uint8_t h[CACHE_HEADER], size_t count, size_t skipped, c
 
 /* Map an existing cache.  1: usable (ds filled); 0: absent; -1: stale/corrupt. */
 static int cache_try_map(fc_dataset *ds, const char *path, const uint8_t hash[32], size_t files) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO in the cache's place must not hang the open (it is refused below). */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) return 0; /* absent or unreadable: build it */
     struct stat st;
     uint8_t h[CACHE_HEADER];
@@ -145,8 +146,9 @@ static int cache_write(const char *dir, const char *path, const fc_dataset *ds, 
     make_header(h, ds->count, ds->skipped, hash);
     size_t bytes = ds->count * (size_t)FC_DATA_IMAGE_BYTES;
     if (fwrite(h, 1, CACHE_HEADER, f.fp) != CACHE_HEADER || fwrite(ds->pixels, 1, bytes, f.fp) != bytes) {
+        int e = errno;
         fc_atomic_abort(&f);
-        return fc_fail(err, FC_EIO, "cannot write %s: %s", path, strerror(errno));
+        return fc_fail(err, FC_EIO, "cannot write %s: %s", path, strerror(e));
     }
     return fc_atomic_commit(&f, err);
 }

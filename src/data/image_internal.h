@@ -9,9 +9,9 @@
 #include <stdint.h>
 #include "facecrypt.h"
 
-/* Limits applied to every decoded image (untrusted input). */
-#define FC_IMAGE_MAX_SIDE 16384
-#define FC_IMAGE_MAX_PIXELS 100000000ULL
+/* The limits applied to every decoded image (untrusted input) are public,
+ * FC_IMAGE_MAX_SIDE and FC_IMAGE_MAX_PIXELS in facecrypt.h: the encryptor
+ * makes no container larger than what this decoder reads back. */
 /* Largest file fc_image_load reads. */
 #define FC_IMAGE_MAX_FILE ((size_t)512 << 20)
 

@@ -411,7 +411,7 @@ int fc_image_load(const char *path, fc_image *out, fc_error *err) {
     if (st) return st;
     st = fc_image_decode(buf, len, out, err);
     free(buf);
-    if (st) fc_fail_ctx(err, "%s", path);
+    if (st) fc_fail_ctx(err, st, "%s", path);
     return st;
 }
 

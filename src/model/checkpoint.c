@@ -163,7 +163,7 @@ int fc_checkpoint_load_st(const fc_st_file *f, const char *what, fc_model **out,
     }
     if (rc) {
         fc_model_free(m);
-        return fc_fail_ctx(err, "%s (arch %s, width %g%s)", what, fc_arch_name(arch), width,
+        return fc_fail_ctx(err, rc, "%s (arch %s, width %g%s)", what, fc_arch_name(arch), width,
                            w ? " from its metadata" : "");
     }
     rc = fc_model_finalize(m, 1, err);
@@ -185,7 +185,7 @@ int fc_checkpoint_load_st(const fc_st_file *f, const char *what, fc_model **out,
     if (!rc && !moments) m->adam_t = 0; /* fresh Adam: restart its bias correction */
     if (rc) {
         fc_model_free(m);
-        return fc_fail_ctx(err, "%s", what);
+        return fc_fail_ctx(err, rc, "%s", what);
     }
     *out = m;
     return FC_OK;

@@ -50,7 +50,7 @@ static int load_builtin(size_t i, fc_model **out, fc_error *err) {
     snprintf(what, sizeof what, "built-in model '%s'", builtins[i].name);
     fc_st_file *f = NULL;
     int rc = fc_st_open_memory(builtins[i].begin, (size_t)(builtins[i].end - builtins[i].begin), &f, err);
-    if (rc) return fc_fail_ctx(err, "%s", what);
+    if (rc) return fc_fail_ctx(err, rc, "%s", what);
     rc = fc_checkpoint_load_st(f, what, out, err);
     fc_st_close(f);
     return rc;

@@ -167,7 +167,7 @@ int fc_net_reserve(fc_net *n, int max_batch, fc_error *err) {
                               .h = L->in_h,
                               .w = L->in_w};
             int rc = fc_conv_create(&d, max_batch, &L->conv, err);
-            if (rc) return fc_fail_ctx(err, "%s.%s", n->prefix, L->name);
+            if (rc) return fc_fail_ctx(err, rc, "%s.%s", n->prefix, L->name);
             fc_conv_set_precision(L->conv, n->precision);
         }
         if (in_place(L)) {

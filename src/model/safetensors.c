@@ -524,35 +524,30 @@ int fc_st_open(const char *path, int use_mmap, fc_st_file **out, fc_error *err) 
         }
         f->buf = f->owned;
     } else {
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        uint64_t size = 0;
+        int fd = fc_open_regular(path, &size, err); /* a FIFO or device is refused, never waited on */
         if (fd < 0) {
             free(f);
-            return fc_fail(err, FC_EINPUT, "cannot open %s: %s", path, strerror(errno));
+            return FC_EINPUT;
         }
-        struct stat st;
-        if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        if (size < 8 || size > SIZE_MAX) {
             close(fd);
             free(f);
-            return fc_fail(err, FC_EINPUT, "%s is not a regular file", path);
+            return fc_fail(err, FC_EINPUT, "%s: not a safetensors file (%llu bytes)", path, (unsigned long long)size);
         }
-        if (st.st_size < 8) {
-            close(fd);
-            free(f);
-            return fc_fail(err, FC_EINPUT, "%s: not a safetensors file (%lld bytes)", path, (long long)st.st_size);
-        }
-        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        void *m = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, fd, 0);
         close(fd);
         if (m == MAP_FAILED) {
             free(f);
             return fc_fail(err, FC_EINPUT, "cannot map %s: %s", path, strerror(errno));
         }
         f->map = m;
-        f->map_len = (size_t)st.st_size;
+        f->map_len = (size_t)size;
         f->buf = m;
         f->len = f->map_len;
     }
     rc = finish_open(f, out, err);
-    if (rc) fc_fail_ctx(err, "%s", path);
+    if (rc) fc_fail_ctx(err, rc, "%s", path);
     return rc;
 }
 

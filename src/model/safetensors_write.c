@@ -4,6 +4,7 @@
 #include "model/safetensors.h"
 #include "util/error.h"
 #include "util/fileio.h"
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -252,8 +253,9 @@ int fc_st_write(const char *path, const fc_st_entry *t, size_t n, const char *co
     rc = fc_atomic_open(&af, path, overwrite, err);
     if (!rc) {
         if (write_stream(af.fp, &hb, ord, n) != 0) {
+            int e = errno;
             fc_atomic_abort(&af);
-            rc = fc_fail(err, FC_EIO, "write error on %s", path);
+            rc = fc_fail(err, FC_EIO, "cannot write %s: %s", path, strerror(e));
         } else {
             rc = fc_atomic_commit(&af, err);
         }

@@ -109,7 +109,7 @@ static int draw_faces(const fc_encrypt_opts *opts, const sealing *s, uint64_t ch
     int rc = FC_OK;
     if (!m) {
         rc = fc_model_load_default(&own, err);
-        if (rc) return fc_fail_ctx(err, "loading the embedded generator");
+        if (rc) return fc_fail_ctx(err, rc, "loading the embedded generator");
         m = own;
     }
     int scale = opts && opts->face_scale ? opts->face_scale : fc_face_scale_auto(channels);
@@ -122,25 +122,15 @@ int fc_encrypt_buffer(const uint8_t *secret, size_t len, const char *name, const
                       const fc_key *key, fc_image *container, fc_image *cover_out, fc_error *err) {
     memset(container, 0, sizeof *container);
     if (cover_out) memset(cover_out, 0, sizeof *cover_out);
-    if (opts && opts->face_scale && (opts->face_scale < 1 || opts->face_scale > 4))
-        return fc_fail(err, FC_EUSAGE, "face scale must be 1..4");
+    /* Options, and a container within the decoder's limits, before the (possibly
+     * slow) key derivation. */
+    int rc = fc_encrypt_check(len, name, opts, 0, 0, err);
+    if (rc) return rc;
     const fc_image *user = opts ? opts->cover : NULL;
-    if (user && (user->c != 3 || user->w <= 0 || user->h <= 0 || !user->px))
-        return fc_fail(err, FC_EINPUT, "the cover must be an RGB image");
     size_t name_len = name ? strlen(name) : 0;
     int bits = opts && opts->bits ? opts->bits : 1;
-    if (bits != 1 && bits != 2) return fc_fail(err, FC_EUSAGE, "bits per channel must be 1 or 2");
     uint64_t channels = fc_channels_needed(len, name_len, bits);
-    /* Keyed slot numbers are 32-bit: about 536 MB at 1 bit per channel, 1 GB at 2. */
-    if (channels - FC_PUBLIC_SLOTS > 0xffffffffu)
-        return fc_fail(err, FC_ENOFIT, "the secret is too large for one container (%zu bytes; at most about %s)", len,
-                       bits == 1 ? "536 MB at 1 bit per channel" : "1 GB at 2 bits per channel");
-    /* Fail a too-small cover before the (possibly slow) key derivation. */
-    int rc = user ? fc_cover_check_fit(user->w, user->h, channels, bits, err) : FC_OK;
-    if (!rc && user) rc = fc_cover_check_quality(user, bits, err);
-    if (rc) return rc;
-    if (user && fc_keyed_slots((uint64_t)user->w, (uint64_t)user->h) > 0xffffffffu)
-        return fc_fail(err, FC_EUSAGE, "the cover is too large (at most 1.4 gigapixels)");
+    if (user && (rc = fc_cover_check_quality(user, bits, err))) return rc;
 
     sealing s;
     if ((rc = seal_secret(secret, len, name, opts, key, &s, err))) return rc;

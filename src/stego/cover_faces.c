@@ -11,37 +11,6 @@
 /* Faces generated per generator call: bounds the float buffers (49 KiB a face). */
 #define FC_FACE_BATCH 16
 
-void fc_face_grid_shape(uint64_t channels, int scale, int *cols, int *rows) {
-    uint64_t tile = (uint64_t)FC_IMAGE_SIZE * (uint64_t)scale;
-    uint64_t per_face = tile * tile * 3;
-    for (int c = 1;; c++) {
-        if (c > 1 && (uint64_t)c * (uint64_t)(c - 1) * per_face >= channels) {
-            *cols = c;
-            *rows = c - 1;
-            return;
-        }
-        if ((uint64_t)c * (uint64_t)c * per_face >= channels) {
-            *cols = *rows = c;
-            return;
-        }
-    }
-}
-
-int fc_face_scale_auto(uint64_t channels) {
-    for (int s = 1; s < 4; s++) {
-        int c, r;
-        fc_face_grid_shape(channels, s, &c, &r);
-        if ((int64_t)c * r <= FC_AUTO_FACES_MAX) return s;
-    }
-    return 4;
-}
-
-void fc_face_cover_shape(size_t len, size_t name_len, int bits, int face_scale, int *cols, int *rows, int *scale) {
-    uint64_t ch = fc_channels_needed(len, name_len, bits);
-    *scale = face_scale >= 1 && face_scale <= 4 ? face_scale : fc_face_scale_auto(ch);
-    fc_face_grid_shape(ch, *scale, cols, rows);
-}
-
 /* Copy a tile (tw x tw RGB) into the grid at tile column tx, tile row ty. */
 static void put_tile(fc_image *grid, const fc_image *tile, int tx, int ty) {
     size_t row = (size_t)tile->w * 3;
@@ -57,8 +26,10 @@ int fc_cover_faces(fc_model *m, const uint8_t key[32], const uint8_t nonce[24], 
     int cols, rows;
     fc_face_grid_shape(channels, scale, &cols, &rows);
     const int tile = FC_IMAGE_SIZE * scale;
-    if ((int64_t)cols * tile > 65535 || (int64_t)rows * tile > 65535)
-        return fc_fail(err, FC_EUSAGE, "the secret is too large for a face cover (%dx%d faces)", cols, rows);
+    const uint64_t gw = (uint64_t)cols * (uint64_t)tile, gh = (uint64_t)rows * (uint64_t)tile;
+    if (gw > FC_IMAGE_MAX_SIDE || gh > FC_IMAGE_MAX_SIDE || gw * gh > FC_IMAGE_MAX_PIXELS)
+        return fc_fail(err, FC_ENOFIT, "the secret is too large for a face cover (%dx%d faces, beyond the %llu "
+                       "megapixels decrypt reads)", cols, rows, FC_IMAGE_MAX_PIXELS / 1000000ULL);
     int rc = fc_image_alloc(out, cols * tile, rows * tile, 3, err);
     if (rc) return rc;
 

@@ -11,12 +11,18 @@ int fc_cover_check_fit(int w, int h, uint64_t channels, int bits, fc_error *err)
     if (W < 1) W = 1;
     for (;; W++) {
         uint64_t H = (W * (uint64_t)h + (uint64_t)w - 1) / (uint64_t)w;
-        if (W * H * 3 >= channels)
+        if (W * H * 3 < channels) continue;
+        if (W > FC_IMAGE_MAX_SIDE || H > FC_IMAGE_MAX_SIDE || W * H > FC_IMAGE_MAX_PIXELS)
             return fc_fail(err, FC_ENOFIT,
                            "the secret does not fit a %dx%d cover at %d bit%s per channel: it needs %llu channel "
-                           "slots, the cover has %llu; use a cover of at least %llux%llu (--cover-size)%s",
-                           w, h, bits, bits == 1 ? "" : "s", (unsigned long long)channels,
-                           (unsigned long long)have, (unsigned long long)W, (unsigned long long)H,
-                           bits == 1 ? " or --bits 2" : "");
+                           "slots, the cover has %llu, and no cover of this shape within what decrypt reads (%d "
+                           "pixels a side, %llu megapixels) holds it: use a squarer cover%s",
+                           w, h, bits, bits == 1 ? "" : "s", (unsigned long long)channels, (unsigned long long)have,
+                           FC_IMAGE_MAX_SIDE, FC_IMAGE_MAX_PIXELS / 1000000ULL, bits == 1 ? " or --bits 2" : "");
+        return fc_fail(err, FC_ENOFIT,
+                       "the secret does not fit a %dx%d cover at %d bit%s per channel: it needs %llu channel "
+                       "slots, the cover has %llu; use a cover of at least %llux%llu (--cover-size)%s",
+                       w, h, bits, bits == 1 ? "" : "s", (unsigned long long)channels, (unsigned long long)have,
+                       (unsigned long long)W, (unsigned long long)H, bits == 1 ? " or --bits 2" : "");
     }
 }

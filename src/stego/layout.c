@@ -52,6 +52,8 @@ uint64_t fc_slots_for_bytes(uint64_t bytes, int bits) { return (bytes * 8 + (uin
 
 int64_t fc_capacity(int w, int h, int bits, size_t name_len) {
     if (w <= 0 || h <= 0 || (bits != 1 && bits != 2) || name_len > FC_NAME_MAX) return -1;
+    /* A container beyond the decoder's limits could not be read back. */
+    if (w > FC_IMAGE_MAX_SIDE || h > FC_IMAGE_MAX_SIDE || (uint64_t)w * (uint64_t)h > FC_IMAGE_MAX_PIXELS) return -1;
     uint64_t k = fc_keyed_slots((uint64_t)w, (uint64_t)h);
     if (k > 0xffffffffu) return -1; /* slot indices are 32-bit */
     uint64_t bytes = k * (uint64_t)bits / 8;

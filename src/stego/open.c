@@ -76,10 +76,12 @@ int fc_decrypt_image(const fc_image *container, const fc_key *key, uint8_t **dat
         free(ct);
         return rc;
     }
-    /* Move the secret to the front of the buffer and hand the buffer over. */
+    /* Move the secret to the front of the buffer, wipe the rest (the stored name
+     * and tag), and hand the whole buffer over.  No realloc: a shrinking realloc
+     * may move the block and free the old one with the plaintext still in it. */
     memmove(ct, d, dl);
-    uint8_t *shrunk = realloc(ct, dl ? dl : 1);
-    *data = shrunk ? shrunk : ct;
+    sodium_memzero(ct + dl, sealed - dl);
+    *data = ct;
     *len = dl;
     return FC_OK;
 }

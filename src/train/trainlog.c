@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "util/error.h"
 #include "util/fileio.h"
 
@@ -34,7 +35,10 @@ int fc_trainlog_open(fc_trainlog *l, const char *path, uint64_t keep_upto_step, 
     if (rc) return rc;
     fprintf(af.fp, "%s\n", FC_TRAINLOG_HEADER);
     if (keep_upto_step > 0) {
-        FILE *in = fopen(path, "r");
+        uint64_t size;
+        int fd = fc_open_regular(path, &size, NULL); /* absent, or not a regular file: start afresh */
+        FILE *in = fd >= 0 ? fdopen(fd, "r") : NULL;
+        if (fd >= 0 && !in) close(fd);
         char line[512];
         if (in) {
             while (fgets(line, sizeof line, in)) {

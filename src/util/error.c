@@ -14,8 +14,8 @@ int fc_fail(fc_error *err, int code, const char *fmt, ...) {
     return code;
 }
 
-int fc_fail_ctx(fc_error *err, const char *fmt, ...) {
-    if (!err) return FC_EINTERNAL;
+int fc_fail_ctx(fc_error *err, int code, const char *fmt, ...) {
+    if (!err) return code;
     char prefix[sizeof err->msg], old[sizeof err->msg];
     va_list ap;
     va_start(ap, fmt);
@@ -32,7 +32,8 @@ int fc_fail_ctx(fc_error *err, const char *fmt, ...) {
     if (ol > cap - n) ol = cap - n;
     memcpy(err->msg + n, old, ol);
     err->msg[n + ol] = 0;
-    return err->code;
+    err->code = code;
+    return code;
 }
 
 const char *fc_status_name(int code) {

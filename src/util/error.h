@@ -6,7 +6,8 @@
 
 /* Record a failure in err (may be NULL) and return code.  printf-style message. */
 int fc_fail(fc_error *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* Prefix an existing message: "ctx: old message". Returns err->code. */
-int fc_fail_ctx(fc_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prefix the message of a failed call whose status is code: "ctx: old message".
+ * Returns code (also when err is NULL: the caller's status is never lost). */
+int fc_fail_ctx(fc_error *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif
