@@ -117,7 +117,7 @@ static void test_step_determinism(void) {
 }
 
 int main(void) {
-    fc_set_threads(2);
+    fc_set_threads(tu_threads(2));
     test_counts();
     test_generate_and_checkpoint();
     test_step_determinism();
