@@ -1,6 +1,6 @@
 #!/bin/sh
-# The numerical tests under several OpenBLAS kernels and engine thread counts (README
-# "Testing").  Their bounds are what float32 can promise, so they must pass with any correct
+# The numerical tests under several OpenBLAS kernels and engine thread counts (README,
+# "Numerical tests on other kernels").  Their bounds are what float32 can promise, so they must pass with any correct
 # kernel: a failure here and not in `make test` is a tolerance fitted to one machine.
 #   tests/numerics-matrix.sh                       core types "" (OpenBLAS's choice) and Haswell, threads 1 and 2
 #   FC_MATRIX_CORETYPES="'' Haswell SkylakeX Zen" FC_MATRIX_THREADS="1 2" tests/numerics-matrix.sh
