@@ -146,14 +146,15 @@ int ref_scalar(const ref_file *r, const char *name, double *out, fc_error *err) 
     return rc;
 }
 
-ref_cmp ref_compare(const ref_tensor *t, const float *got, double floor) {
+ref_cmp ref_compare(const ref_tensor *t, const float *got, double floor, const float *base) {
     ref_cmp c = {0};
     c.n = t->n;
+    double e2 = 0, s2 = 0;
     for (size_t i = 0; i < t->n; i++) {
         size_t at = t->idx ? t->idx[i] : i;
         double want = t->val[i], g = got[at];
         double ab = fabs(g - want), rel = ab / fmax(fabs(want), floor);
-        if (isnan(ab)) ab = rel = INFINITY; /* a NaN anywhere is a failure */
+        if (!isfinite(ab)) ab = rel = INFINITY; /* a NaN or Inf anywhere is a failure */
         if (ab > c.max_abs) c.max_abs = ab;
         if (rel > c.max_rel || (i == 0 && rel >= c.max_rel)) {
             c.max_rel = rel;
@@ -161,7 +162,14 @@ ref_cmp ref_compare(const ref_tensor *t, const float *got, double floor) {
             c.got = got[at];
             c.want = t->val[i];
         }
+        double sc = base ? want - (double)base[at] : want;
+        e2 += ab * ab;
+        s2 += sc * sc;
     }
+    c.err2 = sqrt(e2);
+    c.scale2 = sqrt(s2);
+    c.nrel = c.err2 == 0 ? 0 : c.scale2 > 0 ? c.err2 / c.scale2 : INFINITY;
+    if (isnan(c.nrel)) c.nrel = INFINITY;
     return c;
 }
 

@@ -43,14 +43,23 @@ int ref_get_full(const ref_file *r, const char *name, int ndim, const uint64_t *
 int ref_scalar(const ref_file *r, const char *name, double *out, fc_error *err);
 
 /* How a computed tensor (all numel values, row-major, same layout) compares with the
- * reference at the reference's stored positions.  rel = |got-want| / max(|want|, floor). */
+ * reference at the reference's stored positions.
+ *   element-wise: rel = |got-want| / max(|want|, floor), max over the positions;
+ *   norm-wise:    nrel = ||got-want||_2 / ||want-base||_2 over the same positions, where
+ *                 base is NULL (then ||want||_2) or a full array in the same layout (e.g. the
+ *                 weights before an update, so that the error is measured against the update's
+ *                 size).  A NaN or Inf in got makes both INFINITY; a zero scale with a nonzero
+ *                 error makes nrel INFINITY, with no error 0. */
 typedef struct ref_cmp {
     double max_abs, max_rel;
     size_t worst;    /* flat index in the full tensor of the worst relative error */
     float got, want; /* the values there */
     size_t n;        /* positions compared */
+    double err2;     /* ||got - want||_2 */
+    double scale2;   /* ||want - base||_2 (base NULL: ||want||_2) */
+    double nrel;     /* err2 / scale2 */
 } ref_cmp;
-ref_cmp ref_compare(const ref_tensor *t, const float *got, double floor);
+ref_cmp ref_compare(const ref_tensor *t, const float *got, double floor, const float *base);
 /* max |value| over the stored values (handy for a floor relative to the tensor's scale). */
 double ref_absmax(const ref_tensor *t);
 

@@ -278,7 +278,7 @@ static void test_hostile_checkpoints(void) {
 }
 
 int main(void) {
-    fc_set_threads(2);
+    fc_set_threads(tu_threads(2));
     test_builtin_names();
     test_counts();
     test_generate_and_checkpoint();

@@ -343,8 +343,9 @@ static void test_composite(void) {
 int main(void) {
     /* The arithmetic is checked on one thread: thousands of tiny forward passes would
      * mostly measure OpenMP's barrier spinning.  The threaded paths are compared with
-     * naive references in test_nn_units; two shapes here run on two threads too. */
-    fc_set_threads(1);
+     * naive references in test_nn_units; two shapes here run on two threads too.
+     * FC_TEST_THREADS (tests/numerics-matrix.sh) overrides the thread count. */
+    fc_set_threads(tu_threads(1));
     fc_rng_seed(&g_rng, 1234);
 
     test_dense(3, 7, 5);
@@ -369,7 +370,7 @@ int main(void) {
     fc_set_threads(2);
     test_conv(0, 3, 4, 4, 2, 1, 8, 8, 4, 1, 0);
     test_conv(1, 3, 4, 4, 2, 1, 4, 4, 4, 1, 0);
-    fc_set_threads(1);
+    fc_set_threads(tu_threads(1));
 
     test_activation(ACT_LRELU, "leaky_relu dx");
     test_activation(ACT_RELU, "relu dx");

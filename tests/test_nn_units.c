@@ -426,7 +426,7 @@ static void test_helpers(void) {
 int main(void) {
     fc_rng_seed(&g_rng, 99);
     test_helpers();
-    fc_set_threads(2);
+    fc_set_threads(tu_threads(2));
     /* Conv2d */
     test_conv_shape(0, 3, 5, 4, 2, 1, 9, 9, 3, 1);
     test_conv_shape(0, 6, 4, 4, 2, 1, 8, 10, 2, 0);
@@ -447,7 +447,7 @@ int main(void) {
     openblas_set_num_threads(2);
     test_conv_shape(1, 24, 16, 4, 2, 1, 8, 8, 3, 1);
     test_conv_shape(0, 16, 24, 4, 2, 1, 12, 12, 3, 1);
-    fc_set_threads(2);
+    fc_set_threads(tu_threads(2));
     test_conv_create_errors();
     test_dense(5, 13, 7);
     test_dense(64, 100, 512);

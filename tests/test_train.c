@@ -38,7 +38,7 @@ static int run_train(const char *data, const char *out, const char *cache, uint6
     c.batch = 4;
     c.steps = steps;
     c.seed = 11;
-    c.threads = 2;
+    c.threads = tu_threads(2);
     c.resume = resume;
     c.sample_every = 2;
     c.ckpt_every = 2;

@@ -34,6 +34,18 @@ double tu_max_abs_err(const float *a, const float *b, size_t n, size_t *worst) {
     return m;
 }
 
+int tu_threads(int dflt) {
+    const char *e = getenv("FC_TEST_THREADS");
+    if (!e || !*e) return dflt;
+    char *end;
+    long v = strtol(e, &end, 10);
+    if (*end || v < 1 || v > 64) {
+        fprintf(stderr, "FC_TEST_THREADS=%s: not a thread count (1..64); using %d\n", e, dflt);
+        return dflt;
+    }
+    return (int)v;
+}
+
 char *tu_tmpdir(void) {
     const char *t = getenv("TMPDIR");
     char buf[4096];

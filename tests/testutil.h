@@ -37,6 +37,9 @@ int tu_report(const char *file);
 /* Max |a-b| / max(|b|, floor) over n; reports the worst index. */
 double tu_max_rel_err(const float *a, const float *b, size_t n, double floor, size_t *worst);
 double tu_max_abs_err(const float *a, const float *b, size_t n, size_t *worst);
+/* The thread count a numerical test runs with: $FC_TEST_THREADS when set (1..64; the
+ * numerics matrix, tests/numerics-matrix.sh, runs the tests with 1 and 2), else dflt. */
+int tu_threads(int dflt);
 /* A fresh temporary directory (mkdtemp under $TMPDIR or /tmp); caller frees the string. */
 char *tu_tmpdir(void);
 /* Path to the built CLI binary ($FACECRYPT or build/facecrypt). */

@@ -3,6 +3,7 @@
 PyTorch, dumped to tests/data/ref_seed_step.bin.
 
     /usr/bin/python3 tools/torch_reference.py --arch seed [--out FILE] [--compare]
+    /usr/bin/python3 tools/torch_reference.py --f32err tests/data/ref_seed_f32err.txt
 
 (Debian's python3-torch 1.13; use /usr/bin/python3, not a pyenv python.)
 
@@ -24,7 +25,10 @@ The step is computed in float64 from the float32 initial weights and inputs (so 
 reference is the step's exact value rounded once to float32, not one float32
 implementation's rounding); --precision 32 computes in float32 instead, and --compare
 prints how far a float32 computation lands from the float64 one, tensor by tensor,
-which is the tolerance a float32 engine should expect.
+which is the tolerance a float32 engine should expect.  --f32err FILE writes, without
+touching the reference, float32 PyTorch's norm-wise error per tensor against the committed
+reference (the largest over 1 and 2 threads, see write_f32err): tests/test_reference.c
+bounds the C engine's error by a multiple of it.
 
 File format: safetensors (readable by tests/refdata.c, by src/model/safetensors.c or by
 tools/safetensors_py.py).  All values F32.  A tensor with at most 65536 elements is
@@ -192,6 +196,89 @@ def compare(ref, other):
         print(f"{name:40s} {rel:12.3e} {ab:12.3e}")
 
 
+def load_reference(path):
+    """The committed reference file as {logical name: (values float64, flat indices or None)}."""
+    meta, raw = st.load(path)
+    assert meta.get("format") == "facecrypt-ref-step/1", f"{path}: not reference data"
+    out = {}
+    for name, (dt, shape, buf) in raw.items():
+        if name.endswith("@idx") or name.endswith("@shape"):
+            continue
+        vals = st.to_numpy(dt, shape, buf).astype(np.float64).reshape(-1)
+        if name.endswith("@sub"):
+            base = name[: -len("@sub")]
+            idt, ishape, ibuf = raw[base + "@idx"]
+            out[base] = (vals, st.to_numpy(idt, ishape, ibuf).astype(np.int64))
+        else:
+            out[name] = (vals, None)
+    return meta, out
+
+
+def normwise_errors(ref, values):
+    """Per tensor of the reference file: the norm-wise relative error of `values` (a run_step
+    result) over the stored positions, ||a - b||_2 / ||b - base||_2 with base = the initial
+    weights for final/* (the error relative to the Adam update) and 0 otherwise.  This is
+    the measure tests/test_reference.c applies to the C engine."""
+    errs = {}
+    for name, (b, idx) in ref.items():
+        if name.startswith("in/") or name.startswith("init/"):
+            continue
+        a = values[name].detach().double().reshape(-1).numpy()
+        a = a[idx] if idx is not None else a
+        a = a.astype(np.float32).astype(np.float64)  # rounded to float32 as the engine's results are
+        base = np.zeros_like(b)
+        if name.startswith("final/"):
+            w0 = ref["init/" + name[len("final/"):]][0]
+            base = w0[idx] if idx is not None else w0
+        scale = np.linalg.norm(b - base)
+        err = np.linalg.norm(a - b)
+        errs[name] = 0.0 if err == 0 else (err / scale if scale > 0 else float("inf"))
+    return errs
+
+
+def write_f32err(args):
+    """--f32err FILE: how far float32 PyTorch lands from the committed float64 reference,
+    tensor by tensor, the largest over --err-threads thread counts:
+      NAME err          the norm-wise relative error (normwise_errors), every stored tensor;
+      maxabs:NAME err   for the pre-activations (NAME ending in _pre): the largest |a - b|
+                        over the whole tensor against a float64 recomputation, i.e. how close
+                        to 0 a pre-activation must be for float32 rounding to move it across
+                        the LeakyReLU's kink.
+    tests/test_reference.c scales its bounds by these figures."""
+    meta, ref = load_reference(args.ref)
+    seed, batch = int(meta["seed"]), int(meta["batch"])
+    torch.set_num_threads(args.threads)
+    v64, _ = run_step(seed, batch, torch.float64)
+    e64 = normwise_errors(ref, v64)
+    worst = max(e64, key=e64.get)
+    print(f"float64 recomputation vs the stored reference: worst norm-wise {e64[worst]:.3e} ({worst})")
+    runs = {}
+    for t in args.err_threads:
+        torch.set_num_threads(t)
+        values, _ = run_step(seed, batch, torch.float32)
+        errs = normwise_errors(ref, values)
+        for name, b in v64.items():
+            if name.endswith("_pre"):
+                errs["maxabs:" + name] = (values[name].double() - b).abs().max().item()
+        runs[t] = errs
+        print(f"float32, {t} thread(s): done")
+    names = list(runs[args.err_threads[0]])
+    with open(args.f32err, "w") as f:
+        f.write("# facecrypt-ref-f32err/1: float32 PyTorch against the float64 reference "
+                f"{os.path.basename(args.ref)}, per tensor.\n")
+        f.write("#   NAME: ||a - b||_2 / ||b - base||_2 over the stored positions, base = init/* for final/*\n")
+        f.write("#         (the error relative to the Adam update), else 0.\n")
+        f.write("#   maxabs:NAME (pre-activations): max |a - b| over the whole tensor.\n")
+        f.write(f"# Written by tools/torch_reference.py --f32err (torch {torch.__version__}, "
+                f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '')!s}, seed {seed}, batch {batch}).\n")
+        f.write("# Read by tests/test_reference.c.  Columns: name, the largest over the thread counts, each thread count.\n")
+        f.write("# name max " + " ".join(f"threads={t}" for t in args.err_threads) + "\n")
+        for name in names:
+            row = [runs[t][name] for t in args.err_threads]
+            f.write(f"{name} {max(row):.3e} " + " ".join(f"{v:.3e}" for v in row) + "\n")
+    print(f"wrote {args.f32err}: {len(names)} rows")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--arch", default="seed", choices=["seed", "dcgan"])
@@ -201,10 +288,17 @@ def main():
     ap.add_argument("--precision", type=int, default=64, choices=[32, 64])
     ap.add_argument("--compare", action="store_true", help="also run in float32 and print the differences")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--f32err", metavar="FILE",
+                    help="write float32 torch's norm-wise error per tensor against --ref (does not rewrite --out)")
+    ap.add_argument("--ref", default=os.path.join(HERE, "..", "tests", "data", "ref_seed_step.bin"))
+    ap.add_argument("--err-threads", type=lambda v: [int(x) for x in v.split(",")], default=[1, 2])
     args = ap.parse_args()
     if args.arch != "seed":
         sys.exit("torch_reference.py: --arch dcgan is not implemented (optional; see the module docstring)")
     torch.set_num_threads(args.threads)
+    if args.f32err:
+        write_f32err(args)
+        return
 
     dtype = torch.float64 if args.precision == 64 else torch.float32
     values, (gp, dp) = run_step(args.seed, args.batch, dtype)

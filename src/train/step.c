@@ -115,8 +115,10 @@ void fc_trainer_step(fc_trainer *t, const float *reals, const float *z1, const f
         fc_net_backward(&m->D, t->dbatch + bimg, t->dlogits + b, b, NULL, 1);
     }
     fc_dist_allreduce_mean(t->dist, m->D.grads, m->D.nparams, frac);
-    m->adam_t++;
-    fc_net_adam(&m->D, &t->adam_d, m->adam_t);
+    if (!t->grads_only) {
+        m->adam_t++;
+        fc_net_adam(&m->D, &t->adam_d, m->adam_t);
+    }
     st->d_loss = lr + lf;
     st->d_real = mean(t->probs, b);
     st->d_fake = mean(t->probs + b, b);
@@ -132,8 +134,9 @@ void fc_trainer_step(fc_trainer *t, const float *reals, const float *z1, const f
     fc_net_zero_grad(&m->G);
     fc_net_backward(&m->G, zg, t->dimg, b, NULL, 1);
     fc_dist_allreduce_mean(t->dist, m->G.grads, m->G.nparams, frac);
-    fc_net_adam(&m->G, &t->adam_g, m->adam_t);
     m->D.drop_rows = NULL;
+    if (t->grads_only) return;
+    fc_net_adam(&m->G, &t->adam_g, m->adam_t);
     m->step++;
 }
 

@@ -37,6 +37,12 @@ typedef struct fc_trainer {
     float *dlogits;  /* [2b] */
     float *probs;    /* [2b] */
     uint32_t *grows; /* [2b] global row of each D-step row: row0 + i, then B + row0 + i */
+    /* 0 (fc_trainer_init*): a training step.  1: gradients only, for comparing runs before the
+     * optimizer (tests/test_mpi.c): the step averages the gradients across ranks as usual but
+     * applies neither Adam update and leaves m->step and m->adam_t alone, so the G step runs
+     * through the unchanged D and, afterwards, m->D.grads and m->G.grads hold the global-batch
+     * mean gradients of the D step and of the G step. */
+    int grads_only;
 } fc_trainer;
 
 /* One process. */
