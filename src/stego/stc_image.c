@@ -24,8 +24,8 @@ static int embed_pass(uint8_t *px, uint64_t first, const fc_perm *perm, const fl
                       const uint8_t *signs, uint64_t s0, uint64_t s1, const uint8_t *bits, uint64_t m,
                       fc_stc_stats *st, fc_error *err) {
     uint64_t n = s1 - s0;
-    uint8_t *x = malloc(n ? n : 1), *y = malloc(n ? n : 1);
-    float *rho = malloc((n ? n : 1) * sizeof(float));
+    uint8_t *x = calloc(n ? n : 1, 1), *y = malloc(n ? n : 1);
+    float *rho = calloc(n ? n : 1, sizeof(float));
     uint32_t *pos = malloc((n ? n : 1) * sizeof(uint32_t));
     int rc = FC_OK;
     if (!x || !y || !rho || !pos) {
