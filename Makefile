@@ -165,3 +165,13 @@ fuzz-container: build-fuzz/fuzz_container
 	@mkdir -p build-fuzz/corpus-container
 	./build-fuzz/fuzz_container -max_total_time=$(FUZZ_TIME) -max_len=4096 build-fuzz/corpus-container
 .PHONY: fuzz-container
+
+# ---- embedding measurements (tools/stc_measure.c; docs/container-format.md, v2 embedding draft) ----
+#   make stc-measure [STC_MEASURE_ARGS="--faces 4 --celeba DIR --photos 8 --time"]
+$(BUILD)/tools/stc_measure: tools/stc_measure.c $(BUILD)/libfacecrypt.a
+	@mkdir -p $(dir $@)
+	@echo "  CC  $<"
+	@$(CC) $(CFLAGS) $< $(BUILD)/libfacecrypt.a -o $@ $(LDFLAGS) $(LDLIBS)
+stc-measure: $(BUILD)/tools/stc_measure
+	$(BUILD)/tools/stc_measure $(STC_MEASURE_ARGS)
+.PHONY: stc-measure

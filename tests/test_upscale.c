@@ -4,6 +4,7 @@
  * edges is clamped (never wraps), and band-limited pictures are reproduced more
  * faithfully than by the bilinear enlargement the covers used before. */
 #include <string.h>
+#include "data/image_internal.h"
 #include "facecrypt.h"
 #include "testutil.h"
 #include "util/rng.h"
@@ -153,7 +154,34 @@ static void test_sharper_than_bilinear(void) {
     fc_image_free(&b);
 }
 
+/* The unrounded values (side information for embedding) are what the bytes were
+ * rounded from: the same bytes as without them, each within 0.5 of its float. */
+static void test_unrounded(void) {
+    static float img[3 * P];
+    fc_rng r;
+    fc_rng_seed(&r, 9);
+    for (int p = 0; p < 3 * P; p++) img[p] = 1.2f * fc_rng_uniform(&r) - 0.1f;
+    fc_error err = {0};
+    fc_image a, b;
+    const int D = 2 * S + 3;
+    float *u = malloc(sizeof(float) * (size_t)D * D * 3);
+    CHECK(fc_image_upscale_unit(img, 3, S, S, D, D, &a, &err) == FC_OK);
+    CHECK(fc_image_upscale_unit_si(img, 3, S, S, D, D, &b, u, &err) == FC_OK);
+    CHECK(!memcmp(a.px, b.px, (size_t)D * D * 3));
+    int bad = 0, frac = 0;
+    for (size_t i = 0; i < (size_t)D * D * 3; i++) {
+        bad += !(u[i] >= 0 && u[i] <= 255) || (long)b.px[i] != lrintf(u[i]);
+        frac += fabsf(u[i] - (float)b.px[i]) > 0.25f;
+    }
+    CHECKF(bad == 0, "%d unrounded values do not round to the bytes", bad);
+    CHECKF(frac > D * D / 2, "only %d values with a rounding error above 0.25", frac); /* ~ half of them */
+    fc_image_free(&a);
+    fc_image_free(&b);
+    free(u);
+}
+
 int main(void) {
+    test_unrounded();
     test_constant();
     test_ramp();
     test_identity_and_centres();

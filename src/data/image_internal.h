@@ -22,6 +22,14 @@ typedef enum fc_image_format {
     FC_FMT_PNM, /* binary PPM (P6) or PGM (P5) */
 } fc_image_format;
 
+/* fc_image_upscale_unit that also writes, when unrounded is not NULL, each
+ * output value before rounding: dw*dh*c floats in out's interleaved order, on
+ * the 0..255 scale (255 v after clamping v to [0,1]; out's byte is
+ * lrintf of it).  The side information of side-informed embedding
+ * (src/stego/costs.h). */
+int fc_image_upscale_unit_si(const float *chw, int c, int w, int h, int dw, int dh, fc_image *out, float *unrounded,
+                             fc_error *err);
+
 /* Sniff the format from magic bytes. */
 fc_image_format fc_image_sniff(const uint8_t *buf, size_t len);
 

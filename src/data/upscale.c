@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "data/image_internal.h"
 #include "facecrypt.h"
 #include "util/error.h"
 
@@ -47,6 +48,11 @@ static void build_taps(int in, int out, int *idx, double *w) {
 }
 
 int fc_image_upscale_unit(const float *chw, int c, int w, int h, int dw, int dh, fc_image *out, fc_error *err) {
+    return fc_image_upscale_unit_si(chw, c, w, h, dw, dh, out, NULL, err);
+}
+
+int fc_image_upscale_unit_si(const float *chw, int c, int w, int h, int dw, int dh, fc_image *out, float *unrounded,
+                             fc_error *err) {
     memset(out, 0, sizeof *out);
     if (!chw || (c != 1 && c != 3) || w <= 0 || h <= 0)
         return fc_fail(err, FC_EUSAGE, "upscale: bad input image");
@@ -87,6 +93,7 @@ int fc_image_upscale_unit(const float *chw, int c, int w, int h, int dw, int dh,
                 float v = (float)acc; /* as fc_grid_image rounds the generator's floats */
                 v = v < 0 ? 0 : v > 1 ? 1 : v;
                 row[(size_t)x * (size_t)c] = (uint8_t)lrintf(v * 255.0f);
+                if (unrounded) unrounded[((size_t)y * (size_t)dw + (size_t)x) * (size_t)c + (size_t)ch] = v * 255.0f;
             }
         }
     }
