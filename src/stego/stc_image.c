@@ -77,7 +77,7 @@ int fc_stc_embed_image(uint8_t *px, uint64_t first, const fc_perm *perm, const f
     uint32_t field = (uint32_t)len ^ len_mask(len_key);
     uint8_t fb[4] = {(uint8_t)field, (uint8_t)(field >> 8), (uint8_t)(field >> 16), (uint8_t)(field >> 24)};
     int rc = embed_pass(px, first, perm, rho_p, rho_m, signs, 0, FC_STC_LEN_SLOTS, fb, FC_STC_LEN_BITS, st, err);
-    if (rc) return fc_fail_ctx(err, "length field");
+    if (rc) return fc_fail_ctx(err, rc, "length field");
     return embed_pass(px, first, perm, rho_p, rho_m, signs, FC_STC_LEN_SLOTS, keyed, msg, 8 * (uint64_t)len, st,
                       err);
 }
