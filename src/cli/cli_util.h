@@ -11,6 +11,10 @@ int cli_parse_u64(const char *s, uint64_t *out);
 int cli_parse_float(const char *s, double lo, double hi, double *out);
 /* 3750275 -> "3,750,275" */
 const char *cli_commas(uint64_t v, char *buf, size_t n);
+/* --help of --model (sample, eval-gan) */
+#define CLI_MODEL_HELP                                                                                                \
+    "generator: a built-in name (facecrypt info --models) or a checkpoint file\n"                                   \
+    "(default: the built-in default generator)"
 /* Load --model NAME|PATH, or the embedded default when name is NULL. */
 int cli_load_model(const char *name, fc_model **m, fc_error *err);
 /* Set a model's precision (--precision); when bf16 was asked on a CPU without AVX512-BF16

@@ -166,6 +166,14 @@ static void print_text(image_report *imgs[3], const pair_report *pr, const ciphe
 /* ---- JSON output ------------------------------------------------------------------ */
 static void jnum(FILE *f, double v) { cli_json_num(f, v, 10); }
 
+/* PREFIX npcr, "uaci": uaci */
+static void jnpcr_uaci(FILE *f, const char *prefix, double npcr, double uaci) {
+    fputs(prefix, f);
+    jnum(f, npcr);
+    fputs(", \"uaci\": ", f);
+    jnum(f, uaci);
+}
+
 static void jmetric(FILE *f, const fc_metric *m) {
     fputs("{\"r\": ", f);
     jnum(f, m->ch[0]);
@@ -237,20 +245,11 @@ static void print_json(image_report *imgs[3], const pair_report *pr, const ciphe
     }
     if (cr->done) {
         fprintf(f, ",\n  \"cipher\": {\"bytes\": %zu, \"changed_byte\": %zu,\n", cr->r.bytes, cr->r.changed_at);
-        fputs("    \"one_pixel_same_nonce\": {\"npcr\": ", f);
-        jnum(f, cr->r.npcr_pixel);
-        fputs(", \"uaci\": ", f);
-        jnum(f, cr->r.uaci_pixel);
+        jnpcr_uaci(f, "    \"one_pixel_same_nonce\": {\"npcr\": ", cr->r.npcr_pixel, cr->r.uaci_pixel);
         fputs(", \"tag_npcr\": ", f);
         jnum(f, cr->r.tag_npcr_pixel);
-        fputs("},\n    \"one_pixel_fresh_nonce\": {\"npcr\": ", f);
-        jnum(f, cr->r.npcr_nonce);
-        fputs(", \"uaci\": ", f);
-        jnum(f, cr->r.uaci_nonce);
-        fputs("},\n    \"one_key_bit\": {\"npcr\": ", f);
-        jnum(f, cr->r.npcr_key);
-        fputs(", \"uaci\": ", f);
-        jnum(f, cr->r.uaci_key);
+        jnpcr_uaci(f, "},\n    \"one_pixel_fresh_nonce\": {\"npcr\": ", cr->r.npcr_nonce, cr->r.uaci_nonce);
+        jnpcr_uaci(f, "},\n    \"one_key_bit\": {\"npcr\": ", cr->r.npcr_key, cr->r.uaci_key);
         fputs("},\n    \"entropy\": ", f);
         jmetric(f, &cr->r.entropy);
         fputs(",\n    \"correlation\": ", f);

@@ -162,8 +162,7 @@ int cmd_eval_gan(int argc, char **argv) {
     double width = 1.0;
     const cli_opt opts[] = {
         {.name = "--model", .type = CLI_STR, .dst = &model, .label = "--model M",
-         .help = "generator: a built-in name (facecrypt info --models) or a checkpoint file\n"
-                 "(default: the built-in default generator)"},
+         .help = CLI_MODEL_HELP},
         {.name = "--untrained", .type = CLI_FLAG, .dst = &untrained, .label = "--untrained",
          .help = "a freshly initialised model (weights from --seed) of the same arch and\n"
                  "width as --model, or of --arch/--width"},

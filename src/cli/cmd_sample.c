@@ -15,8 +15,7 @@ int cmd_sample(int argc, char **argv) {
     uint64_t seed = 1;
     const cli_opt opts[] = {
         {.name = "--model", .type = CLI_STR, .dst = &model, .label = "--model",
-         .help = "generator: a built-in name (facecrypt info --models) or a checkpoint file\n"
-                 "(default: the built-in default generator)"},
+         .help = CLI_MODEL_HELP},
         {.name = "--z", .type = CLI_STR, .dst = &zpath, .label = "--z", .help = "N x 100 little-endian float32 latent vectors"},
         {.name = "--n", .type = CLI_INT, .dst = &n, .lo = 1, .hi = 1 << 20, .given = &have_n, .bad = "--n must be 1..1048576, got",
          .label = "--n/--seed", .help = "draw N latent vectors from N(0,1) with this seed (default 64, 1)"},
