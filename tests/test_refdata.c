@@ -1,5 +1,5 @@
 /* The PyTorch reference data (tests/data/ref_seed_step.bin, tools/torch_reference.py)
- * loads through tests/refdata.c, has the SPEC's shapes and parameter counts, and is
+ * loads through tests/refdata.c, has the report's model's shapes and parameter counts, and is
  * self-consistent in ways recomputed here independently of PyTorch: the Dense layers,
  * the sigmoid, LeakyReLU and its backward, the loss, and the first Adam step. */
 #include "testutil.h"
@@ -59,7 +59,7 @@ int main(void) {
     CHECK(strcmp(ref_meta(r, "g_params"), "3750275") == 0);
     CHECK(strcmp(ref_meta(r, "d_params"), "404801") == 0);
 
-    /* Shapes and parameter counts, from the SPEC's table (not from the file). */
+    /* Shapes and parameter counts, from the report's table (not from the file). */
     size_t gp = 0, dp = 0;
     ref_tensor init[NPARAMS];
     for (size_t i = 0; i < NPARAMS; i++) {

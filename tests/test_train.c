@@ -165,7 +165,7 @@ int main(void) {
     CHECK(tu_system("%s train --data %s/nope --out %s/r1 --steps 1 2>/dev/null", tu_cli(), tmp, tmp) == 2);
     CHECK(tu_system("%s train --data %s --out %s/r2 --steps 1 2>/dev/null", tu_cli(), p, tmp) == 2);
     CHECK(tu_system("%s train --out %s/r3 2>/dev/null", tu_cli(), tmp) == 1);
-    /* CLI end to end with the required checkpoint, then sample from it per the SPEC contract */
+    /* CLI end to end with the required checkpoint, then sample from it per the CLI contract (sample --model) */
     CHECK(tu_system("%s train --data %s --out %s/cli --width 0.125 --batch 4 --steps 2 --cache-dir %s "
                     "--threads 2 2>/dev/null",
                     tu_cli(), data, tmp, cache) == 0);

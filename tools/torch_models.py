@@ -1,4 +1,4 @@
-"""The report's model (`--arch seed`) in PyTorch, exactly as /work/shared/SPEC.md says,
+"""The report's model (`--arch seed`) in PyTorch, exactly as the project specification describes it,
 with module names that give the checkpoint contract's state_dict keys:
 G.fc, G.up1, G.up2, G.up3, G.out and D.conv1, D.conv2, D.conv3, D.fc.
 

@@ -7,7 +7,7 @@ PyTorch, dumped to tests/data/ref_seed_step.bin.
 
 (Debian's python3-torch 1.13; use /usr/bin/python3, not a pyenv python.)
 
-The step (SPEC "The report's model"), batch B=4, all inputs fixed by --seed:
+The step of the report's model, batch B=4, all inputs fixed by --seed:
   weights   torch.manual_seed(seed); SeedGAN() -> PyTorch's default init, float32
   inputs    z1 [B,100] ~ N(0,1) (D step), x [B,3,64,64] = randint(0,256)/255 (reals),
             z2 [B,100] ~ N(0,1) (G step)
@@ -304,7 +304,7 @@ def main():
     values, (gp, dp) = run_step(args.seed, args.batch, dtype)
     print(f"G params: {gp:,}  (contract {G_PARAMS:,})")
     print(f"D params: {dp:,}  (contract {D_PARAMS:,})")
-    assert gp == G_PARAMS and dp == D_PARAMS, "parameter counts differ from the SPEC"
+    assert gp == G_PARAMS and dp == D_PARAMS, "parameter counts differ from the report's model"
     for k in ("d_step/loss_real", "d_step/loss_fake", "d_step/d_loss", "d_step/D_x_mean", "d_step/D_G_z_mean",
               "g_step/g_loss", "g_step/D_G_z_mean"):
         print(f"{k:22s} {values[k].item():.9f}")

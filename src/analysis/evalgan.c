@@ -50,9 +50,7 @@ static int add_generated(face_sink sink, void *ctx, fc_model *m, int n, uint64_t
         rc = fc_fail(err, FC_ENOMEM, "eval-gan: out of memory for %d latent vectors", n);
         goto done;
     }
-    fc_rng r;
-    fc_rng_seed(&r, seed);
-    fc_rng_fill_normal(&r, z, (size_t)n * FC_LATENT_DIM, 0.0f, 1.0f);
+    fc_latent_normal(seed, (size_t)n, z);
     for (int i = 0; i < n && !rc; i += CHUNK) {
         int b = n - i < CHUNK ? n - i : CHUNK;
         rc = fc_model_generate(m, z + (size_t)i * FC_LATENT_DIM, b, x, err);

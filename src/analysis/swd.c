@@ -193,23 +193,10 @@ static void add_one(fc_swd *s, const float *img) {
     s->count++;
 }
 
-int fc_swd_add_u8(fc_swd *s, const uint8_t *nchw, int n, fc_error *err) {
-    if (n < 0 || (n > 0 && !nchw)) return fc_fail(err, FC_EUSAGE, "SWD: bad image batch");
-    int rc = reserve(s, n, err);
-    if (rc) return rc;
-    const size_t per = (size_t)3 * s->size * s->size;
-    float *img = malloc(sizeof(float) * per);
-    if (!img) return fc_fail(err, FC_ENOMEM, "SWD: out of memory");
-    for (int i = 0; i < n; i++) {
-        for (size_t j = 0; j < per; j++) img[j] = nchw[(size_t)i * per + j];
-        add_one(s, img);
-    }
-    free(img);
-    return FC_OK;
-}
-
-int fc_swd_add_unit(fc_swd *s, const float *nchw, int n, fc_error *err) {
-    if (n < 0 || (n > 0 && !nchw)) return fc_fail(err, FC_EUSAGE, "SWD: bad image batch");
+/* Add n images of uint8 values (u8) or of floats in [0,1] (unit: rounded to uint8 first,
+ * as ProGAN does). */
+static int add_batch(fc_swd *s, const uint8_t *u8, const float *unit, int n, fc_error *err) {
+    if (n < 0 || (n > 0 && !u8 && !unit)) return fc_fail(err, FC_EUSAGE, "SWD: bad image batch");
     int rc = reserve(s, n, err);
     if (rc) return rc;
     const size_t per = (size_t)3 * s->size * s->size;
@@ -217,13 +204,27 @@ int fc_swd_add_unit(fc_swd *s, const float *nchw, int n, fc_error *err) {
     if (!img) return fc_fail(err, FC_ENOMEM, "SWD: out of memory");
     for (int i = 0; i < n; i++) {
         for (size_t j = 0; j < per; j++) {
-            float v = rintf(nchw[(size_t)i * per + j] * 255.0f);
+            if (u8) {
+                img[j] = u8[(size_t)i * per + j];
+                continue;
+            }
+            float v = rintf(unit[(size_t)i * per + j] * 255.0f);
             img[j] = v < 0 ? 0 : v > 255 ? 255 : (v == v ? v : 0);
         }
         add_one(s, img);
     }
     free(img);
     return FC_OK;
+}
+
+int fc_swd_add_u8(fc_swd *s, const uint8_t *nchw, int n, fc_error *err) {
+    if (n > 0 && !nchw) return fc_fail(err, FC_EUSAGE, "SWD: bad image batch");
+    return add_batch(s, nchw, NULL, n, err);
+}
+
+int fc_swd_add_unit(fc_swd *s, const float *nchw, int n, fc_error *err) {
+    if (n > 0 && !nchw) return fc_fail(err, FC_EUSAGE, "SWD: bad image batch");
+    return add_batch(s, NULL, nchw, n, err);
 }
 
 int fc_swd_add_image(fc_swd *s, const fc_image *im, fc_error *err) {

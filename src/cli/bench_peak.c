@@ -6,14 +6,9 @@
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
-#include "facecrypt.h"
+#include "cli_util.h"
 
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
+int cli_bench_peak(int threads);
 
 /* 12 independent FMA chains per thread hide the FMA latency.  The vector code lives in
  * target-attributed leaf functions (an OpenMP region is outlined without the attribute,
@@ -43,10 +38,10 @@ __attribute__((target("avx512f,avx512bf16"))) static double bf16_loop(long iters
 /* FLOP/s (2 per multiply-add) of loop on every thread; macs_per_iter per thread and iteration. */
 static double peak(double (*loop)(long), int threads, double macs_per_iter, double *sink) {
     const long iters = 40 * 1000 * 1000;
-    double t0 = now(), acc = 0;
+    double t0 = cli_now(), acc = 0;
 #pragma omp parallel num_threads(threads) reduction(+ : acc)
     acc += loop(iters);
-    double dt = now() - t0;
+    double dt = cli_now() - t0;
     *sink = acc;
     return (double)threads * iters * macs_per_iter * 2 / dt;
 }
@@ -64,16 +59,17 @@ static double sgemm_peak(int n, int reps) {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, c, n); /* warm-up */
     double best = 0;
     for (int r = 0; r < reps; r++) {
-        double t0 = now();
+        double t0 = cli_now();
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, c, n);
-        double f = 2.0 * n * n * (double)n / (now() - t0);
+        double f = 2.0 * n * n * (double)n / (cli_now() - t0);
         if (f > best) best = f;
     }
     free(a), free(b), free(c);
     return best;
 }
 
-int fc_bench_peak(int threads, FILE *out) {
+int cli_bench_peak(int threads) {
+    FILE *out = stdout;
     fc_set_threads(threads);
     int t = fc_get_threads();
     double sink;

@@ -1,21 +1,10 @@
-#include "cli/cli_util.h"
+#include "cli_util.h"
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-const char *cli_opt(int argc, char **argv, int *i, const char *name, int *missing) {
-    const char *a = argv[*i];
-    size_t n = strlen(name);
-    if (strncmp(a, name, n) != 0) return NULL;
-    if (a[n] == '=') return a + n + 1;
-    if (a[n] != 0) return NULL;
-    if (*i + 1 >= argc) {
-        if (missing) *missing = 1;
-        return NULL;
-    }
-    return argv[++*i];
-}
+#include <time.h>
 
 int cli_parse_int(const char *s, long lo, long hi, long *out) {
     char *end;
@@ -57,9 +46,7 @@ const char *cli_commas(uint64_t v, char *buf, size_t n) {
     return buf;
 }
 
-int cli_load_model(const char *path, fc_model **m, fc_error *err) {
-    return fc_model_open(path, m, err);
-}
+int cli_load_model(const char *name, fc_model **m, fc_error *err) { return fc_model_open(name, m, err); }
 
 int cli_report(const char *cmd, const fc_error *err) {
     fprintf(stderr, "facecrypt %s: %s\n", cmd, err->msg[0] ? err->msg : fc_status_name(err->code));
@@ -73,4 +60,30 @@ void cli_set_precision(const char *cmd, fc_model *m, fc_precision p) {
                 "facecrypt %s: --precision %s needs AVX512-BF16, which this CPU lacks: running %s "
                 "(--precision bf16-emu gives bf16 numerics on any CPU, slowly)\n",
                 cmd, fc_precision_name(p), fc_precision_name(e));
+}
+
+void cli_json_str(FILE *f, const char *s) {
+    if (!s) {
+        fputs("null", f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
+        else if (c < 0x20) fprintf(f, "\\u%04x", c);
+        else fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+void cli_json_num(FILE *f, double v, int digits) {
+    if (isfinite(v)) fprintf(f, "%.*g", digits, v);
+    else fputs("null", f);
+}
+
+double cli_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
 }

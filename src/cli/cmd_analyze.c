@@ -5,44 +5,29 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cli/cli_util.h"
-#include "cli/commands.h"
-#include "util/error.h"
-#include "util/fileio.h"
-#include "util/rng.h"
+#include "cli_opts.h"
+#include "cli_util.h"
+#include "commands.h"
 
 #define CMD "analyze"
 #define CHI_STEPS 100 /* chi-square probability at 1%, 2%, ..., 100% of the values */
 
-static int usage_err(const char *msg, const char *arg) {
-    fprintf(stderr, "facecrypt " CMD ": %s%s%s (see --help)\n", msg, arg ? " " : "", arg ? arg : "");
-    return FC_EUSAGE;
-}
-
-static void help(void) {
-    printf("usage: facecrypt analyze [--plain P] [--container C] [--cover V] [--histograms DIR]\n"
-           "                         [--pairs N] [--seed S] [--no-cipher] [--json] [--force]\n"
-           "Computes everything the given images allow:\n"
-           "  each image            Shannon entropy; adjacent-pixel correlation (horizontal,\n"
-           "                        vertical, diagonal) per channel\n"
-           "  --container C         chi-square attack (Westfeld & Pfitzmann) and RS analysis\n"
-           "                        (Fridrich et al.); with --cover also on the cover\n"
-           "  --container + --cover PSNR, SSIM, NPCR and UACI of the container against the cover\n"
-           "  --plain P             sensitivity of the cipher layer: NPCR and UACI between the\n"
-           "                        ciphertexts of P's pixels and of P with one pixel changed\n"
-           "                        (same key and nonce; fresh nonce) or under a key differing\n"
-           "                        in one bit; entropy and correlation of the ciphertext\n"
-           "                        (analysis keys come from --seed; they protect nothing)\n"
-           "options:\n"
-           "  --histograms DIR      write plain_hist.png, container_hist.png, cover_hist.png and\n"
-           "                        chi_square.png (probability vs share of the image scanned)\n"
-           "  --pairs N             correlation over N random adjacent pairs (0 = every pair; default)\n"
-           "  --seed S              seed for random pairs and analysis keys (default 1)\n"
-           "  --no-cipher           skip the cipher-layer analysis\n"
-           "  --json                machine-readable output (non-finite numbers are null)\n"
-           "  --force               replace existing plot files\n"
-           "NPCR/UACI ideal values for independent uniform bytes: 99.6094%% / 33.4635%%.\n");
-}
+static const char HELP_HEAD[] =
+    "usage: facecrypt analyze [--plain P] [--container C] [--cover V] [--histograms DIR]\n"
+    "                         [--pairs N] [--seed S] [--no-cipher] [--json] [--force]\n"
+    "Computes everything the given images allow:\n"
+    "  each image            Shannon entropy; adjacent-pixel correlation (horizontal,\n"
+    "                        vertical, diagonal) per channel\n"
+    "  --container C         chi-square attack (Westfeld & Pfitzmann) and RS analysis\n"
+    "                        (Fridrich et al.); with --cover also on the cover\n"
+    "  --container + --cover PSNR, SSIM, NPCR and UACI of the container against the cover\n"
+    "  --plain P             sensitivity of the cipher layer: NPCR and UACI between the\n"
+    "                        ciphertexts of P's pixels and of P with one pixel changed\n"
+    "                        (same key and nonce; fresh nonce) or under a key differing\n"
+    "                        in one bit; entropy and correlation of the ciphertext\n"
+    "                        (analysis keys come from --seed; they protect nothing)\n"
+    "options:\n";
+static const char HELP_TAIL[] = "NPCR/UACI ideal values for independent uniform bytes: 99.6094% / 33.4635%.\n";
 
 /* ---- what is measured ---------------------------------------------------------- */
 typedef struct image_report {
@@ -63,13 +48,7 @@ typedef struct pair_report {
 
 typedef struct cipher_report {
     int done;
-    size_t bytes;                      /* secret bytes enciphered (the plain image's pixels) */
-    size_t changed_at;                 /* the byte changed in the second input */
-    double npcr_pixel, uaci_pixel;     /* one pixel changed, same key and nonce */
-    double tag_npcr_pixel;             /* ... NPCR of the 16-byte authentication tags */
-    double npcr_nonce, uaci_nonce;     /* one pixel changed, fresh nonce (how facecrypt encrypts) */
-    double npcr_key, uaci_key;         /* one key bit changed, same nonce */
-    fc_metric entropy, corr[3];        /* of the ciphertext laid out in the plain image's shape */
+    fc_cipher_sensitivity_result r;
 } cipher_report;
 
 static int measure_image(image_report *r, size_t pairs, uint64_t seed, int stego, fc_error *err) {
@@ -89,66 +68,6 @@ static int measure_pair(const image_report *c, const image_report *v, pair_repor
     if (!rc) rc = fc_ssim(&c->img, &v->img, &p->ssim, err);
     if (!rc) rc = fc_npcr_uaci(&c->img, &v->img, &p->npcr, &p->uaci, err);
     p->done = !rc;
-    return rc;
-}
-
-/* Sensitivity of the cipher layer (fc_cipher_layer: the AEAD ciphertext and tag that
- * encrypt embeds) to one changed pixel and to one changed key bit.  The secret is the
- * plain image's raw pixels, so ciphertext byte i is plaintext value i; NPCR and UACI
- * are taken over those bytes (the name and length fields are left out). */
-static int cipher_sensitivity(const fc_image *plain, uint64_t seed, size_t pairs, cipher_report *out,
-                              fc_error *err) {
-    memset(out, 0, sizeof *out);
-    const size_t n = (size_t)plain->w * plain->h * plain->c;
-    fc_rng rng;
-    fc_rng_seed(&rng, seed ^ 0x6369706865726c61ull); /* "cipherla": apart from the pair sampling */
-    uint8_t raw[FC_KEY_BYTES], raw2[FC_KEY_BYTES], salt[FC_SALT_BYTES], nonce[FC_NONCE_BYTES],
-        nonce2[FC_NONCE_BYTES];
-    for (size_t i = 0; i < sizeof raw; i++) raw[i] = (uint8_t)fc_rng_u64(&rng);
-    for (size_t i = 0; i < sizeof salt; i++) salt[i] = (uint8_t)fc_rng_u64(&rng);
-    for (size_t i = 0; i < sizeof nonce; i++) nonce[i] = (uint8_t)fc_rng_u64(&rng);
-    for (size_t i = 0; i < sizeof nonce2; i++) nonce2[i] = (uint8_t)fc_rng_u64(&rng);
-    memcpy(raw2, raw, sizeof raw);
-    unsigned bit = (unsigned)fc_rng_below(&rng, 8 * FC_KEY_BYTES);
-    raw2[bit / 8] ^= (uint8_t)(1u << (bit % 8));
-    uint8_t *changed = malloc(n);
-    if (!changed) return fc_fail(err, FC_ENOMEM, "out of memory");
-    memcpy(changed, plain->px, n);
-    out->changed_at = (size_t)fc_rng_below(&rng, n);
-    changed[out->changed_at] = (uint8_t)(changed[out->changed_at] + 1); /* one value of one pixel, +1 mod 256 */
-
-    fc_key *k1 = NULL, *k2 = NULL;
-    uint8_t *c[4] = {NULL, NULL, NULL, NULL};
-    size_t len[4] = {0, 0, 0, 0}, off = 0;
-    int rc = fc_key_from_bytes(raw, &k1, err);
-    if (!rc) rc = fc_key_from_bytes(raw2, &k2, err);
-    fc_encrypt_opts o1, o2;
-    fc_encrypt_opts_init(&o1);
-    o1.salt = salt;
-    o1.nonce = nonce;
-    o2 = o1;
-    o2.nonce = nonce2;
-    if (!rc) rc = fc_cipher_layer(plain->px, n, NULL, &o1, k1, &c[0], &len[0], &off, err); /* reference */
-    if (!rc) rc = fc_cipher_layer(changed, n, NULL, &o1, k1, &c[1], &len[1], NULL, err);   /* one pixel */
-    if (!rc) rc = fc_cipher_layer(changed, n, NULL, &o2, k1, &c[2], &len[2], NULL, err);   /* fresh nonce */
-    if (!rc) rc = fc_cipher_layer(plain->px, n, NULL, &o1, k2, &c[3], &len[3], NULL, err); /* one key bit */
-    if (!rc && (off + n + 16 > len[0] || len[1] != len[0] || len[2] != len[0] || len[3] != len[0]))
-        rc = fc_fail(err, FC_EINTERNAL, "cipher layer of unexpected length %zu for %zu bytes", len[0], n);
-    if (!rc) {
-        out->bytes = n;
-        fc_npcr_uaci_bytes(c[0] + off, c[1] + off, n, &out->npcr_pixel, &out->uaci_pixel);
-        fc_npcr_uaci_bytes(c[0] + len[0] - 16, c[1] + len[0] - 16, 16, &out->tag_npcr_pixel, NULL);
-        fc_npcr_uaci_bytes(c[0] + off, c[2] + off, n, &out->npcr_nonce, &out->uaci_nonce);
-        fc_npcr_uaci_bytes(c[0] + off, c[3] + off, n, &out->npcr_key, &out->uaci_key);
-        fc_image as_image = {plain->w, plain->h, plain->c, c[0] + off};
-        rc = fc_entropy(&as_image, &out->entropy, err);
-        if (!rc) rc = fc_adjacent_correlation(&as_image, pairs, seed, out->corr, err);
-        out->done = !rc;
-    }
-    fc_key_free(k1);
-    fc_key_free(k2);
-    for (int i = 0; i < 4; i++) free(c[i]);
-    free(changed);
     return rc;
 }
 
@@ -184,14 +103,14 @@ static void print_text(image_report *imgs[3], const pair_report *pr, const ciphe
     header4("entropy (bits per value; ideal 8)", "all");
     for (int i = 0; i < 3; i++)
         if (imgs[i]) row4(imgs[i]->role, &imgs[i]->entropy, 4);
-    if (cr->done) row4("cipher layer", &cr->entropy, 4);
+    if (cr->done) row4("cipher layer", &cr->r.entropy, 4);
 
     char title[96];
     if (pairs) snprintf(title, sizeof title, "adjacent-pixel correlation (%zu random pairs)", pairs);
     else snprintf(title, sizeof title, "adjacent-pixel correlation (all pairs)");
     header4(title, "mean");
     for (int i = 0; i < 4; i++) {
-        const fc_metric *corr = i < 3 ? (imgs[i] ? imgs[i]->corr : NULL) : (cr->done ? cr->corr : NULL);
+        const fc_metric *corr = i < 3 ? (imgs[i] ? imgs[i]->corr : NULL) : (cr->done ? cr->r.corr : NULL);
         if (!corr) continue;
         const char *role = i < 3 ? imgs[i]->role : "cipher layer";
         for (int d = 0; d < 3; d++) {
@@ -229,36 +148,30 @@ static void print_text(image_report *imgs[3], const pair_report *pr, const ciphe
     }
 
     if (cr->done) {
-        printf("\ncipher layer (XChaCha20-Poly1305 over the plain image's %zu pixel bytes)\n", cr->bytes);
+        printf("\ncipher layer (XChaCha20-Poly1305 over the plain image's %zu pixel bytes)\n", cr->r.bytes);
         printf("  %-44s%10s%10s\n", "", "NPCR (%)", "UACI (%)");
-        printf("  %-44s%10s%10s\n", "one pixel changed, same key and nonce", num(b[0], 32, cr->npcr_pixel, 4),
-               num(b[1], 32, cr->uaci_pixel, 4));
-        printf("  %-44s%10s%10s\n", "one pixel changed, fresh nonce (as encrypt)", num(b[2], 32, cr->npcr_nonce, 4),
-               num(b[3], 32, cr->uaci_nonce, 4));
-        printf("  %-44s%10s%10s\n", "one key bit changed, same nonce", num(b[4], 32, cr->npcr_key, 4),
-               num(b[5], 32, cr->uaci_key, 4));
+        printf("  %-44s%10s%10s\n", "one pixel changed, same key and nonce", num(b[0], 32, cr->r.npcr_pixel, 4),
+               num(b[1], 32, cr->r.uaci_pixel, 4));
+        printf("  %-44s%10s%10s\n", "one pixel changed, fresh nonce (as encrypt)", num(b[2], 32, cr->r.npcr_nonce, 4),
+               num(b[3], 32, cr->r.uaci_nonce, 4));
+        printf("  %-44s%10s%10s\n", "one key bit changed, same nonce", num(b[4], 32, cr->r.npcr_key, 4),
+               num(b[5], 32, cr->r.uaci_key, 4));
         printf("  %-44s%10s%10s\n", "ideal (independent uniform bytes)", "99.6094", "33.4635");
         printf("  A stream cipher under one nonce changes only the changed byte; the tag changes\n"
                "  entirely (%.1f%% of its bytes), and every encryption draws a fresh nonce.\n",
-               cr->tag_npcr_pixel);
+               cr->r.tag_npcr_pixel);
     }
 }
 
 /* ---- JSON output ------------------------------------------------------------------ */
-static void jnum(FILE *f, double v) {
-    if (isfinite(v)) fprintf(f, "%.10g", v);
-    else fputs("null", f);
-}
+static void jnum(FILE *f, double v) { cli_json_num(f, v, 10); }
 
-static void jstr(FILE *f, const char *s) {
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\') fprintf(f, "\\%c", ch);
-        else if (ch < 0x20) fprintf(f, "\\u%04x", ch);
-        else fputc(ch, f);
-    }
-    fputc('"', f);
+/* PREFIX npcr, "uaci": uaci */
+static void jnpcr_uaci(FILE *f, const char *prefix, double npcr, double uaci) {
+    fputs(prefix, f);
+    jnum(f, npcr);
+    fputs(", \"uaci\": ", f);
+    jnum(f, uaci);
 }
 
 static void jmetric(FILE *f, const fc_metric *m) {
@@ -290,7 +203,7 @@ static void print_json(image_report *imgs[3], const pair_report *pr, const ciphe
         const image_report *r = imgs[i];
         if (!r) continue;
         fprintf(f, ",\n  \"%s\": {\"path\": ", r->role);
-        jstr(f, r->path);
+        cli_json_str(f, r->path);
         fprintf(f, ", \"width\": %d, \"height\": %d, \"channels\": %d,\n    \"entropy\": ", r->img.w, r->img.h, r->img.c);
         jmetric(f, &r->entropy);
         fputs(",\n    \"correlation\": ", f);
@@ -331,25 +244,16 @@ static void print_json(image_report *imgs[3], const pair_report *pr, const ciphe
         fputc('}', f);
     }
     if (cr->done) {
-        fprintf(f, ",\n  \"cipher\": {\"bytes\": %zu, \"changed_byte\": %zu,\n", cr->bytes, cr->changed_at);
-        fputs("    \"one_pixel_same_nonce\": {\"npcr\": ", f);
-        jnum(f, cr->npcr_pixel);
-        fputs(", \"uaci\": ", f);
-        jnum(f, cr->uaci_pixel);
+        fprintf(f, ",\n  \"cipher\": {\"bytes\": %zu, \"changed_byte\": %zu,\n", cr->r.bytes, cr->r.changed_at);
+        jnpcr_uaci(f, "    \"one_pixel_same_nonce\": {\"npcr\": ", cr->r.npcr_pixel, cr->r.uaci_pixel);
         fputs(", \"tag_npcr\": ", f);
-        jnum(f, cr->tag_npcr_pixel);
-        fputs("},\n    \"one_pixel_fresh_nonce\": {\"npcr\": ", f);
-        jnum(f, cr->npcr_nonce);
-        fputs(", \"uaci\": ", f);
-        jnum(f, cr->uaci_nonce);
-        fputs("},\n    \"one_key_bit\": {\"npcr\": ", f);
-        jnum(f, cr->npcr_key);
-        fputs(", \"uaci\": ", f);
-        jnum(f, cr->uaci_key);
+        jnum(f, cr->r.tag_npcr_pixel);
+        jnpcr_uaci(f, "},\n    \"one_pixel_fresh_nonce\": {\"npcr\": ", cr->r.npcr_nonce, cr->r.uaci_nonce);
+        jnpcr_uaci(f, "},\n    \"one_key_bit\": {\"npcr\": ", cr->r.npcr_key, cr->r.uaci_key);
         fputs("},\n    \"entropy\": ", f);
-        jmetric(f, &cr->entropy);
+        jmetric(f, &cr->r.entropy);
         fputs(",\n    \"correlation\": ", f);
-        jcorr(f, cr->corr, pairs);
+        jcorr(f, cr->r.corr, pairs);
         fputc('}', f);
     }
     fputs("\n}\n", f);
@@ -423,27 +327,25 @@ int cmd_analyze(int argc, char **argv) {
     const char *plain = NULL, *container = NULL, *cover = NULL, *hdir = NULL;
     uint64_t seed = 1, pairs = 0;
     int json = 0, force = 0, no_cipher = 0;
-    for (int i = 1; i < argc; i++) {
-        int missing = 0;
-        const char *v;
-        if ((v = cli_opt(argc, argv, &i, "--plain", &missing))) plain = v;
-        else if ((v = cli_opt(argc, argv, &i, "--container", &missing))) container = v;
-        else if ((v = cli_opt(argc, argv, &i, "--cover", &missing))) cover = v;
-        else if ((v = cli_opt(argc, argv, &i, "--histograms", &missing))) hdir = v;
-        else if ((v = cli_opt(argc, argv, &i, "--pairs", &missing))) {
-            if (cli_parse_u64(v, &pairs) || pairs > ((uint64_t)1 << 32)) return usage_err("bad --pairs", v);
-        } else if ((v = cli_opt(argc, argv, &i, "--seed", &missing))) {
-            if (cli_parse_u64(v, &seed)) return usage_err("bad --seed", v);
-        } else if (!strcmp(argv[i], "--json")) json = 1;
-        else if (!strcmp(argv[i], "--force")) force = 1;
-        else if (!strcmp(argv[i], "--no-cipher")) no_cipher = 1;
-        else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            help();
-            return FC_OK;
-        } else if (missing) return usage_err("missing value for", argv[i]);
-        else return usage_err("unknown argument", argv[i]);
-    }
-    if (!plain && !container && !cover) return usage_err("nothing to analyze: give --plain, --container or --cover", NULL);
+    const cli_opt opts[] = {
+        {.name = "--plain", .type = CLI_STR, .dst = &plain},
+        {.name = "--container", .type = CLI_STR, .dst = &container},
+        {.name = "--cover", .type = CLI_STR, .dst = &cover},
+        {.name = "--histograms", .type = CLI_STR, .dst = &hdir, .label = "--histograms DIR",
+         .help = "write plain_hist.png, container_hist.png, cover_hist.png and\n"
+                 "chi_square.png (probability vs share of the image scanned)"},
+        {.name = "--pairs", .type = CLI_U64, .dst = &pairs, .lo = 0, .hi = (double)((uint64_t)1 << 32), .bad = "bad --pairs", .label = "--pairs N",
+         .help = "correlation over N random adjacent pairs (0 = every pair; default)"},
+        {.name = "--seed", .type = CLI_U64, .dst = &seed, .bad = "bad --seed", .label = "--seed S",
+         .help = "seed for random pairs and analysis keys (default 1)"},
+        {.name = "--no-cipher", .type = CLI_FLAG, .dst = &no_cipher, .label = "--no-cipher", .help = "skip the cipher-layer analysis"},
+        {.name = "--json", .type = CLI_FLAG, .dst = &json, .label = "--json", .help = "machine-readable output (non-finite numbers are null)"},
+        {.name = "--force", .type = CLI_FLAG, .dst = &force, .label = "--force", .help = "replace existing plot files"},
+    };
+    const cli_cmd cmd = {CMD, HELP_HEAD, HELP_TAIL, NULL, 21, opts, CLI_N(opts), NULL, 0};
+    int done, rc0 = cli_parse(&cmd, argc, argv, &done);
+    if (rc0 || done) return rc0;
+    if (!plain && !container && !cover) return cli_usage_err(CMD, "nothing to analyze: give --plain, --container or --cover", NULL);
 
     fc_error err = {0};
     image_report r[3];
@@ -489,7 +391,10 @@ int cmd_analyze(int argc, char **argv) {
         }
         rc = measure_pair(&r[1], &r[2], &pr, &err);
     }
-    if (!rc && imgs[0] && !no_cipher) rc = cipher_sensitivity(&r[0].img, seed, (size_t)pairs, &cr, &err);
+    if (!rc && imgs[0] && !no_cipher) {
+        rc = fc_cipher_sensitivity(&r[0].img, seed, (size_t)pairs, &cr.r, &err);
+        cr.done = !rc;
+    }
     if (rc) goto done;
     if (hdir) {
         if ((rc = fc_mkdirs(hdir, &err))) goto done;

@@ -6,40 +6,33 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "cli/cli_util.h"
-#include "cli/commands.h"
-#include "cli/prompt.h"
-#include "util/error.h"
-#include "util/fileio.h"
+#include "cli_opts.h"
+#include "cli_util.h"
+#include "commands.h"
+#include "prompt.h"
 
 /* Largest secret read from disk, and largest container file accepted. */
 #define MAX_SECRET ((size_t)1 << 30)
 #define MAX_CONTAINER ((size_t)2 << 30)
 #define PASS_CAP 4097
 
-static int usage_err(const char *cmd, const char *msg, const char *arg) {
-    fprintf(stderr, "facecrypt %s: %s%s%s (see --help)\n", cmd, msg, arg ? " " : "", arg ? arg : "");
-    return FC_EUSAGE;
-}
-
 /* Key options shared by encrypt and decrypt. */
 typedef struct key_opts {
     const char *password_file, *key_file;
 } key_opts;
 
-static int parse_key_opt(int argc, char **argv, int *i, key_opts *k, int *missing) {
-    const char *v;
-    if ((v = cli_opt(argc, argv, i, "--password-file", missing))) k->password_file = v;
-    else if ((v = cli_opt(argc, argv, i, "--key-file", missing))) k->key_file = v;
-    else return 0;
-    return 1;
-}
+/* The rows of the key options, shared by encrypt and decrypt (listed in --help when show). */
+#define KEY_OPTS(k, show)                                                                              \
+    {.name = "--key-file", .type = CLI_STR, .dst = &(k).key_file, .label = (show) ? "--key-file K" : NULL,             \
+     .help = "32-byte key from facecrypt keygen"},                                                   \
+    {.name = "--password-file", .type = CLI_STR, .dst = &(k).password_file, .label = (show) ? "--password-file P" : NULL, \
+     .help = "password = first line of P (Argon2id)"}
 
 /* The key from a file, or from the terminal (twice when confirm). */
 static int get_key(const char *cmd, const key_opts *k, int confirm, fc_key **key) {
     fc_error err = {0};
     *key = NULL;
-    if (k->password_file && k->key_file) return usage_err(cmd, "give --password-file or --key-file, not both", NULL);
+    if (k->password_file && k->key_file) return cli_usage_err(cmd, "give --password-file or --key-file, not both", NULL);
     int rc;
     if (k->key_file) rc = fc_key_from_file(k->key_file, key, &err);
     else if (k->password_file) rc = fc_key_from_password_file(k->password_file, key, &err);
@@ -98,16 +91,14 @@ static int write_outputs(const char *cmd, const fc_image *a, const char *pa, con
     return FC_OK;
 }
 
-static int parse_size(const char *s, int *w, int *h) {
-    char *end;
-    long a = strtol(s, &end, 10);
-    if (end == s || (*end != 'x' && *end != 'X')) return -1;
-    const char *t = end + 1;
-    long b = strtol(t, &end, 10);
-    if (end == t || *end || a < 1 || b < 1 || a > 65535 || b > 65535) return -1;
-    *w = (int)a;
-    *h = (int)b;
-    return 0;
+static int parse_kdf_cost(const char *v, void *dst) { return fc_kdf_cost_parse(v, dst); }
+
+static void encrypt_exit_codes(void) {
+    printf("exit codes: 0 ok, 1 usage (or an output exists without --force, or is not a regular\n"
+           "file), 2 unreadable input, 4 does not fit (the --cover, or any container decrypt can\n"
+           "read: at most %d pixels a side and %llu megapixels), 5 i/o (an output folder that\n"
+           "cannot be written, disk full), 6 out of memory\n",
+           FC_IMAGE_MAX_SIDE, FC_IMAGE_MAX_PIXELS / 1000000ULL);
 }
 
 int cmd_encrypt(int argc, char **argv) {
@@ -116,72 +107,53 @@ int cmd_encrypt(int argc, char **argv) {
     key_opts ko = {0};
     fc_encrypt_opts o;
     fc_encrypt_opts_init(&o);
-    long threads = 0;
+    int threads = 0, force = 0, quiet = 0;
     fc_precision prec = FC_PREC_FP32;
-    int force = 0, quiet = 0;
-    for (int i = 1; i < argc; i++) {
-        int missing = 0;
-        const char *v;
-        if (parse_key_opt(argc, argv, &i, &ko, &missing)) continue;
-        if ((v = cli_opt(argc, argv, &i, "-o", &missing)) || (v = cli_opt(argc, argv, &i, "--out", &missing)))
-            out = v;
-        else if ((v = cli_opt(argc, argv, &i, "--model", &missing))) model_path = v;
-        else if ((v = cli_opt(argc, argv, &i, "--cover-size", &missing))) cover_size = v;
-        else if ((v = cli_opt(argc, argv, &i, "--cover", &missing))) cover_path = v;
-        else if ((v = cli_opt(argc, argv, &i, "--emit-cover", &missing))) emit = v;
-        else if ((v = cli_opt(argc, argv, &i, "--kdf-cost", &missing))) {
-            if (fc_kdf_cost_parse(v, &o.kdf_cost)) return usage_err(C, "--kdf-cost must be interactive, moderate or sensitive, got", v);
-        } else if ((v = cli_opt(argc, argv, &i, "--bits", &missing))) {
-            long b;
-            if (cli_parse_int(v, 1, 2, &b)) return usage_err(C, "--bits must be 1 or 2, got", v);
-            o.bits = (int)b;
-        } else if ((v = cli_opt(argc, argv, &i, "--face-scale", &missing))) {
-            long s = 0;
-            if (strcmp(v, "auto") && cli_parse_int(v, 1, 4, &s)) return usage_err(C, "--face-scale must be auto or 1..4, got", v);
-            o.face_scale = (int)s;
-        } else if ((v = cli_opt(argc, argv, &i, "--threads", &missing))) {
-            if (cli_parse_int(v, 0, 1024, &threads)) return usage_err(C, "bad --threads", v);
-        } else if ((v = cli_opt(argc, argv, &i, "--precision", &missing))) {
-            if (fc_precision_parse(v, &prec)) return usage_err(C, "--precision must be fp32, bf16 or bf16-emu, got", v);
-        } else if (!strcmp(argv[i], "--force")) force = 1;
-        else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) quiet = 1;
-        else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            printf("usage: facecrypt encrypt IN -o OUT.png [--key-file K | --password-file P] [options]\n"
-                   "Encrypts IN (any file, 0 bytes to about 37 MB, 75 MB with --bits 2) with XChaCha20-Poly1305\n"
-                   "and hides it, with its name, in a PNG of generated faces.  Without a key option, asks for\n"
-                   "a password twice.\n"
-                   "  --key-file K        32-byte key from facecrypt keygen\n"
-                   "  --password-file P   password = first line of P (Argon2id)\n"
-                   "  --kdf-cost C        interactive | moderate (default) | sensitive\n"
-                   "  --bits B            1 (default) or 2 bits per colour channel\n"
-                   "  --face-scale S      auto (default) or 1..4: upscale each 64x64 face S times\n"
-                   "  --model M           generator: a built-in name (facecrypt info --models) or a checkpoint\n"
-                   "                      file (default: the built-in default generator)\n"
-                   "  --cover IMG         hide in your own picture (JPEG/PNG/PPM) instead of faces; a colour\n"
-                   "                      photo with grain (grey, flat or few-colour pictures are refused)\n"
-                   "  --cover-size WxH    resize the --cover picture first\n"
-                   "  --emit-cover C.png  also write the untouched cover\n"
-                   "  --precision P       fp32 (default), bf16 or bf16-emu: arithmetic of the face generator\n"
-                   "  --threads T, --force (overwrite outputs), -q (quiet)\n"
-                   "exit codes: 0 ok, 1 usage (or an output exists without --force, or is not a regular\n"
-                   "file), 2 unreadable input, 4 does not fit (the --cover, or any container decrypt can\n"
-                   "read: at most %d pixels a side and %llu megapixels), 5 i/o (an output folder that\n"
-                   "cannot be written, disk full), 6 out of memory\n",
-                   FC_IMAGE_MAX_SIDE, FC_IMAGE_MAX_PIXELS / 1000000ULL);
-            return FC_OK;
-        } else if (missing) return usage_err(C, "missing value for", argv[i]);
-        else if (argv[i][0] == '-' && argv[i][1]) return usage_err(C, "unknown option", argv[i]);
-        else if (!in) in = argv[i];
-        else return usage_err(C, "unexpected argument", argv[i]);
-    }
-    if (!in) return usage_err(C, "no input file", NULL);
-    if (!out) return usage_err(C, "no output: give -o OUT.png", NULL);
-    if (emit && !strcmp(emit, out)) return usage_err(C, "--emit-cover and -o name the same file", NULL);
-    if (cover_size && !cover_path) return usage_err(C, "--cover-size needs --cover", NULL);
-    if (cover_path && model_path) return usage_err(C, "--cover and --model exclude each other", NULL);
+    const cli_opt opts[] = {
+        KEY_OPTS(ko, 1),
+        {.name = "--kdf-cost", .type = CLI_CALL, .dst = &o.kdf_cost, .parse = parse_kdf_cost,
+         .bad = "--kdf-cost must be interactive, moderate or sensitive, got", .label = "--kdf-cost C",
+         .help = "interactive | moderate (default) | sensitive"},
+        {.name = "--bits", .type = CLI_INT, .dst = &o.bits, .lo = 1, .hi = 2, .bad = "--bits must be 1 or 2, got", .label = "--bits B",
+         .help = "1 (default) or 2 bits per colour channel"},
+        {.name = "--face-scale", .type = CLI_CALL, .dst = &o.face_scale, .parse = cli_parse_face_scale,
+         .bad = "--face-scale must be auto or 1..4, got", .label = "--face-scale S",
+         .help = "auto (default) or 1..4: upscale each 64x64 face S times"},
+        {.name = "--model", .type = CLI_STR, .dst = &model_path, .label = "--model M",
+         .help = "generator: a built-in name (facecrypt info --models) or a checkpoint\n"
+                 "file (default: the built-in default generator)"},
+        {.name = "--cover", .type = CLI_STR, .dst = &cover_path, .label = "--cover IMG",
+         .help = "hide in your own picture (JPEG/PNG/PPM) instead of faces; a colour\n"
+                 "photo with grain (grey, flat or few-colour pictures are refused)"},
+        {.name = "--cover-size", .type = CLI_STR, .dst = &cover_size, .label = "--cover-size WxH", .help = "resize the --cover picture first"},
+        {.name = "--emit-cover", .type = CLI_STR, .dst = &emit, .label = "--emit-cover C.png", .help = "also write the untouched cover"},
+        {.name = "--precision", .type = CLI_CALL, .dst = &prec, .parse = cli_parse_precision,
+         .bad = "--precision must be fp32, bf16 or bf16-emu, got", .label = "--precision P",
+         .help = "fp32 (default), bf16 or bf16-emu: arithmetic of the face generator"},
+        {.name = "--out", .alias = "-o", .type = CLI_STR, .dst = &out},
+        {.name = "--threads", .type = CLI_INT, .dst = &threads, .lo = 0, .hi = 1024, .bad = "bad --threads"},
+        {.name = "--force", .type = CLI_FLAG, .dst = &force},
+        {.name = "--quiet", .alias = "-q", .type = CLI_FLAG, .dst = &quiet, .label = "--threads T, --force (overwrite outputs), -q (quiet)"},
+    };
+    const char *pos[1] = {NULL};
+    const cli_cmd cmd = {
+        C,
+        "usage: facecrypt encrypt IN -o OUT.png [--key-file K | --password-file P] [options]\n"
+        "Encrypts IN (any file, 0 bytes to about 37 MB, 75 MB with --bits 2) with XChaCha20-Poly1305\n"
+        "and hides it, with its name, in a PNG of generated faces.  Without a key option, asks for\n"
+        "a password twice.\n",
+        NULL, encrypt_exit_codes, 19, opts, CLI_N(opts), pos, 1};
+    int done, rc = cli_parse(&cmd, argc, argv, &done);
+    if (rc || done) return rc;
+    in = pos[0];
+    if (!in) return cli_usage_err(C, "no input file", NULL);
+    if (!out) return cli_usage_err(C, "no output: give -o OUT.png", NULL);
+    if (emit && !strcmp(emit, out)) return cli_usage_err(C, "--emit-cover and -o name the same file", NULL);
+    if (cover_size && !cover_path) return cli_usage_err(C, "--cover-size needs --cover", NULL);
+    if (cover_path && model_path) return cli_usage_err(C, "--cover and --model exclude each other", NULL);
     int cw = 0, ch = 0;
-    if (cover_size && parse_size(cover_size, &cw, &ch)) return usage_err(C, "--cover-size must be WxH, got", cover_size);
-    fc_set_threads((int)threads);
+    if (cover_size && cli_parse_wxh(cover_size, &cw, &ch)) return cli_usage_err(C, "--cover-size must be WxH, got", cover_size);
+    fc_set_threads(threads);
 
     fc_error err = {0};
     const int oflags = force ? FC_OUT_REPLACE : 0;
@@ -190,7 +162,7 @@ int cmd_encrypt(int argc, char **argv) {
     fc_key *key = NULL;
     fc_model *model = NULL;
     fc_image cover = {0}, resized = {0}, container = {0}, used_cover = {0};
-    int rc, fd = -1;
+    int fd = -1;
     uint64_t size = 0;
     /* Before any slow work or prompt: the outputs (an existing file without
      * --force, anything but a regular file, a folder that cannot be written),
@@ -277,36 +249,32 @@ int cmd_decrypt(int argc, char **argv) {
     const char *C = "decrypt";
     const char *in = NULL, *out = NULL;
     key_opts ko = {0};
-    int force = 0, quiet = 0;
-    long threads = 0;
-    for (int i = 1; i < argc; i++) {
-        int missing = 0;
-        const char *v;
-        if (parse_key_opt(argc, argv, &i, &ko, &missing)) continue;
-        if ((v = cli_opt(argc, argv, &i, "-o", &missing)) || (v = cli_opt(argc, argv, &i, "--out", &missing)))
-            out = v;
-        else if ((v = cli_opt(argc, argv, &i, "--threads", &missing))) {
-            if (cli_parse_int(v, 0, 1024, &threads)) return usage_err(C, "bad --threads", v);
-        } else if (!strcmp(argv[i], "--force")) force = 1;
-        else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) quiet = 1;
-        else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            printf("usage: facecrypt decrypt IN.png [-o OUT] [--key-file K | --password-file P] [--force] [-q]\n"
-                   "Recovers the exact original file.  Nothing is written unless the container authenticates.\n"
-                   "  -o OUT   output file ('-' = standard output; default: the stored file name, in the\n"
-                   "           current directory)\n"
-                   "  Without a key option, asks for the password on the terminal.\n"
-                   "  The output is created with mode 0600 (and never wider than a file --force replaces).\n"
-                   "exit codes: 0 ok, 1 usage (or the output exists without --force, or is not a regular\n"
-                   "file), 2 not a readable PNG, 3 authentication failed (wrong key, or the container was\n"
-                   "modified), 5 i/o (an output folder that cannot be written, disk full), 6 out of memory\n");
-            return FC_OK;
-        } else if (missing) return usage_err(C, "missing value for", argv[i]);
-        else if (argv[i][0] == '-' && argv[i][1]) return usage_err(C, "unknown option", argv[i]);
-        else if (!in) in = argv[i];
-        else return usage_err(C, "unexpected argument", argv[i]);
-    }
-    if (!in) return usage_err(C, "no input container", NULL);
-    fc_set_threads((int)threads);
+    int force = 0, quiet = 0, threads = 0;
+    const cli_opt opts[] = {
+        {.name = "--out", .alias = "-o", .type = CLI_STR, .dst = &out, .label = "-o OUT",
+         .help = "output file ('-' = standard output; default: the stored file name, in the\n"
+                 "current directory)"},
+        KEY_OPTS(ko, 0),
+        {.name = "--threads", .type = CLI_INT, .dst = &threads, .lo = 0, .hi = 1024, .bad = "bad --threads"},
+        {.name = "--force", .type = CLI_FLAG, .dst = &force},
+        {.name = "--quiet", .alias = "-q", .type = CLI_FLAG, .dst = &quiet},
+    };
+    const char *pos[1] = {NULL};
+    const cli_cmd cmd = {
+        C,
+        "usage: facecrypt decrypt IN.png [-o OUT] [--key-file K | --password-file P] [--force] [-q]\n"
+        "Recovers the exact original file.  Nothing is written unless the container authenticates.\n",
+        "  Without a key option, asks for the password on the terminal.\n"
+        "  The output is created with mode 0600 (and never wider than a file --force replaces).\n"
+        "exit codes: 0 ok, 1 usage (or the output exists without --force, or is not a regular\n"
+        "file), 2 not a readable PNG, 3 authentication failed (wrong key, or the container was\n"
+        "modified), 5 i/o (an output folder that cannot be written, disk full), 6 out of memory\n",
+        NULL, 8, opts, CLI_N(opts), pos, 1};
+    int done, rc0 = cli_parse(&cmd, argc, argv, &done);
+    if (rc0 || done) return rc0;
+    in = pos[0];
+    if (!in) return cli_usage_err(C, "no input container", NULL);
+    fc_set_threads(threads);
 
     fc_error err = {0};
     /* The plaintext is created 0600; the output (or, for the stored name, the
@@ -387,62 +355,62 @@ done:
 int cmd_keygen(int argc, char **argv) {
     const char *C = "keygen", *out = NULL;
     int force = 0;
-    for (int i = 1; i < argc; i++) {
-        int missing = 0;
-        const char *v;
-        if ((v = cli_opt(argc, argv, &i, "-o", &missing)) || (v = cli_opt(argc, argv, &i, "--out", &missing)))
-            out = v;
-        else if (!strcmp(argv[i], "--force")) force = 1;
-        else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            printf("usage: facecrypt keygen -o FILE [--force]\n"
-                   "Writes 32 random bytes (a key for --key-file) to FILE with mode 0600.\n"
-                   "An existing FILE is kept unless --force; anything but a regular file is never replaced.\n"
-                   "exit codes: 0 ok, 1 usage (or FILE exists), 5 i/o\n");
-            return FC_OK;
-        } else if (missing) return usage_err(C, "missing value for", argv[i]);
-        else if (!out && argv[i][0] != '-') out = argv[i];
-        else return usage_err(C, "unexpected argument", argv[i]);
+    const cli_opt opts[] = {
+        {.name = "--out", .alias = "-o", .type = CLI_STR, .dst = &out},
+        {.name = "--force", .type = CLI_FLAG, .dst = &force},
+    };
+    const char *pos[1] = {NULL};
+    const cli_cmd cmd = {C,
+                         "usage: facecrypt keygen -o FILE [--force]\n"
+                         "Writes 32 random bytes (a key for --key-file) to FILE with mode 0600.\n"
+                         "An existing FILE is kept unless --force; anything but a regular file is never replaced.\n"
+                         "exit codes: 0 ok, 1 usage (or FILE exists), 5 i/o\n",
+                         NULL, NULL, 0, opts, CLI_N(opts), pos, 1};
+    int done, rc = cli_parse(&cmd, argc, argv, &done);
+    if (rc || done) return rc;
+    if (pos[0]) {
+        if (out) return cli_usage_err(C, "unexpected argument", pos[0]);
+        out = pos[0];
     }
-    if (!out) return usage_err(C, "no output: give -o FILE", NULL);
+    if (!out) return cli_usage_err(C, "no output: give -o FILE", NULL);
     fc_error err = {0};
     if (fc_keygen_file(out, force, &err)) return cli_report(C, &err);
     return FC_OK;
 }
 
+static void capacity_help_tail(void) {
+    printf("Containers are at most %d pixels a side and %llu megapixels (what decrypt reads).\n"
+           "exit codes: 0 ok, 1 usage, 2 unreadable SECRET or IMAGE, 4 nothing fits (a cover beyond\n"
+           "the limit or too small; a SECRET too large for any container)\n",
+           FC_IMAGE_MAX_SIDE, FC_IMAGE_MAX_PIXELS / 1000000ULL);
+}
+
 int cmd_capacity(int argc, char **argv) {
     const char *C = "capacity", *size = NULL, *image = NULL, *name = NULL, *secret = NULL;
-    long bits = 1, name_len = -1, face_scale = 0;
-    for (int i = 1; i < argc; i++) {
-        int missing = 0;
-        const char *v;
-        if ((v = cli_opt(argc, argv, &i, "--size", &missing))) size = v;
-        else if ((v = cli_opt(argc, argv, &i, "--bits", &missing))) {
-            if (cli_parse_int(v, 1, 2, &bits)) return usage_err(C, "--bits must be 1 or 2, got", v);
-        } else if ((v = cli_opt(argc, argv, &i, "--name-len", &missing))) {
-            if (cli_parse_int(v, 0, FC_NAME_MAX, &name_len)) return usage_err(C, "--name-len must be 0..255, got", v);
-        } else if ((v = cli_opt(argc, argv, &i, "--name", &missing))) name = v;
-        else if ((v = cli_opt(argc, argv, &i, "--for", &missing))) secret = v;
-        else if ((v = cli_opt(argc, argv, &i, "--face-scale", &missing))) {
-            if (strcmp(v, "auto") && cli_parse_int(v, 1, 4, &face_scale)) return usage_err(C, "--face-scale must be auto or 1..4, got", v);
-        } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            printf("usage: facecrypt capacity (--size WxH | IMAGE | --for SECRET) [--bits 1|2]\n"
-                   "                          [--name-len N | --name NAME] [--face-scale auto|1..4]\n"
-                   "  --size WxH / IMAGE  print the largest secret (bytes) that fits this cover, for a stored\n"
-                   "                      file name of N bytes (default 12); exact, all overheads included\n"
-                   "  --for SECRET        print the face grid that encrypt would draw for this file\n"
-                   "Containers are at most %d pixels a side and %llu megapixels (what decrypt reads).\n"
-                   "exit codes: 0 ok, 1 usage, 2 unreadable SECRET or IMAGE, 4 nothing fits (a cover beyond\n"
-                   "the limit or too small; a SECRET too large for any container)\n",
-                   FC_IMAGE_MAX_SIDE, FC_IMAGE_MAX_PIXELS / 1000000ULL);
-            return FC_OK;
-        } else if (missing) return usage_err(C, "missing value for", argv[i]);
-        else if (argv[i][0] == '-' && argv[i][1]) return usage_err(C, "unknown option", argv[i]);
-        else if (!image) image = argv[i];
-        else return usage_err(C, "unexpected argument", argv[i]);
-    }
-    if (!!size + !!image + !!secret != 1) return usage_err(C, "give exactly one of --size WxH, IMAGE or --for SECRET", NULL);
-    if (name && name_len >= 0) return usage_err(C, "--name and --name-len exclude each other", NULL);
-    if (name && (strlen(name) > FC_NAME_MAX || strchr(name, '/'))) return usage_err(C, "bad --name", name);
+    long bits = 1, name_len = -1;
+    int face_scale = 0;
+    const cli_opt opts[] = {
+        {.name = "--size", .type = CLI_STR, .dst = &size, .label = "--size WxH / IMAGE",
+         .help = "print the largest secret (bytes) that fits this cover, for a stored\n"
+                 "file name of N bytes (default 12); exact, all overheads included"},
+        {.name = "--for", .type = CLI_STR, .dst = &secret, .label = "--for SECRET", .help = "print the face grid that encrypt would draw for this file"},
+        {.name = "--bits", .type = CLI_LONG, .dst = &bits, .lo = 1, .hi = 2, .bad = "--bits must be 1 or 2, got"},
+        {.name = "--name-len", .type = CLI_LONG, .dst = &name_len, .lo = 0, .hi = FC_NAME_MAX, .bad = "--name-len must be 0..255, got"},
+        {.name = "--name", .type = CLI_STR, .dst = &name},
+        {.name = "--face-scale", .type = CLI_CALL, .dst = &face_scale, .parse = cli_parse_face_scale,
+         .bad = "--face-scale must be auto or 1..4, got"},
+    };
+    const char *pos[1] = {NULL};
+    const cli_cmd cmd = {C,
+                         "usage: facecrypt capacity (--size WxH | IMAGE | --for SECRET) [--bits 1|2]\n"
+                         "                          [--name-len N | --name NAME] [--face-scale auto|1..4]\n",
+                         NULL, capacity_help_tail, 19, opts, CLI_N(opts), pos, 1};
+    int done, rc = cli_parse(&cmd, argc, argv, &done);
+    if (rc || done) return rc;
+    image = pos[0];
+    if (!!size + !!image + !!secret != 1) return cli_usage_err(C, "give exactly one of --size WxH, IMAGE or --for SECRET", NULL);
+    if (name && name_len >= 0) return cli_usage_err(C, "--name and --name-len exclude each other", NULL);
+    if (name && (strlen(name) > FC_NAME_MAX || strchr(name, '/'))) return cli_usage_err(C, "bad --name", name);
     fc_error err = {0};
     if (secret) {
         /* Only the size is needed: nothing is read. */
@@ -451,7 +419,7 @@ int cmd_capacity(int argc, char **argv) {
         if (fd < 0) return cli_report(C, &err);
         close(fd);
         size_t nl = name ? strlen(name) : name_len >= 0 ? (size_t)name_len : strlen(base_name(secret));
-        if (nl > FC_NAME_MAX) return usage_err(C, "the file name is longer than 255 bytes:", base_name(secret));
+        if (nl > FC_NAME_MAX) return cli_usage_err(C, "the file name is longer than 255 bytes:", base_name(secret));
         uint64_t ch = fc_channels_needed((size_t)len, nl, (int)bits);
         printf("%s: %llu bytes need %llu channel slots at %ld bit%s per channel\n", secret, (unsigned long long)len,
                (unsigned long long)ch, bits, bits == 1 ? "" : "s");
@@ -479,14 +447,13 @@ int cmd_capacity(int argc, char **argv) {
             fc_encrypt_opts_init(&o);
             o.bits = (int)bits;
             o.face_scale = (int)face_scale;
-            fc_encrypt_check(len, nm, &o, 0, 0, &err);
-            return cli_report(C, &err);
+            return fc_encrypt_check(len, nm, &o, 0, 0, &err) ? cli_report(C, &err) : FC_EINTERNAL;
         }
         return FC_OK;
     }
     int w, h;
     if (size) {
-        if (parse_size(size, &w, &h)) return usage_err(C, "--size must be WxH, got", size);
+        if (cli_parse_wxh(size, &w, &h)) return cli_usage_err(C, "--size must be WxH, got", size);
     } else {
         fc_image img = {0};
         if (fc_image_load(image, &img, &err)) return cli_report(C, &err);

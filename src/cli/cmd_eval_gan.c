@@ -1,53 +1,29 @@
 /* facecrypt eval-gan: sliced Wasserstein distance (Karras et al. 2018) and, with
  * --spectrum, the radial power spectrum (Durall et al. 2020) of faces of a generator
  * against real faces, with the real-vs-real floor.  A thin client of fc_eval_gan and
- * fc_eval_gan_spectrum (src/analysis/evalgan.c) and the data cache (src/data). */
+ * fc_eval_gan_spectrum and the data cache (fc_dataset_open). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "cli/cli_util.h"
-#include "cli/commands.h"
-#include "data/dataset.h"
-#include "util/error.h"
-#include "util/fileio.h"
+#include "cli_opts.h"
+#include "cli_util.h"
+#include "commands.h"
 
 #define CMD "eval-gan"
 
-static int usage_err(const char *msg, const char *arg) {
-    fprintf(stderr, "facecrypt " CMD ": %s%s%s (see --help)\n", msg, arg ? " " : "", arg ? arg : "");
-    return FC_EUSAGE;
-}
+static const char HELP_HEAD[] =
+    "usage: facecrypt eval-gan --data DIR [--model M | --untrained [--arch A --width W]]\n"
+    "                          [--partition P] [--cache-dir DIR] [--n N] [--seed S] [--threads T]\n"
+    "                          [--no-reference] [--spectrum [--no-swd] [--plot PNG [--force]]] [--json]\n"
+    "Sliced Wasserstein distance (Karras et al. 2018; x1e3 per Laplacian pyramid level 64, 32,\n"
+    "16 px, and their average; lower is better) between N generated and N real faces, and\n"
+    "between two disjoint sets of N real faces: the floor that sampling alone gives.\n";
 
-static void help(void) {
-    printf("usage: facecrypt eval-gan --data DIR [--model M | --untrained [--arch A --width W]]\n"
-           "                          [--partition P] [--cache-dir DIR] [--n N] [--seed S] [--threads T]\n"
-           "                          [--no-reference] [--spectrum [--no-swd] [--plot PNG [--force]]] [--json]\n"
-           "Sliced Wasserstein distance (Karras et al. 2018; x1e3 per Laplacian pyramid level 64, 32,\n"
-           "16 px, and their average; lower is better) between N generated and N real faces, and\n"
-           "between two disjoint sets of N real faces: the floor that sampling alone gives.\n"
-           "  --model M       generator: a built-in name (facecrypt info --models) or a checkpoint file\n"
-           "                  (default: the built-in default generator)\n"
-           "  --untrained     a freshly initialised model (weights from --seed) of the same arch and\n"
-           "                  width as --model, or of --arch/--width\n"
-           "  --data DIR      CelebA layout or a folder of images (decoded once into the data cache)\n"
-           "  --partition P   train (default), val, test or all\n"
-           "  --cache-dir DIR where the decoded 64x64 cache lives (default ~/.cache/facecrypt)\n"
-           "  --n N           faces per set (default 1024, at least 16; the reference needs 2N real faces)\n"
-           "  --seed S        z (as `facecrypt sample --n N --seed S`), choice of real faces, patches,\n"
-           "                  directions (default 1)\n"
-           "  --threads T     threads (default 0: all cores)\n"
-           "  --no-reference  skip the real-vs-real distance (then N real faces suffice)\n"
-           "  --spectrum      also the azimuthally averaged power spectrum (grey, mean removed, no\n"
-           "                  window, each face's power normalised to sum 1) of the same faces:\n"
-           "                  generated/real deviation per band (low, mid, high up to Nyquist, corner\n"
-           "                  beyond it) and at the Nyquist points (docs/eval-gan.md)\n"
-           "  --no-swd        with --spectrum: skip the SWD\n"
-           "  --plot PNG      with --spectrum: write log10 power vs radial frequency as a PNG\n"
-           "  --force         replace an existing --plot file\n"
-           "  --json          machine-readable output\n");
-}
+static int usage_err(const char *msg, const char *arg) { return cli_usage_err(CMD, msg, arg); }
+
+static int parse_partition(const char *v, void *dst) { return fc_partition_parse(v, dst, NULL); }
 
 static void on_warn(void *ctx, const char *line) {
     (void)ctx;
@@ -58,21 +34,6 @@ static void on_progress(void *ctx, size_t done, size_t total) {
     if (!*(int *)ctx) return;
     fprintf(stderr, "\rdecoding images for the cache: %zu/%zu", done, total);
     if (done == total) fputc('\n', stderr);
-}
-
-static void jstr(FILE *f, const char *s) {
-    if (!s) {
-        fputs("null", f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
-        else if (c < 0x20) fprintf(f, "\\u%04x", c);
-        else fputc(c, f);
-    }
-    fputc('"', f);
 }
 
 static void jswd(FILE *f, const fc_swd_result *r) {
@@ -91,10 +52,7 @@ static void text_row(const char *name, const fc_swd_result *r) {
     printf(" %9.3f\n", r->avg);
 }
 
-static void jnum(FILE *f, double v) {
-    if (isfinite(v)) fprintf(f, "%.6g", v);
-    else fputs("null", f);
-}
+static void jnum(FILE *f, double v) { cli_json_num(f, v, 6); }
 
 static void jspectrum_cmp(FILE *f, const fc_spectrum *a, const fc_spectrum_cmp *c) {
     if (!a->count) {
@@ -195,54 +153,59 @@ static int spectrum_plot(const fc_eval_spectrum_result *r, const char *path, int
 }
 
 int cmd_eval_gan(int argc, char **argv) {
-    const char *model = NULL, *data = NULL, *part_name = "train", *cache = NULL;
-    long n = 1024, threads = 0;
+    const char *model = NULL, *data = NULL, *cache = NULL, *plot = NULL;
+    int n = 1024, threads = 0;
     uint64_t seed = 1;
     int json = 0, untrained = 0, reference = 1, have_arch = 0, have_width = 0, spectrum = 0, swd = 1, force = 0;
-    const char *plot = NULL;
     fc_arch arch = FC_ARCH_SEED;
+    fc_partition part = FC_PART_TRAIN;
     double width = 1.0;
-    for (int i = 1; i < argc; i++) {
-        int missing = 0;
-        const char *v;
-        if ((v = cli_opt(argc, argv, &i, "--model", &missing))) model = v;
-        else if ((v = cli_opt(argc, argv, &i, "--data", &missing))) data = v;
-        else if ((v = cli_opt(argc, argv, &i, "--partition", &missing))) part_name = v;
-        else if ((v = cli_opt(argc, argv, &i, "--plot", &missing))) plot = v;
-        else if ((v = cli_opt(argc, argv, &i, "--cache-dir", &missing))) cache = v;
-        else if ((v = cli_opt(argc, argv, &i, "--n", &missing))) {
-            if (cli_parse_int(v, 16, 1 << 20, &n)) return usage_err("--n must be 16..1048576, got", v);
-        } else if ((v = cli_opt(argc, argv, &i, "--seed", &missing))) {
-            if (cli_parse_u64(v, &seed)) return usage_err("bad --seed", v);
-        } else if ((v = cli_opt(argc, argv, &i, "--threads", &missing))) {
-            if (cli_parse_int(v, 0, 1024, &threads)) return usage_err("bad --threads", v);
-        } else if ((v = cli_opt(argc, argv, &i, "--arch", &missing))) {
-            if (fc_arch_parse(v, &arch)) return usage_err("unknown --arch (seed|dcgan)", v);
-            have_arch = 1;
-        } else if ((v = cli_opt(argc, argv, &i, "--width", &missing))) {
-            if (cli_parse_float(v, 1e-3, 4, &width)) return usage_err("bad --width", v);
-            have_width = 1;
-        } else if (!strcmp(argv[i], "--untrained")) untrained = 1;
-        else if (!strcmp(argv[i], "--no-reference")) reference = 0;
-        else if (!strcmp(argv[i], "--json")) json = 1;
-        else if (!strcmp(argv[i], "--spectrum")) spectrum = 1;
-        else if (!strcmp(argv[i], "--no-swd")) swd = 0;
-        else if (!strcmp(argv[i], "--force")) force = 1;
-        else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            help();
-            return FC_OK;
-        } else if (missing) return usage_err("missing value for", argv[i]);
-        else return usage_err("unknown argument", argv[i]);
-    }
+    const cli_opt opts[] = {
+        {.name = "--model", .type = CLI_STR, .dst = &model, .label = "--model M",
+         .help = CLI_MODEL_HELP},
+        {.name = "--untrained", .type = CLI_FLAG, .dst = &untrained, .label = "--untrained",
+         .help = "a freshly initialised model (weights from --seed) of the same arch and\n"
+                 "width as --model, or of --arch/--width"},
+        {.name = "--data", .type = CLI_STR, .dst = &data, .label = "--data DIR",
+         .help = "CelebA layout or a folder of images (decoded once into the data cache)"},
+        {.name = "--partition", .type = CLI_CALL, .dst = &part, .parse = parse_partition,
+         .bad = "--partition must be train|val|test|all, got", .label = "--partition P",
+         .help = "train (default), val, test or all"},
+        {.name = "--cache-dir", .type = CLI_STR, .dst = &cache, .label = "--cache-dir DIR",
+         .help = "where the decoded 64x64 cache lives (default ~/.cache/facecrypt)"},
+        {.name = "--n", .type = CLI_INT, .dst = &n, .lo = 16, .hi = 1 << 20, .bad = "--n must be 16..1048576, got", .label = "--n N",
+         .help = "faces per set (default 1024, at least 16; the reference needs 2N real faces)"},
+        {.name = "--seed", .type = CLI_U64, .dst = &seed, .bad = "bad --seed", .label = "--seed S",
+         .help = "z (as `facecrypt sample --n N --seed S`), choice of real faces, patches,\n"
+                 "directions (default 1)"},
+        {.name = "--threads", .type = CLI_INT, .dst = &threads, .lo = 0, .hi = 1024, .bad = "bad --threads", .label = "--threads T",
+         .help = "threads (default 0: all cores)"},
+        {.name = "--no-reference", .type = CLI_UNSET, .dst = &reference, .label = "--no-reference",
+         .help = "skip the real-vs-real distance (then N real faces suffice)"},
+        {.name = "--spectrum", .type = CLI_FLAG, .dst = &spectrum, .label = "--spectrum",
+         .help = "also the azimuthally averaged power spectrum (grey, mean removed, no\n"
+                 "window, each face's power normalised to sum 1) of the same faces:\n"
+                 "generated/real deviation per band (low, mid, high up to Nyquist, corner\n"
+                 "beyond it) and at the Nyquist points (docs/eval-gan.md)"},
+        {.name = "--no-swd", .type = CLI_UNSET, .dst = &swd, .label = "--no-swd", .help = "with --spectrum: skip the SWD"},
+        {.name = "--plot", .type = CLI_STR, .dst = &plot, .label = "--plot PNG",
+         .help = "with --spectrum: write log10 power vs radial frequency as a PNG"},
+        {.name = "--force", .type = CLI_FLAG, .dst = &force, .label = "--force", .help = "replace an existing --plot file"},
+        {.name = "--json", .type = CLI_FLAG, .dst = &json, .label = "--json", .help = "machine-readable output"},
+        {.name = "--arch", .type = CLI_CALL, .dst = &arch, .parse = cli_parse_arch, .given = &have_arch,
+         .bad = "unknown --arch (seed|dcgan)"},
+        {.name = "--width", .type = CLI_DOUBLE, .dst = &width, .lo = 1e-3, .hi = 4, .given = &have_width, .bad = "bad --width"},
+    };
+    const cli_cmd cmd = {CMD, HELP_HEAD, NULL, NULL, 15, opts, CLI_N(opts), NULL, 0};
+    int done, rc0 = cli_parse(&cmd, argc, argv, &done);
+    if (rc0 || done) return rc0;
     if (!data) return usage_err("--data DIR is required", NULL);
     if ((have_arch || have_width) && !untrained) return usage_err("--arch/--width only go with --untrained", NULL);
     if ((have_arch || have_width) && model) return usage_err("--untrained takes the arch and width of --model, or of --arch/--width, not both", NULL);
     if ((!swd || plot) && !spectrum) return usage_err("--no-swd and --plot go with --spectrum", NULL);
     if (plot && !force && access(plot, F_OK) == 0) return usage_err("the plot file exists (use --force to replace it):", plot);
     fc_error err = {0};
-    fc_partition part;
-    if (fc_partition_parse(part_name, &part, &err)) return usage_err("--partition must be train|val|test|all, got", part_name);
-    fc_set_threads((int)threads);
+    fc_set_threads(threads);
 
     /* the model first: a bad --model fails before any data is decoded */
     fc_model *m = NULL;
@@ -264,42 +227,40 @@ int cmd_eval_gan(int argc, char **argv) {
     if (rc) goto done;
 
     char cache_dir[4096];
-    if (cache) snprintf(cache_dir, sizeof cache_dir, "%s", cache);
-    else if (fc_data_default_cache_dir(cache_dir, sizeof cache_dir, NULL)) cache_dir[0] = 0;
+    if (fc_data_cache_dir(cache, cache_dir, sizeof cache_dir, &err)) {
+        on_warn(NULL, err.msg); /* no cache: decode in memory */
+        cache_dir[0] = 0;
+    }
     int tty = isatty(2);
     fc_dataset_opts dopt = {.partition = part,
                             .cache_dir = cache_dir[0] ? cache_dir : NULL,
-                            .threads = (int)threads,
+                            .threads = threads,
                             .cb = {on_warn, on_progress, &tty}};
-    if (dopt.cache_dir && fc_mkdirs(dopt.cache_dir, &err)) {
-        on_warn(NULL, err.msg); /* no cache: decode in memory */
-        dopt.cache_dir = NULL;
-    }
     if ((rc = fc_dataset_open(data, &dopt, &ds, &err))) goto done;
 
     fc_eval_gan_result r;
     memset(&r, 0, sizeof r);
-    r.n = (int)n;
-    if (swd && (rc = fc_eval_gan(m, ds->pixels, ds->count, (int)n, seed, reference, &r, &err))) goto done;
+    r.n = n;
+    if (swd && (rc = fc_eval_gan(m, fc_dataset_pixels(ds), fc_dataset_count(ds), n, seed, reference, &r, &err))) goto done;
     if (spectrum) {
         if (!(sp = malloc(sizeof *sp))) {
             rc = fc_fail(&err, FC_ENOMEM, "out of memory");
             goto done;
         }
-        if ((rc = fc_eval_gan_spectrum(m, ds->pixels, ds->count, (int)n, seed, reference, sp, &err))) goto done;
+        if ((rc = fc_eval_gan_spectrum(m, fc_dataset_pixels(ds), fc_dataset_count(ds), n, seed, reference, sp, &err))) goto done;
         if (plot && (rc = spectrum_plot(sp, plot, force, &err))) goto done;
     }
 
     const char *arch_name = fc_arch_name(fc_model_arch(m));
     if (json) {
         printf("{\"model\": ");
-        jstr(stdout, have_arch || have_width ? NULL : model ? model : "embedded");
+        cli_json_str(stdout, have_arch || have_width ? NULL : model ? model : "embedded");
         printf(", \"untrained\": %s, \"arch\": \"%s\", \"width\": %g, \"step\": %llu,\n", untrained ? "true" : "false",
                arch_name, (double)fc_model_width(m), (unsigned long long)fc_model_step(m));
         printf(" \"data\": ");
-        jstr(stdout, data);
+        cli_json_str(stdout, data);
         printf(", \"partition\": \"%s\", \"real_faces\": %zu, \"n\": %d, \"seed\": %llu,\n \"resolutions\": [",
-               fc_partition_name(part), ds->count, r.n, (unsigned long long)seed);
+               fc_partition_name(part), fc_dataset_count(ds), r.n, (unsigned long long)seed);
         for (int l = 0; l < r.gen.levels; l++) printf("%s%d", l ? ", " : "", r.gen.res[l]);
         printf("],\n \"generated_vs_real\": ");
         jswd(stdout, &r.gen);
@@ -317,7 +278,7 @@ int cmd_eval_gan(int argc, char **argv) {
             printf(",\n  \"real_vs_real\": ");
             jspectrum_cmp(stdout, &sp->real_b, &sp->real_vs_real);
             printf(",\n  \"plot\": ");
-            jstr(stdout, plot);
+            cli_json_str(stdout, plot);
             printf("}");
         }
         printf("}\n");
@@ -325,7 +286,7 @@ int cmd_eval_gan(int argc, char **argv) {
         printf("model: %s%s, arch %s, width %g, step %llu\n", untrained ? "untrained " : "",
                model ? model : untrained && (have_arch || have_width) ? "(fresh)" : "embedded generator", arch_name,
                (double)fc_model_width(m), (unsigned long long)fc_model_step(m));
-        printf("real faces: %zu (%s partition of %s); %d per set, seed %llu\n", ds->count, fc_partition_name(part),
+        printf("real faces: %zu (%s partition of %s); %d per set, seed %llu\n", fc_dataset_count(ds), fc_partition_name(part),
                data, r.n, (unsigned long long)seed);
         if (swd) {
             printf("%-19s", "SWD x1e3");

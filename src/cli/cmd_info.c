@@ -1,45 +1,31 @@
-/* facecrypt info: parameter counts and the layer table of a model or an architecture. */
+/* facecrypt info: parameter counts and the layer table of a model or an architecture;
+ * facecrypt export: a checkpoint rewritten for shipping or as a compact training state. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cli/cli_util.h"
-#include "cli/commands.h"
-#include "model/checkpoint.h"
-#include "model/model.h"
-#include "util/error.h"
+#include "cli_opts.h"
+#include "cli_util.h"
+#include "commands.h"
 
-static const char *kind_name(fc_layer_kind k) {
-    switch (k) {
-    case FC_L_DENSE: return "Dense";
-    case FC_L_CONV: return "Conv2d";
-    case FC_L_CONVT: return "ConvTranspose2d";
-    case FC_L_LRELU: return "LeakyReLU";
-    case FC_L_RELU: return "ReLU";
-    case FC_L_SIGMOID: return "Sigmoid";
-    case FC_L_TANH: return "Tanh";
-    case FC_L_BN: return "BatchNorm2d";
-    case FC_L_DROPOUT: return "Dropout";
-    case FC_L_RESHAPE: return "Reshape";
-    }
-    return "?";
-}
-
-static void print_net(const fc_net *n, int sigmoid_fused) {
+static void print_net(const fc_model *m, int net) {
     char buf[32];
-    for (int i = 0; i < n->nlayers; i++) {
-        const fc_layer *L = &n->layers[i];
+    fc_layer_info L;
+    const char *prefix = net ? "D" : "G";
+    for (int i = 0; i < fc_model_layer_count(m, net); i++) {
+        if (fc_model_layer(m, net, i, &L, NULL)) return;
         char shape[48], what[64] = "";
-        snprintf(shape, sizeof shape, "%dx%dx%d", L->out_c, L->out_h, L->out_w);
-        if (L->kind == FC_L_CONV || L->kind == FC_L_CONVT)
-            snprintf(what, sizeof what, "%d->%d k%d s%d p%d", L->in_c, L->out_c, L->k, L->stride, L->pad);
-        else if (L->kind == FC_L_DENSE) snprintf(what, sizeof what, "%d->%d", L->in_c, L->out_c);
-        else if (L->kind == FC_L_LRELU) snprintf(what, sizeof what, "slope %.2g", L->slope);
-        else if (L->kind == FC_L_DROPOUT) snprintf(what, sizeof what, "p %.2g", L->p);
-        size_t np = (L->w_n + L->b_n);
-        printf("  %s.%-6s %-16s %-20s %-12s %12s\n", n->prefix, L->name[0] ? L->name : "-", kind_name(L->kind), what,
-               shape, np ? cli_commas(np, buf, sizeof buf) : "");
+        snprintf(shape, sizeof shape, "%dx%dx%d", L.out_c, L.out_h, L.out_w);
+        if (!strcmp(L.kind, "Conv2d") || !strcmp(L.kind, "ConvTranspose2d"))
+            snprintf(what, sizeof what, "%d->%d k%d s%d p%d", L.in_c, L.out_c, L.k, L.stride, L.pad);
+        else if (!strcmp(L.kind, "Dense")) snprintf(what, sizeof what, "%d->%d", L.in_c, L.out_c);
+        else if (!strcmp(L.kind, "LeakyReLU")) snprintf(what, sizeof what, "slope %.2g", L.slope);
+        else if (!strcmp(L.kind, "Dropout")) snprintf(what, sizeof what, "p %.2g", L.p);
+        prefix = L.net;
+        printf("  %s.%-6s %-16s %-20s %-12s %12s\n", L.net, L.name[0] ? L.name : "-", L.kind, what, shape,
+               L.params ? cli_commas(L.params, buf, sizeof buf) : "");
     }
-    if (sigmoid_fused) printf("  %s.%-6s %-16s %-20s %-12s\n", n->prefix, "-", "Sigmoid", "(fused into BCE)", "1x1x1");
+    if (net == 1 && fc_model_d_sigmoid_fused(m))
+        printf("  %s.%-6s %-16s %-20s %-12s\n", prefix, "-", "Sigmoid", "(fused into BCE)", "1x1x1");
 }
 
 /* facecrypt info --models: the built-in generators, one line each. */
@@ -50,9 +36,11 @@ static int list_models(void) {
         fc_model *m = NULL;
         fc_error err = {0};
         if (fc_model_open(name, &m, &err)) return cli_report("info", &err);
+        fc_model_info mi;
+        fc_model_get_info(m, &mi);
         char b[32];
-        printf("%-12s %-6s %-6g %-8llu %-12s %s\n", name, fc_arch_name(m->arch), m->width,
-               (unsigned long long)m->step, cli_commas(fc_model_g_params(m), b, sizeof b),
+        printf("%-12s %-6s %-6g %-8llu %-12s %s\n", name, fc_arch_name(mi.arch), mi.width,
+               (unsigned long long)mi.step, cli_commas(mi.g_params, b, sizeof b),
                !strcmp(name, fc_model_builtin_default()) ? "(default)" : "");
         fc_model_free(m);
     }
@@ -63,37 +51,31 @@ static int list_models(void) {
 int cmd_info(int argc, char **argv) {
     const char *arch_s = NULL, *model_path = NULL;
     double width = 1.0;
-    int layers = 0;
-    for (int i = 1; i < argc; i++) {
-        int missing = 0;
-        const char *v;
-        if ((v = cli_opt(argc, argv, &i, "--arch", &missing))) arch_s = v;
-        else if ((v = cli_opt(argc, argv, &i, "--width", &missing))) {
-            if (cli_parse_float(v, 1e-3, 4.0, &width)) {
-                fprintf(stderr, "facecrypt info: --width must be a number in (0, 4]\n");
-                return FC_EUSAGE;
-            }
-        } else if (!strcmp(argv[i], "--layers")) layers = 1;
-        else if (!strcmp(argv[i], "--models")) return list_models();
-        else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            printf("usage: facecrypt info MODEL [--layers]      (a checkpoint file or a built-in name)\n"
-                   "       facecrypt info --models               (the built-in generators)\n"
-                   "       facecrypt info --arch seed|dcgan [--width W] [--layers]\n"
-                   "Prints the generator's and discriminator's parameter counts (and, with --layers, the layer table).\n");
-            return FC_OK;
-        } else if (missing || argv[i][0] == '-') {
-            fprintf(stderr, "facecrypt info: %s '%s' (see --help)\n", missing ? "missing value for" : "unknown option",
-                    argv[i]);
-            return FC_EUSAGE;
-        } else model_path = argv[i];
-    }
+    int layers = 0, models = 0;
+    const cli_opt opts[] = {
+        {.name = "--arch", .type = CLI_STR, .dst = &arch_s},
+        {.name = "--width", .type = CLI_DOUBLE, .dst = &width, .lo = 1e-3, .hi = 4.0, .bad = "--width must be a number in (0, 4], got"},
+        {.name = "--layers", .type = CLI_FLAG, .dst = &layers},
+        {.name = "--models", .type = CLI_FLAG, .dst = &models},
+    };
+    const char *pos[1] = {NULL};
+    const cli_cmd cmd = {
+        "info",
+        "usage: facecrypt info MODEL [--layers]      (a checkpoint file or a built-in name)\n"
+        "       facecrypt info --models               (the built-in generators)\n"
+        "       facecrypt info --arch seed|dcgan [--width W] [--layers]\n"
+        "Prints the generator's and discriminator's parameter counts (and, with --layers, the layer table).\n",
+        NULL, NULL, 0, opts, CLI_N(opts), pos, 1};
+    int done, rc = cli_parse(&cmd, argc, argv, &done);
+    if (rc || done) return rc;
+    if (models) return list_models();
+    model_path = pos[0];
     if (!arch_s && !model_path) {
         fprintf(stderr, "facecrypt info: give a MODEL file or --arch seed|dcgan (see --help)\n");
         return FC_EUSAGE;
     }
     fc_error err = {0};
     fc_model *m = NULL;
-    int rc;
     if (model_path) rc = fc_model_open(model_path, &m, &err);
     else {
         fc_arch arch;
@@ -104,16 +86,18 @@ int cmd_info(int argc, char **argv) {
         rc = fc_model_create(arch, (float)width, 0, &m, &err);
     }
     if (rc) return cli_report("info", &err);
+    fc_model_info mi;
+    fc_model_get_info(m, &mi);
     char b1[32], b2[32];
-    printf("arch:          %s\nwidth:         %g\n", fc_arch_name(m->arch), m->width);
-    if (model_path) printf("step:          %llu\n", (unsigned long long)m->step);
-    printf("generator:     %s parameters\n", cli_commas(fc_model_g_params(m), b1, sizeof b1));
-    if (m->has_d) printf("discriminator: %s parameters\n", cli_commas(fc_model_d_params(m), b2, sizeof b2));
+    printf("arch:          %s\nwidth:         %g\n", fc_arch_name(mi.arch), mi.width);
+    if (model_path) printf("step:          %llu\n", (unsigned long long)mi.step);
+    printf("generator:     %s parameters\n", cli_commas(mi.g_params, b1, sizeof b1));
+    if (mi.has_d) printf("discriminator: %s parameters\n", cli_commas(mi.d_params, b2, sizeof b2));
     else printf("discriminator: none stored (generator-only weights)\n");
     if (layers) {
         printf("\nlayers (output shape per sample, parameters):\n");
-        print_net(&m->G, 0);
-        if (m->has_d) print_net(&m->D, 1);
+        print_net(m, 0);
+        print_net(m, 1);
     }
     fc_model_free(m);
     return FC_OK;
@@ -126,59 +110,38 @@ int cmd_info(int argc, char **argv) {
 int cmd_export(int argc, char **argv) {
     const char *in = NULL, *out = NULL;
     int half = 1, force = 0, resume_state = 0;
-    for (int i = 1; i < argc; i++) {
-        int missing = 0;
-        const char *v;
-        if ((v = cli_opt(argc, argv, &i, "-o", &missing))) out = v;
-        else if (!strcmp(argv[i], "--f32")) half = 0;
-        else if (!strcmp(argv[i], "--force")) force = 1;
-        else if (!strcmp(argv[i], "--resume-state")) resume_state = 1;
-        else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            printf("usage: facecrypt export CHECKPOINT -o OUT.safetensors [--f32] [--resume-state] [--force]\n"
-                   "Writes the generator alone (F16 unless --f32), with arch, width and step in its metadata.\n"
-                   "--resume-state: the whole training state instead, compact (F16 weights unless --f32, BF16\n"
-                   "  Adam moments, the training loop's metadata): `train --resume` continues from it.\n");
-            return FC_OK;
-        } else if (missing || argv[i][0] == '-') {
-            fprintf(stderr, "facecrypt export: %s '%s'\n", missing ? "missing value for" : "unknown option", argv[i]);
-            return FC_EUSAGE;
-        } else in = argv[i];
-    }
+    const cli_opt opts[] = {
+        {.name = "--out", .alias = "-o", .type = CLI_STR, .dst = &out},
+        {.name = "--f32", .type = CLI_UNSET, .dst = &half},
+        {.name = "--force", .type = CLI_FLAG, .dst = &force},
+        {.name = "--resume-state", .type = CLI_FLAG, .dst = &resume_state},
+    };
+    const char *pos[1] = {NULL};
+    const cli_cmd cmd = {
+        "export",
+        "usage: facecrypt export CHECKPOINT -o OUT.safetensors [--f32] [--resume-state] [--force]\n"
+        "Writes the generator alone (F16 unless --f32), with arch, width and step in its metadata.\n"
+        "--resume-state: the whole training state instead, compact (F16 weights unless --f32, BF16\n"
+        "  Adam moments, the training loop's metadata): `train --resume` continues from it.\n",
+        NULL, NULL, 0, opts, CLI_N(opts), pos, 1};
+    int done, rc = cli_parse(&cmd, argc, argv, &done);
+    if (rc || done) return rc;
+    in = pos[0];
     if (!in || !out) {
         fprintf(stderr, "facecrypt export: give CHECKPOINT and -o OUT (see --help)\n");
         return FC_EUSAGE;
     }
     fc_error err = {0};
-    fc_model *m = NULL;
-    fc_st_file *f = NULL;
-    if (fc_st_open(in, 1, &f, &err)) return cli_report("export", &err);
-    int rc = fc_checkpoint_load_st(f, in, &m, &err);
-    const char **meta = NULL;
-    size_t nm = 0;
-    if (!rc && resume_state) {
-        if (!m->has_d) rc = fc_fail(&err, FC_EINPUT, "%s holds no discriminator: not a training checkpoint", in);
-        else if (!(meta = calloc(2 * fc_st_meta_count(f) + 1, sizeof *meta))) rc = fc_fail(&err, FC_ENOMEM, "out of memory");
-        for (size_t i = 0; !rc && i < fc_st_meta_count(f); i++) {
-            const char *k, *v;
-            fc_st_meta_at(f, i, &k, &v);
-            if (fc_checkpoint_base_meta(k)) continue;
-            meta[2 * nm] = k, meta[2 * nm + 1] = v, nm++;
-        }
-    }
-    if (!rc) {
-        fc_ckpt_opts o = {.generator_only = !resume_state, .half = half, .overwrite = force,
-                          .with_optimizer = resume_state, .optimizer_bf16 = resume_state, .meta = meta, .n_meta = nm};
-        rc = fc_checkpoint_save(m, out, &o, &err);
-    }
-    if (!rc && resume_state)
+    fc_model_info mi;
+    fc_save_opts o = {.generator_only = !resume_state, .half = half, .optimizer = resume_state,
+                      .optimizer_bf16 = resume_state, .overwrite = force};
+    if ((rc = fc_model_export(in, out, &o, &mi, &err))) return cli_report("export", &err);
+    if (resume_state)
         printf("wrote %s: %s training state, width %g, step %llu, %zu + %zu parameters (%s, Adam moments BF16)\n", out,
-               fc_arch_name(m->arch), m->width, (unsigned long long)m->step, fc_model_g_params(m), fc_model_d_params(m),
+               fc_arch_name(mi.arch), mi.width, (unsigned long long)mi.step, mi.g_params, mi.d_params,
                half ? "F16" : "F32");
-    else if (!rc)
-        printf("wrote %s: %s generator, width %g, step %llu, %zu parameters (%s)\n", out, fc_arch_name(m->arch),
-               m->width, (unsigned long long)m->step, fc_model_g_params(m), half ? "F16" : "F32");
-    free(meta);
-    fc_model_free(m);
-    fc_st_close(f);
-    return rc ? cli_report("export", &err) : FC_OK;
+    else
+        printf("wrote %s: %s generator, width %g, step %llu, %zu parameters (%s)\n", out, fc_arch_name(mi.arch),
+               mi.width, (unsigned long long)mi.step, mi.g_params, half ? "F16" : "F32");
+    return FC_OK;
 }

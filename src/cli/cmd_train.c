@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include "cli/cli_util.h"
-#include "cli/commands.h"
-#include "train/dist.h"
+#include "cli_opts.h"
+#include "cli_util.h"
+#include "commands.h"
 
 static volatile int g_stop; /* set by SIGINT/SIGTERM/SIGUSR1: signal handlers need a global */
 static void on_signal(int sig) {
@@ -58,105 +58,79 @@ static void on_message(const char *line, void *user) {
     fprintf(stderr, "%s%s\n", u->tty ? "\r\033[K" : "", line);
 }
 
-static int bad(const char *what, const char *v) {
-    fprintf(stderr, "facecrypt train: bad value '%s' for %s (see --help)\n", v, what);
-    return FC_EUSAGE;
+static int parse_partition(const char *v, void *dst) {
+    if (strcmp(v, "train") && strcmp(v, "val") && strcmp(v, "test") && strcmp(v, "all")) return -1;
+    *(const char **)dst = v;
+    return 0;
+}
+
+/* --lr sets both learning rates */
+static int parse_lr(const char *v, void *dst) {
+    double d;
+    if (cli_parse_float(v, 0, 1, &d)) return -1;
+    fc_train_config *c = dst;
+    c->lr_g = c->lr_d = (float)d;
+    return 0;
+}
+
+static void train_help_tail(void) {
+    printf("Writes RUN_DIR/checkpoint.safetensors, log.csv, loss.png, samples/step_NNNNNNN.png.\n"
+           "Ctrl-C (or SIGTERM, SIGUSR1) stops after the current step and writes a checkpoint.\n"
+           "Data parallel: mpirun -np N facecrypt train ... (--batch is the global batch; rank 0\n"
+           "writes the outputs; --threads defaults to the cores / processes per node).%s\n",
+           fc_dist_compiled() ? "" : "\n(this build has no MPI: see docs/distributed.md)");
 }
 
 int cmd_train(int argc, char **argv) {
     fc_train_config c;
     fc_train_config_default(&c);
     int have_steps = 0, have_epochs = 0;
-    for (int i = 1; i < argc; i++) {
-        int missing = 0;
-        const char *v;
-        long l;
-        double d;
-        const char *opt = argv[i];
-        if ((v = cli_opt(argc, argv, &i, "--data", &missing))) c.data_dir = v;
-        else if ((v = cli_opt(argc, argv, &i, "--out", &missing))) c.out_dir = v;
-        else if ((v = cli_opt(argc, argv, &i, "--partition", &missing))) {
-            if (strcmp(v, "train") && strcmp(v, "val") && strcmp(v, "test") && strcmp(v, "all"))
-                return bad("--partition (train|val|test|all)", v);
-            c.partition = v;
-        } else if ((v = cli_opt(argc, argv, &i, "--cache-dir", &missing))) c.cache_dir = v;
-        else if ((v = cli_opt(argc, argv, &i, "--arch", &missing))) {
-            if (fc_arch_parse(v, &c.arch)) return bad("--arch (seed|dcgan)", v);
-        } else if ((v = cli_opt(argc, argv, &i, "--width", &missing))) {
-            if (cli_parse_float(v, 1e-3, 4, &d)) return bad("--width", v);
-            c.width = (float)d;
-        } else if ((v = cli_opt(argc, argv, &i, "--steps", &missing))) {
-            if (cli_parse_u64(v, &c.steps) || !c.steps) return bad("--steps", v);
-            have_steps = 1;
-        } else if ((v = cli_opt(argc, argv, &i, "--epochs", &missing))) {
-            if (cli_parse_u64(v, &c.epochs) || !c.epochs) return bad("--epochs", v);
-            have_epochs = 1;
-        } else if ((v = cli_opt(argc, argv, &i, "--batch", &missing))) {
-            if (cli_parse_int(v, 1, 65536, &l)) return bad("--batch", v);
-            c.batch = (int)l;
-        } else if ((v = cli_opt(argc, argv, &i, "--seed", &missing))) {
-            if (cli_parse_u64(v, &c.seed)) return bad("--seed", v);
-        } else if ((v = cli_opt(argc, argv, &i, "--threads", &missing))) {
-            if (cli_parse_int(v, 0, 1024, &l)) return bad("--threads", v);
-            c.threads = (int)l;
-        } else if ((v = cli_opt(argc, argv, &i, "--precision", &missing))) {
-            if (fc_precision_parse(v, &c.precision)) return bad("--precision (fp32|bf16|bf16-emu)", v);
-        } else if ((v = cli_opt(argc, argv, &i, "--lr", &missing))) {
-            if (cli_parse_float(v, 0, 1, &d)) return bad("--lr", v);
-            c.lr_g = c.lr_d = (float)d;
-        } else if ((v = cli_opt(argc, argv, &i, "--lr-g", &missing))) {
-            if (cli_parse_float(v, 0, 1, &d)) return bad("--lr-g", v);
-            c.lr_g = (float)d;
-        } else if ((v = cli_opt(argc, argv, &i, "--lr-d", &missing))) {
-            if (cli_parse_float(v, 0, 1, &d)) return bad("--lr-d", v);
-            c.lr_d = (float)d;
-        } else if ((v = cli_opt(argc, argv, &i, "--beta1", &missing))) {
-            if (cli_parse_float(v, 0, 0.999999, &d)) return bad("--beta1", v);
-            c.beta1 = (float)d;
-        } else if ((v = cli_opt(argc, argv, &i, "--beta2", &missing))) {
-            if (cli_parse_float(v, 0, 0.999999999, &d)) return bad("--beta2", v);
-            c.beta2 = (float)d;
-        } else if ((v = cli_opt(argc, argv, &i, "--dropout", &missing))) {
-            if (cli_parse_float(v, 0, 0.99, &d)) return bad("--dropout", v);
-            c.dropout = (float)d;
-        } else if ((v = cli_opt(argc, argv, &i, "--sample-every", &missing))) {
-            if (cli_parse_u64(v, &c.sample_every)) return bad("--sample-every", v);
-        } else if ((v = cli_opt(argc, argv, &i, "--ckpt-every", &missing))) {
-            if (cli_parse_u64(v, &c.ckpt_every)) return bad("--ckpt-every", v);
-        } else if ((v = cli_opt(argc, argv, &i, "--max-seconds", &missing))) {
-            if (cli_parse_u64(v, &c.max_seconds)) return bad("--max-seconds", v);
-        } else if ((v = cli_opt(argc, argv, &i, "--check-sync", &missing))) {
-            if (cli_parse_u64(v, &c.check_sync)) return bad("--check-sync", v);
-        } else if (!strcmp(opt, "--resume")) c.resume = 1;
-        else if (!strcmp(opt, "-h") || !strcmp(opt, "--help")) {
-            printf("usage: facecrypt train --data DIR --out RUN_DIR [--arch seed|dcgan] [--width W]\n"
-                   "                       [--steps N | --epochs N] [--batch B] [--seed S] [--threads T] [--resume]\n"
-                   "  --data DIR          CelebA layout (img_align_celeba/ + list_eval_partition.csv|.txt) or a folder\n"
-                   "                      of JPEG/PNG/PPM images\n"
-                   "  --partition P       train (default), val, test or all (CelebA layout)\n"
-                   "  --cache-dir DIR     where the decoded 64x64 cache lives (default ~/.cache/facecrypt)\n"
-                   "  --lr, --lr-g, --lr-d, --beta1, --beta2   Adam (default 1e-4, 0.9, 0.999)\n"
-                   "  --dropout P         discriminator dropout (default 0.2)\n"
-                   "  --precision P       fp32 (default); bf16: conv/dense inputs in bfloat16 with fp32 sums,\n"
-                   "                      fp32 weights and Adam (AVX512-BF16; fp32 where the CPU lacks it);\n"
-                   "                      bf16-emu: the same numerics on any CPU, slowly\n"
-                   "  --sample-every N    sample grid from fixed z every N steps (default 500)\n"
-                   "  --ckpt-every N      checkpoint + loss curve every N steps (default 500)\n"
-                   "  --max-seconds S     stop after S seconds with a checkpoint (resume later)\n"
-                   "  --check-sync K      data parallel: verify every K steps that all processes hold\n"
-                   "                      identical weights; fail if not (debugging)\n"
-                   "Writes RUN_DIR/checkpoint.safetensors, log.csv, loss.png, samples/step_NNNNNNN.png.\n"
-                   "Ctrl-C (or SIGTERM, SIGUSR1) stops after the current step and writes a checkpoint.\n"
-                   "Data parallel: mpirun -np N facecrypt train ... (--batch is the global batch; rank 0\n"
-                   "writes the outputs; --threads defaults to the cores / processes per node).%s\n",
-                   fc_dist_compiled() ? "" : "\n(this build has no MPI: see docs/distributed.md)");
-            return FC_OK;
-        } else {
-            fprintf(stderr, "facecrypt train: %s '%s' (see --help)\n", missing ? "missing value for" : "unknown option",
-                    opt);
-            return FC_EUSAGE;
-        }
-    }
+    /* One row per option; --help lists the rows with a label, in this order. */
+    const cli_opt opts[] = {
+        {.name = "--data", .type = CLI_STR, .dst = &c.data_dir, .label = "--data DIR",
+         .help = "CelebA layout (img_align_celeba/ + list_eval_partition.csv|.txt) or a folder\n"
+                 "of JPEG/PNG/PPM images"},
+        {.name = "--partition", .type = CLI_CALL, .dst = &c.partition, .parse = parse_partition, .label = "--partition P",
+         .help = "train (default), val, test or all (CelebA layout)"},
+        {.name = "--cache-dir", .type = CLI_STR, .dst = &c.cache_dir, .label = "--cache-dir DIR",
+         .help = "where the decoded 64x64 cache lives (default ~/.cache/facecrypt)"},
+        {.name = "--lr", .type = CLI_CALL, .dst = &c, .parse = parse_lr, .label = "--lr, --lr-g, --lr-d, --beta1, --beta2  ",
+         .help = "Adam (default 1e-4, 0.9, 0.999)"},
+        {.name = "--lr-g", .type = CLI_FLOAT, .dst = &c.lr_g, .lo = 0, .hi = 1},
+        {.name = "--lr-d", .type = CLI_FLOAT, .dst = &c.lr_d, .lo = 0, .hi = 1},
+        {.name = "--beta1", .type = CLI_FLOAT, .dst = &c.beta1, .lo = 0, .hi = 0.999999},
+        {.name = "--beta2", .type = CLI_FLOAT, .dst = &c.beta2, .lo = 0, .hi = 0.999999999},
+        {.name = "--dropout", .type = CLI_FLOAT, .dst = &c.dropout, .lo = 0, .hi = 0.99, .label = "--dropout P",
+         .help = "discriminator dropout (default 0.2)"},
+        {.name = "--precision", .type = CLI_CALL, .dst = &c.precision, .parse = cli_parse_precision, .label = "--precision P",
+         .help = "fp32 (default); bf16: conv/dense inputs in bfloat16 with fp32 sums,\n"
+                 "fp32 weights and Adam (AVX512-BF16; fp32 where the CPU lacks it);\n"
+                 "bf16-emu: the same numerics on any CPU, slowly"},
+        {.name = "--sample-every", .type = CLI_U64, .dst = &c.sample_every, .label = "--sample-every N",
+         .help = "sample grid from fixed z every N steps (default 500)"},
+        {.name = "--ckpt-every", .type = CLI_U64, .dst = &c.ckpt_every, .label = "--ckpt-every N",
+         .help = "checkpoint + loss curve every N steps (default 500)"},
+        {.name = "--max-seconds", .type = CLI_U64, .dst = &c.max_seconds, .label = "--max-seconds S",
+         .help = "stop after S seconds with a checkpoint (resume later)"},
+        {.name = "--check-sync", .type = CLI_U64, .dst = &c.check_sync, .label = "--check-sync K",
+         .help = "data parallel: verify every K steps that all processes hold\n"
+                 "identical weights; fail if not (debugging)"},
+        {.name = "--out", .type = CLI_STR, .dst = &c.out_dir},
+        {.name = "--arch", .type = CLI_CALL, .dst = &c.arch, .parse = cli_parse_arch},
+        {.name = "--width", .type = CLI_FLOAT, .dst = &c.width, .lo = 1e-3, .hi = 4},
+        {.name = "--steps", .type = CLI_U64, .dst = &c.steps, 1, .given = &have_steps},
+        {.name = "--epochs", .type = CLI_U64, .dst = &c.epochs, 1, .given = &have_epochs},
+        {.name = "--batch", .type = CLI_INT, .dst = &c.batch, .lo = 1, .hi = 65536},
+        {.name = "--seed", .type = CLI_U64, .dst = &c.seed},
+        {.name = "--threads", .type = CLI_INT, .dst = &c.threads, .lo = 0, .hi = 1024},
+        {.name = "--resume", .type = CLI_FLAG, .dst = &c.resume},
+    };
+    const cli_cmd cmd = {"train",
+                         "usage: facecrypt train --data DIR --out RUN_DIR [--arch seed|dcgan] [--width W]\n"
+                         "                       [--steps N | --epochs N] [--batch B] [--seed S] [--threads T] [--resume]\n",
+                         NULL, train_help_tail, 19, opts, CLI_N(opts), NULL, 0};
+    int done, rc0 = cli_parse(&cmd, argc, argv, &done);
+    if (rc0 || done) return rc0;
     if (!c.data_dir || !c.out_dir) {
         fprintf(stderr, "facecrypt train: --data DIR and --out RUN_DIR are required (see --help)\n");
         return FC_EUSAGE;
@@ -166,23 +140,20 @@ int cmd_train(int argc, char **argv) {
         return FC_EUSAGE;
     }
     fc_error err = {0};
-    fc_dist dist;
-    if (fc_dist_init(&dist, &err)) {
-        fc_dist_finalize(&dist);
-        return cli_report("train", &err);
-    }
+    fc_dist *dist = NULL;
+    if (fc_dist_open(&dist, &err)) return cli_report("train", &err);
     ui_state u = {.tty = isatty(2)};
     c.on_step = on_step;
     c.on_message = on_message;
     c.user = &u;
     c.stop = &g_stop;
-    c.dist = &dist;
+    c.dist = dist;
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     signal(SIGUSR1, on_signal); /* mpirun forwards USR1 without killing the ranks (docs/distributed.md) */
     int rc = fc_train(&c, &err);
     /* with several processes, ranks that only saw another's failure have no message of their own */
-    if (rc && (err.msg[0] || dist.world == 1)) cli_report("train", &err);
-    fc_dist_finalize(&dist);
+    if (rc && (err.msg[0] || fc_dist_world(dist) == 1)) cli_report("train", &err);
+    fc_dist_close(dist);
     return rc;
 }

@@ -1,19 +1,16 @@
 /* Each CLI command is int cmd_NAME(int argc, char **argv) (argv[0] is the command
- * name) returning an exit code (fc_status).  One file per command group.  They are
- * declared weak so a command whose file is absent reports itself as not built. */
+ * name) returning an exit code (fc_status).  One file per command group. */
 #ifndef FC_CLI_COMMANDS_H
 #define FC_CLI_COMMANDS_H
-#define FC_CMD(name) int name(int argc, char **argv) __attribute__((weak))
-FC_CMD(cmd_info);
-FC_CMD(cmd_sample);
-FC_CMD(cmd_train);
-FC_CMD(cmd_bench);
-FC_CMD(cmd_encrypt);
-FC_CMD(cmd_decrypt);
-FC_CMD(cmd_keygen);
-FC_CMD(cmd_capacity);
-FC_CMD(cmd_analyze);
-FC_CMD(cmd_eval_gan);
-FC_CMD(cmd_export);
-#undef FC_CMD
+int cmd_info(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_sample(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+int cmd_encrypt(int argc, char **argv);
+int cmd_decrypt(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
+int cmd_capacity(int argc, char **argv);
+int cmd_analyze(int argc, char **argv);
+int cmd_eval_gan(int argc, char **argv);
 #endif

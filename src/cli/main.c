@@ -1,7 +1,7 @@
 /* facecrypt command-line entry: dispatches to one function per command. */
 #include <stdio.h>
 #include <string.h>
-#include "cli/commands.h"
+#include "commands.h"
 #include "facecrypt.h"
 
 typedef struct {
@@ -44,12 +44,7 @@ int main(int argc, char **argv) {
         return FC_OK;
     }
     for (size_t i = 0; i < n; i++) {
-        if (strcmp(argv[1], cmds[i].name) != 0) continue;
-        if (!cmds[i].fn) {
-            fprintf(stderr, "facecrypt: command '%s' is not part of this build\n", cmds[i].name);
-            return FC_EINTERNAL;
-        }
-        return cmds[i].fn(argc - 1, argv + 1);
+        if (!strcmp(argv[1], cmds[i].name)) return cmds[i].fn(argc - 1, argv + 1);
     }
     fprintf(stderr, "facecrypt: unknown command '%s' (try facecrypt --help)\n", argv[1]);
     return FC_EUSAGE;

@@ -1,4 +1,4 @@
-#include "cli/prompt.h"
+#include "prompt.h"
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>

@@ -3,6 +3,13 @@
 #include <string.h>
 #include "util/error.h"
 
+/* The public sizes are libsodium's. */
+_Static_assert(FC_KEY_BYTES == crypto_aead_xchacha20poly1305_ietf_KEYBYTES, "FC_KEY_BYTES");
+_Static_assert(FC_NONCE_BYTES == crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, "FC_NONCE_BYTES");
+_Static_assert(FC_TAG_BYTES == crypto_aead_xchacha20poly1305_ietf_ABYTES, "FC_TAG_BYTES");
+_Static_assert(FC_SALT_BYTES == crypto_pwhash_SALTBYTES, "FC_SALT_BYTES");
+_Static_assert(FC_INNER_HEADER == sizeof(uint64_t) + sizeof(uint16_t), "FC_INNER_HEADER: size u64 + name_len u16");
+
 uint64_t fc_sealed_len(uint64_t len, size_t name_len) {
     return FC_INNER_HEADER + (uint64_t)name_len + len + FC_TAG_BYTES;
 }

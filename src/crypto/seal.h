@@ -10,7 +10,6 @@
 #include "facecrypt.h"
 
 #define FC_INNER_HEADER 10 /* size u64 + name_len u16 */
-#define FC_TAG_BYTES 16
 
 /* Ciphertext length (with tag) for a secret of len bytes and a name of name_len bytes. */
 uint64_t fc_sealed_len(uint64_t len, size_t name_len);

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "data/dataset.h"
+#include "facecrypt_bench.h"
 #include "util/error.h"
 #include "util/fileio.h"
 

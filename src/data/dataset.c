@@ -46,6 +46,21 @@ int fc_data_default_cache_dir(char *buf, size_t n, fc_error *err) {
     return FC_OK;
 }
 
+int fc_data_cache_dir(const char *given, char *buf, size_t n, fc_error *err) {
+    if (given) {
+        if ((size_t)snprintf(buf, n, "%s", given) >= n) {
+            buf[0] = 0;
+            return fc_fail(err, FC_EUSAGE, "cache folder path too long");
+        }
+    } else if (fc_data_default_cache_dir(buf, n, NULL)) {
+        buf[0] = 0; /* no default: no cache */
+    }
+    return buf[0] ? fc_mkdirs(buf, err) : FC_OK;
+}
+
+size_t fc_dataset_count(const fc_dataset *ds) { return ds ? ds->count : 0; }
+const uint8_t *fc_dataset_pixels(const fc_dataset *ds) { return ds ? ds->pixels : NULL; }
+
 /* ---- cache identity ------------------------------------------------------ */
 
 static void hash_u64(crypto_generichash_state *h, uint64_t v) {

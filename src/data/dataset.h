@@ -12,6 +12,8 @@
  * Ownership: the dataset owns its pixels; a loader borrows the dataset, which
  * must outlive it.  Nothing here prints: warnings and progress go to the
  * caller's callbacks (fc_data_callbacks), always from the calling thread.
+ * The partition, callbacks, options and the dataset's open/free/accessors are
+ * public (include/facecrypt.h, "training data").
  */
 #ifndef FC_DATA_DATASET_H
 #define FC_DATA_DATASET_H
@@ -22,19 +24,7 @@
 #define FC_DATA_SIZE 64                                      /* images are 64 x 64 RGB */
 #define FC_DATA_IMAGE_BYTES (FC_DATA_SIZE * FC_DATA_SIZE * 3) /* one image, HWC uint8 */
 
-/* CelebA's list_eval_partition: 0 train, 1 val, 2 test; ALL ignores the list. */
-typedef enum fc_partition { FC_PART_TRAIN = 0, FC_PART_VAL = 1, FC_PART_TEST = 2, FC_PART_ALL = 3 } fc_partition;
-/* "train" | "val" | "test" | "all" -> FC_EUSAGE on anything else. */
-int fc_partition_parse(const char *s, fc_partition *out, fc_error *err);
-const char *fc_partition_name(fc_partition p);
 
-/* Optional callbacks (any may be NULL).  warn gets one line without a trailing
- * newline; progress gets (done, total) files. */
-typedef struct fc_data_callbacks {
-    void (*warn)(void *ctx, const char *line);
-    void (*progress)(void *ctx, size_t done, size_t total);
-    void *ctx;
-} fc_data_callbacks;
 
 /* ---- scanning ------------------------------------------------------------
  * DIR is either a CelebA layout (DIR/img_align_celeba/ plus optional
@@ -85,15 +75,8 @@ int fc_data_preprocess(const uint8_t *buf, size_t len, int scaled, uint8_t *out,
  * The file is written atomically; a header or size that does not match is
  * treated as stale/corrupt and rebuilt (with a warning).  If the cache cannot
  * be written, a warning is given and the in-memory copy is used. */
-typedef struct fc_dataset_opts {
-    fc_partition partition; /* FC_PART_TRAIN (0) by default */
-    const char *cache_dir;  /* NULL: no cache, decode in memory on every open */
-    int threads;            /* decode threads; 0 = OpenMP's default (all cores) */
-    size_t max_files;       /* 0 = all; else the first N files in scan order */
-    fc_data_callbacks cb;
-} fc_dataset_opts;
-
-typedef struct fc_dataset {
+/* fc_dataset_opts, fc_dataset_open, fc_dataset_free: include/facecrypt.h. */
+struct fc_dataset {
     size_t count;          /* usable images */
     const uint8_t *pixels; /* count * FC_DATA_IMAGE_BYTES, HWC uint8 (read-only) */
     size_t files;          /* files selected by the scan */
@@ -105,15 +88,11 @@ typedef struct fc_dataset {
     void *map;
     size_t map_len;
     uint8_t *owned;
-} fc_dataset;
+};
 
-int fc_dataset_open(const char *dir, const fc_dataset_opts *o, fc_dataset **out, fc_error *err);
-void fc_dataset_free(fc_dataset *ds);
 static inline const uint8_t *fc_dataset_image(const fc_dataset *ds, size_t i) {
     return ds->pixels + i * (size_t)FC_DATA_IMAGE_BYTES;
 }
-/* $XDG_CACHE_HOME/facecrypt, else $HOME/.cache/facecrypt (not created here). */
-int fc_data_default_cache_dir(char *buf, size_t n, fc_error *err);
 
 /* ---- batch order -----------------------------------------------------------
  * A pure function of (seed, step), so --resume continues exactly:
@@ -159,18 +138,7 @@ uint64_t fc_loader_steps_per_epoch(const fc_loader *l);
 int fc_loader_next(fc_loader *l, uint64_t step, float *out, fc_error *err);
 void fc_loader_get_stats(const fc_loader *l, fc_loader_stats *s);
 
-/* ---- throughput (facecrypt bench data) -------------------------------------
- * Reads up to max_files (0 = 512) files of DIR into memory, then times
- * fc_data_preprocess on one thread (its CPU clock, robust to a busy machine),
- * with and without scaled JPEG decoding. */
-typedef struct fc_data_bench_result {
-    size_t files;          /* files timed */
-    size_t failed;         /* of which did not decode */
-    double mbytes;         /* input size, MB */
-    double img_per_s;      /* per core, scaled decode (what the cache build uses) */
-    double img_per_s_full; /* per core, full-size decode */
-} fc_data_bench_result;
-
-int fc_data_bench(const char *dir, fc_partition part, size_t max_files, fc_data_bench_result *r, fc_error *err);
+/* Throughput (facecrypt bench data): fc_data_bench, public in facecrypt_bench.h. */
+#include "facecrypt_bench.h"
 
 #endif

@@ -1,5 +1,5 @@
 /* The architectures, layer by layer.  Names follow the PyTorch modules so that
- * checkpoints load into PyTorch (see SPEC "Contracts"). */
+ * checkpoints load into the PyTorch models of tools/torch_models.py (docs/architecture.md, "Checkpoints"). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

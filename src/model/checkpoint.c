@@ -75,6 +75,12 @@ int fc_model_save_generator(const fc_model *m, const char *path, int half, fc_er
     return fc_checkpoint_save(m, path, &o, err);
 }
 
+int fc_model_save_opts(const fc_model *m, const char *path, const fc_save_opts *o, fc_error *err) {
+    fc_ckpt_opts c = {.generator_only = o->generator_only, .half = o->half, .with_optimizer = o->optimizer,
+                      .optimizer_bf16 = o->optimizer_bf16, .overwrite = o->overwrite};
+    return fc_checkpoint_save(m, path, &c, err);
+}
+
 /* Every tensor of a planned (not yet allocated) net is in the file with the
  * planned shape; BatchNorm running statistics may be absent. */
 static int check_net(const fc_st_file *f, const fc_net *n, fc_error *err) {

@@ -1,4 +1,5 @@
-/* Checkpoints: safetensors with PyTorch's tensor names and layouts (SPEC "Contracts").
+/* Checkpoints: safetensors with PyTorch's tensor names and layouts (they load into
+ * the PyTorch models of tools/torch_models.py).
  *   G.* / D.*                 parameters (and BatchNorm running statistics)
  *   optim.G.exp_avg, optim.G.exp_avg_sq, optim.D.*   Adam moments over the fused
  *                             parameter array, in the order of fc_net_tensor (training checkpoints only)

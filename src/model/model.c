@@ -87,3 +87,9 @@ int fc_grid_image(const float *imgs, int n, int cols, int pad, fc_image *out, fc
     }
     return FC_OK;
 }
+
+void fc_latent_normal(uint64_t seed, size_t n, float *z) {
+    fc_rng r;
+    fc_rng_seed(&r, seed);
+    fc_rng_fill_normal(&r, z, n * FC_LATENT_DIM, 0.0f, 1.0f);
+}

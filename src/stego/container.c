@@ -90,7 +90,7 @@ int fc_cipher_layer(const uint8_t *secret, size_t len, const char *name, const f
     memmove(s.payload, s.payload + FC_KEYED_HEADER, n);
     *out = s.payload;
     *out_len = n;
-    if (data_offset) *data_offset = 10 + (name ? strlen(name) : 0);
+    if (data_offset) *data_offset = FC_INNER_HEADER + (name ? strlen(name) : 0);
     s.payload = NULL;
     sealing_free(&s);
     return FC_OK;

@@ -155,3 +155,27 @@ int fc_dist_same(const fc_dist *d, const void *buf, size_t bytes) {
     fc_dist_allreduce_max_u64(d, v, 2);
     return v[0] == ~v[1];
 }
+
+/* ---- the public, heap-allocated context (include/facecrypt.h) ---- */
+int fc_dist_open(fc_dist **out, fc_error *err) {
+    *out = NULL;
+    fc_dist *d = calloc(1, sizeof *d);
+    if (!d) return fc_fail(err, FC_ENOMEM, "out of memory");
+    int rc = fc_dist_init(d, err);
+    if (rc) {
+        fc_dist_finalize(d);
+        free(d);
+        return rc;
+    }
+    *out = d;
+    return FC_OK;
+}
+
+void fc_dist_close(fc_dist *d) {
+    if (!d) return;
+    fc_dist_finalize(d);
+    free(d);
+}
+
+int fc_dist_rank(const fc_dist *d) { return d ? d->rank : 0; }
+int fc_dist_world(const fc_dist *d) { return d ? d->world : 1; }

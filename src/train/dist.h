@@ -3,8 +3,8 @@
  * The only module that talks to MPI (compiled with it when the build defines
  * FC_HAVE_MPI; see the Makefile).  Everything else passes an fc_dist around and
  * calls these functions, which are no-ops for one process, so no other file has
- * an #ifdef.  The CLI owns the context: fc_dist_init in the command, a pointer
- * in fc_train_config, fc_dist_finalize at the end.
+ * an #ifdef.  The caller owns the context: fc_dist_open (public; fc_dist_init on
+ * a caller's struct here), a pointer in fc_train_config, fc_dist_close at the end.
  *
  * Collectives use MPI's default error handler (MPI_ERRORS_ARE_FATAL): a failed
  * collective ends the whole job, which is the only safe outcome once ranks can
@@ -22,8 +22,6 @@ struct fc_dist {
     int mpi;                    /* 1 when fc_dist_init initialised MPI (finalize undoes it) */
 };
 
-/* 1 if this build has MPI. */
-int fc_dist_compiled(void);
 /* Rank 0 of 1, without MPI. */
 void fc_dist_single(fc_dist *d);
 /* Under an MPI launcher (mpirun/mpiexec, srun with PMI/PMIx: detected from the

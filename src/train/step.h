@@ -1,4 +1,4 @@
-/* One adversarial training step (SPEC "The report's model"):
+/* One adversarial training step of the report's model (tools/torch_models.py is its PyTorch twin):
  *   D step: fakes = G(z1); d_loss = BCE(D(reals), 1) + BCE(D(fakes), 0); Adam on D.
  *   G step: fresh z2; g_loss = BCE(D(G(z2)), 1) through the updated D; Adam on G.
  * Each BCE is a mean over its batch.  D's Sigmoid is fused into the loss.

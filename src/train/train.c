@@ -22,12 +22,13 @@
 #include "data/dataset.h"
 #include "model/checkpoint.h"
 #include "train/dist.h"
+#include "train/resume_meta.h"
 #include "train/step.h"
 #include "train/trainlog.h"
 #include "util/error.h"
 #include "util/fileio.h"
 
-#define IMG (3 * FC_IMAGE_SIZE * FC_IMAGE_SIZE)
+#define IMG FC_IMAGE_FLOATS
 #define N_SAMPLE 64
 
 void fc_train_config_default(fc_train_config *c) {
@@ -64,23 +65,6 @@ static void msg(const fc_train_config *c, const char *fmt, ...) {
     c->on_message(line, c->user);
 }
 
-static void rng_to_hex(const fc_rng *r, char *out, size_t n) {
-    snprintf(out, n, "%016" PRIx64 "%016" PRIx64 "%016" PRIx64 "%016" PRIx64, r->s[0], r->s[1], r->s[2], r->s[3]);
-}
-
-static int rng_from_hex(const char *s, fc_rng *r) {
-    if (!s || strlen(s) != 64) return -1;
-    for (int i = 0; i < 4; i++) {
-        char part[17];
-        memcpy(part, s + 16 * i, 16);
-        part[16] = 0;
-        char *end;
-        r->s[i] = strtoull(part, &end, 16);
-        if (*end) return -1;
-    }
-    return 0;
-}
-
 /* data pipeline callbacks -> one-line messages */
 typedef struct data_cb_state {
     const fc_train_config *cfg;
@@ -103,15 +87,36 @@ static void data_progress(void *ctx, size_t done, size_t total) {
 
 typedef struct run_state {
     const fc_train_config *cfg;
+    const fc_dist *dist;
+    int root, world;
     fc_model *m;
     fc_trainer tr;
+    fc_dataset *ds;
+    fc_loader *ld;
+    fc_trainlog log;
+    data_cb_state dcs;
     char ckpt_path[4096], log_path[4096], samples_dir[4096], plot_path[4096];
-    float *zfix, *grid_buf;
+    float *reals;            /* this rank's rows of a batch */
+    float *zfix, *grid_buf;  /* rank 0: fixed latent vectors for sample grids, and their faces */
+    uint64_t spe, total;     /* steps per epoch; the step to reach */
+    uint64_t first;          /* the step the run started (or resumed) at */
+    double t_start, ema_rate;
 } run_state;
+
+/* What the ranks agree on after each step, in one collective (a sum over ranks):
+ * the step's statistics weighted by each rank's share of the batch (so the sums
+ * are global-batch means), and how many ranks could not read their data, were
+ * asked to stop, or reached the time limit. */
+typedef struct step_votes {
+    double d_loss, g_loss, d_real, d_fake;
+    double data_failed, stop_asked, time_up;
+} step_votes;
+#define N_VOTES ((int)(sizeof(step_votes) / sizeof(double)))
+_Static_assert(sizeof(step_votes) == 7 * sizeof(double), "step_votes is summed as an array of doubles");
 
 static int save_checkpoint(run_state *s, fc_error *err) {
     char rz[80], rd[32], batch[32], lrg[32], lrd[32], b1[32], b2[32];
-    rng_to_hex(&s->tr.zrng, rz, sizeof rz);
+    fc_rng_to_hex(&s->tr.zrng, rz, sizeof rz);
     snprintf(rd, sizeof rd, "%016" PRIx64, s->m->D.drop_seed);
     snprintf(batch, sizeof batch, "%d", s->cfg->batch);
     snprintf(lrg, sizeof lrg, "%.9g", s->cfg->lr_g);
@@ -135,21 +140,6 @@ static int save_samples(run_state *s, fc_error *err) {
     rc = fc_image_save_png(&grid, path, 1, err);
     fc_image_free(&grid);
     return rc;
-}
-
-/* The dropout seed of a checkpoint: "dropout_seed" (hex), or for checkpoints written before
- * counter-based masks one derived from their sequential generator's state "rng_dropout". */
-static int dropout_seed_from_meta(const fc_st_file *f, uint64_t *out) {
-    const char *v = fc_st_meta(f, "dropout_seed");
-    if (v) {
-        char *end;
-        *out = strtoull(v, &end, 16);
-        return *v && !*end ? 0 : -1;
-    }
-    fc_rng old;
-    if (rng_from_hex(fc_st_meta(f, "rng_dropout"), &old)) return -1;
-    *out = old.s[0] ^ old.s[1] ^ old.s[2] ^ old.s[3];
-    return 0;
 }
 
 static int init_trainer(run_state *s, uint64_t zseed, fc_error *err) {
@@ -183,7 +173,7 @@ static int open_model(run_state *s, fc_error *err) {
     if (!rc && b && atoi(b) != c->batch)
         rc = fc_fail(err, FC_EUSAGE, "--resume: the run used --batch %s, not %d", b, c->batch);
     if (!rc) rc = init_trainer(s, 0, err);
-    if (!rc && (rng_from_hex(fc_st_meta(f, "rng_z"), &s->tr.zrng) || dropout_seed_from_meta(f, &s->m->D.drop_seed)))
+    if (!rc && (fc_rng_from_hex(fc_st_meta(f, "rng_z"), &s->tr.zrng) || fc_resume_dropout_seed(f, &s->m->D.drop_seed)))
         rc = fc_fail(err, FC_EINPUT, "%s: missing or malformed generator state (rng_z, dropout_seed)", s->ckpt_path);
     fc_st_close(f);
     return rc;
@@ -295,191 +285,230 @@ static int open_data(const fc_train_config *c, int threads, data_cb_state *dcs, 
     int rc = fc_partition_parse(c->partition ? c->partition : "train", &part, err);
     if (rc) return rc;
     char cache_dir[4096];
-    if (c->cache_dir) snprintf(cache_dir, sizeof cache_dir, "%s", c->cache_dir);
-    else if (fc_data_default_cache_dir(cache_dir, sizeof cache_dir, err)) cache_dir[0] = 0;
+    if ((rc = fc_data_cache_dir(c->cache_dir, cache_dir, sizeof cache_dir, err))) return rc;
     fc_dataset_opts dopt = {.partition = part,
                             .cache_dir = cache_dir[0] ? cache_dir : NULL,
                             .threads = threads,
                             .cb = {data_warn, data_progress, dcs}};
-    if (dopt.cache_dir && (rc = fc_mkdirs(dopt.cache_dir, err))) return rc;
     return fc_dataset_open(c->data_dir, &dopt, ds, err);
 }
 
-int fc_train(const fc_train_config *c, fc_error *err) {
-    run_state s = {.cfg = c};
-    const fc_dist *dist = c->dist;
-    const int root = fc_dist_is_root(dist), world = dist ? dist->world : 1;
-    fc_dataset *ds = NULL;
-    fc_loader *ld = NULL;
-    fc_trainlog log = {0};
-    float *reals = NULL;
-    int rc;
-    /* checks every rank makes identically: rank 0 speaks */
-    if (c->batch < world) {
-        rc = c->batch < 1 ? fc_fail(err, FC_EUSAGE, "--batch must be at least 1")
-                          : fc_fail(err, FC_EUSAGE, "--batch %d is smaller than the %d processes sharing it",
-                                    c->batch, world);
-        return root ? rc : quiet(err, rc);
-    }
-    snprintf(s.ckpt_path, sizeof s.ckpt_path, "%s/checkpoint.safetensors", c->out_dir);
-    snprintf(s.log_path, sizeof s.log_path, "%s/log.csv", c->out_dir);
-    snprintf(s.samples_dir, sizeof s.samples_dir, "%s/samples", c->out_dir);
-    snprintf(s.plot_path, sizeof s.plot_path, "%s/loss.png", c->out_dir);
-    const int threads = threads_per_rank(c);
-    fc_set_threads(threads);
+/* A failure that every rank detects identically: rank 0 reports it, the others fail quietly. */
+static int fail_all(const run_state *s, fc_error *err, int rc) { return s->root ? rc : quiet(err, rc); }
 
-    /* model: rank 0 opens or resumes it, then every rank holds rank 0's state */
-    if (root) {
+/* ---- setup: checks, output folders, the model (rank 0's on every rank), the data, the
+ * loader and buffers, the log, and the first sample grid of a fresh run. */
+static int setup_model(run_state *s, fc_error *err) {
+    const fc_train_config *c = s->cfg;
+    int rc;
+    if (s->root) {
         rc = fc_mkdirs(c->out_dir, err);
-        if (!rc) rc = fc_mkdirs(s.samples_dir, err);
-        if (!rc) rc = open_model(&s, err);
+        if (!rc) rc = fc_mkdirs(s->samples_dir, err);
+        if (!rc) rc = open_model(s, err);
     } else {
-        rc = fc_model_create(c->arch, c->width, c->seed, &s.m, err);
-        if (!rc) rc = init_trainer(&s, 0, err);
+        rc = fc_model_create(c->arch, c->width, c->seed, &s->m, err);
+        if (!rc) rc = init_trainer(s, 0, err);
     }
-    if ((rc = agreed(dist, rc, err))) goto done;
-    if ((rc = share_model(&s, err))) goto done;
-    fc_model_set_dropout(s.m, c->dropout);
-    if (fc_model_set_precision(s.m, c->precision) != c->precision)
+    if ((rc = agreed(s->dist, rc, err))) return rc;
+    if ((rc = share_model(s, err))) return rc;
+    fc_model_set_dropout(s->m, c->dropout);
+    if (fc_model_set_precision(s->m, c->precision) != c->precision)
         msg(c, "--precision %s needs AVX512-BF16, which this CPU lacks: training in fp32", fc_precision_name(c->precision));
     else if (c->precision != FC_PREC_FP32)
         msg(c, "precision %s: bf16 convolution and dense inputs, fp32 sums, fp32 weights and Adam",
             fc_precision_name(c->precision));
+    return FC_OK;
+}
 
-    /* data: rank 0 first (it may build the cache), then the others (they find it, if shared) */
-    data_cb_state dcs = {c, 0};
-    rc = root ? open_data(c, threads, &dcs, &ds, err) : FC_OK;
-    if ((rc = agreed(dist, rc, err))) goto done;
-    rc = root ? FC_OK : open_data(c, threads, &dcs, &ds, err);
-    if ((rc = agreed(dist, rc, err))) goto done;
-    size_t count = ds->count;
+/* Rank 0 first (it may build the cache), then the others (they find it, if shared);
+ * every rank must see the same images. */
+static int setup_data(run_state *s, int threads, fc_error *err) {
+    const fc_train_config *c = s->cfg;
+    s->dcs = (data_cb_state){c, 0};
+    int rc = s->root ? open_data(c, threads, &s->dcs, &s->ds, err) : FC_OK;
+    if ((rc = agreed(s->dist, rc, err))) return rc;
+    rc = s->root ? FC_OK : open_data(c, threads, &s->dcs, &s->ds, err);
+    if ((rc = agreed(s->dist, rc, err))) return rc;
+    size_t count = s->ds->count;
     uint64_t counts[2] = {count, ~(uint64_t)count};
-    fc_dist_allreduce_max_u64(dist, counts, 2);
-    if (counts[0] != ~counts[1]) {
-        rc = fc_fail(err, FC_EINPUT, "the processes see different data: %zu to %llu usable images in %s", count,
-                     (unsigned long long)~counts[1], c->data_dir);
-        if (!root) rc = quiet(err, rc);
-        goto done;
-    }
-    msg(c, "data: %zu images from %s (%s%zu skipped)%s%s", count, c->data_dir,
-        ds->from_cache ? "cached, " : "", ds->skipped, ds->cache_path ? "; cache " : "",
-        ds->cache_path ? ds->cache_path : "");
-    if (count < (size_t)c->batch) {
-        rc = fc_fail(err, FC_EINPUT, "%s has %zu usable images, fewer than one batch of %d", c->data_dir, count, c->batch);
-        if (!root) rc = quiet(err, rc);
-        goto done;
-    }
-    uint64_t spe = count / (uint64_t)c->batch;
-    uint64_t total = c->steps ? c->steps : c->epochs * spe;
+    fc_dist_allreduce_max_u64(s->dist, counts, 2);
+    if (counts[0] != ~counts[1])
+        return fail_all(s, err, fc_fail(err, FC_EINPUT, "the processes see different data: %zu to %llu usable images in %s",
+                                        count, (unsigned long long)~counts[1], c->data_dir));
+    msg(c, "data: %zu images from %s (%s%zu skipped)%s%s", count, c->data_dir, s->ds->from_cache ? "cached, " : "",
+        s->ds->skipped, s->ds->cache_path ? "; cache " : "", s->ds->cache_path ? s->ds->cache_path : "");
+    if (count < (size_t)c->batch)
+        return fail_all(s, err, fc_fail(err, FC_EINPUT, "%s has %zu usable images, fewer than one batch of %d",
+                                        c->data_dir, count, c->batch));
+    s->spe = count / (uint64_t)c->batch;
+    s->total = c->steps ? c->steps : c->epochs * s->spe;
     float lo, hi;
-    fc_model_data_range(s.m, &lo, &hi);
+    fc_model_data_range(s->m, &lo, &hi);
     fc_loader_opts lopt = {.batch = c->batch, .seed = c->seed, .lo = lo, .hi = hi,
-                           .rank = dist ? dist->rank : 0, .world = world};
-    rc = fc_loader_create(ds, &lopt, &ld, err);
-    /* fixed latent vectors for sample grids, so grids across training are comparable */
-    if (!rc) {
-        reals = fc_alloc_floats((size_t)s.tr.rows * IMG);
-        if (root) {
-            s.zfix = fc_alloc_floats((size_t)N_SAMPLE * FC_LATENT_DIM);
-            s.grid_buf = fc_alloc_floats((size_t)N_SAMPLE * IMG);
-        }
-        if (!reals || (root && (!s.zfix || !s.grid_buf))) rc = fc_fail(err, FC_ENOMEM, "out of memory");
+                           .rank = fc_dist_rank(s->dist), .world = s->world};
+    return fc_loader_create(s->ds, &lopt, &s->ld, err);
+}
+
+/* Buffers, fixed latent vectors for sample grids (so grids across training are
+ * comparable) and the log. */
+static int setup_outputs(run_state *s, fc_error *err) {
+    const fc_train_config *c = s->cfg;
+    int rc = FC_OK;
+    s->reals = fc_alloc_floats((size_t)s->tr.rows * IMG);
+    if (s->root) {
+        s->zfix = fc_alloc_floats((size_t)N_SAMPLE * FC_LATENT_DIM);
+        s->grid_buf = fc_alloc_floats((size_t)N_SAMPLE * IMG);
     }
-    if (!rc && root) {
+    if (!s->reals || (s->root && (!s->zfix || !s->grid_buf))) rc = fc_fail(err, FC_ENOMEM, "out of memory");
+    if (!rc && s->root) {
         fc_rng zr;
         fc_rng_seed(&zr, c->seed ^ 0x5a3b1e);
-        fc_rng_fill_normal(&zr, s.zfix, (size_t)N_SAMPLE * FC_LATENT_DIM, 0, 1);
-        rc = fc_trainlog_open(&log, s.log_path, s.m->step, err);
+        fc_rng_fill_normal(&zr, s->zfix, (size_t)N_SAMPLE * FC_LATENT_DIM, 0, 1);
+        rc = fc_trainlog_open(&s->log, s->log_path, s->m->step, err);
     }
-    if ((rc = agreed(dist, rc, err))) goto done;
-    if (world > 1)
-        msg(c, "data parallel: %d processes, %d thread%s each; rank 0 trains rows [%d, %d) of each batch of %d",
-            world, fc_get_threads(), fc_get_threads() == 1 ? "" : "s", s.tr.row0, s.tr.row0 + s.tr.rows, c->batch);
-    msg(c, "training %s (width %g): %zu images, batch %d, %" PRIu64 " steps/epoch, steps %" PRIu64 " -> %" PRIu64,
-        fc_arch_name(s.m->arch), s.m->width, count, c->batch, spe, s.m->step, total);
-    if (s.m->step == 0 && (rc = save_outputs(&s, NULL, 0, 1, err))) goto done;
+    return agreed(s->dist, rc, err);
+}
 
-    double t_start = now(), ema_rate = 0;
-    const double frac = (double)s.tr.rows / c->batch;
-    uint64_t first = s.m->step;
-    int stop = 0;
-    while (s.m->step < total && !stop) {
-        double t0 = now();
-        fc_loader_stats ls0, ls1;
-        fc_loader_get_stats(ld, &ls0);
-        /* a local data error still takes part in this step's collectives, then stops everyone */
-        int lrc = fc_loader_next(ld, s.m->step, reals, err);
-        if (lrc) fc_zero(reals, (size_t)s.tr.rows * IMG);
-        fc_loader_get_stats(ld, &ls1);
-        double wait = ls1.wait_s - ls0.wait_s;
-        fc_step_stats st;
-        fc_trainer_step(&s.tr, reals, NULL, NULL, &st);
-        /* global means of this step's statistics, and the ranks' stop requests, in one collective */
-        int want_stop = (c->stop && *c->stop) ? 1 : (c->max_seconds && now() - t_start > (double)c->max_seconds) ? 2 : 0;
-        double v[7] = {frac * st.d_loss, frac * st.g_loss, frac * st.d_real, frac * st.d_fake,
-                       lrc != 0, want_stop == 1, want_stop == 2};
-        fc_dist_allreduce_sum_f64(dist, v, 7);
-        if (v[4] > 0) {
-            rc = lrc ? lrc : root ? fc_fail(err, FC_EINPUT, "stopped: another process could not read its data")
-                              : quiet(err, FC_EINPUT);
-            goto done;
-        }
-        double dt = now() - t0, rate = c->batch / dt;
-        ema_rate = ema_rate == 0 ? rate : 0.9 * ema_rate + 0.1 * rate;
-        fc_train_progress p = {.step = s.m->step,
-                               .total_steps = total,
-                               .epoch = (s.m->step - 1) / spe,
-                               .d_loss = (float)v[0],
-                               .g_loss = (float)v[1],
-                               .d_real = (float)v[2],
-                               .d_fake = (float)v[3],
-                               .img_per_s = ema_rate,
-                               .eta_s = (double)(total - s.m->step) * c->batch / ema_rate,
-                               .data_wait_s = wait};
-        if (root) {
-            rc = fc_trainlog_append(&log, &p, err);
-            if (!rc && c->on_step) c->on_step(&p, c->user);
-        }
-        if ((rc = agreed(dist, rc, err))) goto done;
-        if (!isfinite(p.d_loss) || !isfinite(p.g_loss)) {
-            rc = fc_fail(err, FC_EINTERNAL, "loss became non-finite at step %" PRIu64 " (d %g, g %g)", s.m->step,
-                         p.d_loss, p.g_loss);
-            if (!root) rc = quiet(err, rc);
-            goto done;
-        }
-        if (c->check_sync && s.m->step % c->check_sync == 0 && !ranks_in_sync(&s)) {
-            rc = fc_fail(err, FC_EINTERNAL,
-                         "--check-sync: the %d processes hold different weights after step %" PRIu64
-                         " (data-parallel replicas diverged)", world, s.m->step);
-            if (!root) rc = quiet(err, rc);
-            goto done;
-        }
-        int last = s.m->step == total;
-        int want_samples = c->sample_every && s.m->step % c->sample_every == 0 && !last;
-        int want_ckpt = c->ckpt_every && s.m->step % c->ckpt_every == 0 && !last;
-        if ((want_samples || want_ckpt) && (rc = save_outputs(&s, &log, want_ckpt, want_samples, err))) goto done;
-        if (v[5] > 0) msg(c, "stopping at step %" PRIu64 " as asked", s.m->step);
-        else if (v[6] > 0) msg(c, "time limit reached at step %" PRIu64, s.m->step);
-        stop = v[5] > 0 || v[6] > 0;
+static int setup(run_state *s, fc_error *err) {
+    const fc_train_config *c = s->cfg;
+    s->dist = c->dist;
+    s->root = fc_dist_is_root(s->dist);
+    s->world = fc_dist_world(s->dist);
+    if (c->batch < s->world) /* checks every rank makes identically: rank 0 speaks */
+        return fail_all(s, err, c->batch < 1 ? fc_fail(err, FC_EUSAGE, "--batch must be at least 1")
+                                             : fc_fail(err, FC_EUSAGE, "--batch %d is smaller than the %d processes "
+                                                                       "sharing it", c->batch, s->world));
+    snprintf(s->ckpt_path, sizeof s->ckpt_path, "%s/checkpoint.safetensors", c->out_dir);
+    snprintf(s->log_path, sizeof s->log_path, "%s/log.csv", c->out_dir);
+    snprintf(s->samples_dir, sizeof s->samples_dir, "%s/samples", c->out_dir);
+    snprintf(s->plot_path, sizeof s->plot_path, "%s/loss.png", c->out_dir);
+    const int threads = threads_per_rank(c);
+    fc_set_threads(threads);
+    int rc = setup_model(s, err);
+    if (!rc) rc = setup_data(s, threads, err);
+    if (!rc) rc = setup_outputs(s, err);
+    if (rc) return rc;
+    if (s->world > 1)
+        msg(c, "data parallel: %d processes, %d thread%s each; rank 0 trains rows [%d, %d) of each batch of %d",
+            s->world, fc_get_threads(), fc_get_threads() == 1 ? "" : "s", s->tr.row0, s->tr.row0 + s->tr.rows,
+            c->batch);
+    msg(c, "training %s (width %g): %zu images, batch %d, %" PRIu64 " steps/epoch, steps %" PRIu64 " -> %" PRIu64,
+        fc_arch_name(s->m->arch), s->m->width, s->ds->count, c->batch, s->spe, s->m->step, s->total);
+    if (s->m->step == 0 && (rc = save_outputs(s, NULL, 0, 1, err))) return rc;
+    s->t_start = now();
+    s->first = s->m->step;
+    return FC_OK;
+}
+
+/* ---- step: this rank's batch and its part of one adversarial step.  A local data
+ * error still takes part in the step's collectives (zero data), and is voted on. */
+static void step(run_state *s, step_votes *v, double *wait, int *data_rc, fc_error *err) {
+    const fc_train_config *c = s->cfg;
+    fc_loader_stats ls0, ls1;
+    fc_loader_get_stats(s->ld, &ls0);
+    *data_rc = fc_loader_next(s->ld, s->m->step, s->reals, err);
+    if (*data_rc) fc_zero(s->reals, (size_t)s->tr.rows * IMG);
+    fc_loader_get_stats(s->ld, &ls1);
+    *wait = ls1.wait_s - ls0.wait_s;
+    fc_step_stats st;
+    fc_trainer_step(&s->tr, s->reals, NULL, NULL, &st);
+    const double frac = (double)s->tr.rows / c->batch;
+    int want_stop = (c->stop && *c->stop) ? 1 : (c->max_seconds && now() - s->t_start > (double)c->max_seconds) ? 2 : 0;
+    *v = (step_votes){.d_loss = frac * st.d_loss, .d_real = frac * st.d_real, .g_loss = frac * st.g_loss,
+                      .d_fake = frac * st.d_fake, .data_failed = *data_rc != 0, .stop_asked = want_stop == 1,
+                      .time_up = want_stop == 2};
+}
+
+/* ---- agree: one collective sums the votes; a rank that could not read its data
+ * stops every rank. */
+static int agree(run_state *s, step_votes *v, int data_rc, fc_error *err) {
+    fc_dist_allreduce_sum_f64(s->dist, &v->d_loss, N_VOTES);
+    if (v->data_failed > 0)
+        return data_rc ? data_rc
+               : s->root ? fc_fail(err, FC_EINPUT, "stopped: another process could not read its data")
+                         : quiet(err, FC_EINPUT);
+    return FC_OK;
+}
+
+/* After an agreed step: progress (log, callback), the checks, periodic outputs, and
+ * whether to stop. */
+static int after_step(run_state *s, const step_votes *v, double t0, double wait, int *stop, fc_error *err) {
+    const fc_train_config *c = s->cfg;
+    const uint64_t step = s->m->step;
+    double dt = now() - t0, rate = c->batch / dt;
+    s->ema_rate = s->ema_rate == 0 ? rate : 0.9 * s->ema_rate + 0.1 * rate;
+    fc_train_progress p = {.step = step,
+                           .total_steps = s->total,
+                           .epoch = (step - 1) / s->spe,
+                           .d_loss = (float)v->d_loss,
+                           .g_loss = (float)v->g_loss,
+                           .d_real = (float)v->d_real,
+                           .d_fake = (float)v->d_fake,
+                           .img_per_s = s->ema_rate,
+                           .eta_s = (double)(s->total - step) * c->batch / s->ema_rate,
+                           .data_wait_s = wait};
+    int rc = FC_OK;
+    if (s->root) {
+        rc = fc_trainlog_append(&s->log, &p, err);
+        if (!rc && c->on_step) c->on_step(&p, c->user);
     }
-    /* final (or interrupted) state; rank 0 knows whether a checkpoint exists */
-    int final = s.m->step > first || (root && !fc_file_exists(s.ckpt_path));
-    fc_dist_bcast(dist, &final, sizeof final, 0);
-    if (final && (rc = save_outputs(&s, &log, 1, 1, err))) goto done;
-    if (!final && root) rc = fc_trainlog_plot(&log, s.plot_path, err);
-    if ((rc = agreed(dist, rc, err))) goto done;
+    if ((rc = agreed(s->dist, rc, err))) return rc;
+    if (!isfinite(p.d_loss) || !isfinite(p.g_loss))
+        return fail_all(s, err, fc_fail(err, FC_EINTERNAL, "loss became non-finite at step %" PRIu64 " (d %g, g %g)",
+                                        step, p.d_loss, p.g_loss));
+    if (c->check_sync && step % c->check_sync == 0 && !ranks_in_sync(s))
+        return fail_all(s, err, fc_fail(err, FC_EINTERNAL,
+                                        "--check-sync: the %d processes hold different weights after step %" PRIu64
+                                        " (data-parallel replicas diverged)", s->world, step));
+    int last = step == s->total;
+    int want_samples = c->sample_every && step % c->sample_every == 0 && !last;
+    int want_ckpt = c->ckpt_every && step % c->ckpt_every == 0 && !last;
+    if ((want_samples || want_ckpt) && (rc = save_outputs(s, &s->log, want_ckpt, want_samples, err))) return rc;
+    if (v->stop_asked > 0) msg(c, "stopping at step %" PRIu64 " as asked", step);
+    else if (v->time_up > 0) msg(c, "time limit reached at step %" PRIu64, step);
+    *stop = v->stop_asked > 0 || v->time_up > 0;
+    return FC_OK;
+}
+
+/* ---- finish: the final (or interrupted) state; rank 0 knows whether a checkpoint exists. */
+static int finish(run_state *s, fc_error *err) {
+    const fc_train_config *c = s->cfg;
+    int rc = FC_OK;
+    int final = s->m->step > s->first || (s->root && !fc_file_exists(s->ckpt_path));
+    fc_dist_bcast(s->dist, &final, sizeof final, 0);
+    if (final && (rc = save_outputs(s, &s->log, 1, 1, err))) return rc;
+    if (!final && s->root) rc = fc_trainlog_plot(&s->log, s->plot_path, err);
+    if ((rc = agreed(s->dist, rc, err))) return rc;
     if (c->check_sync)
-        msg(c, "check-sync: the %d process%s held identical weights at every check", world, world > 1 ? "es" : "");
-    msg(c, "checkpoint %s at step %" PRIu64 "; log %s; loss curve %s; samples in %s", s.ckpt_path, s.m->step, s.log_path,
-        s.plot_path, s.samples_dir);
-done:
-    fc_trainlog_close(&log);
-    fc_loader_free(ld);
-    fc_dataset_free(ds);
-    fc_trainer_free(&s.tr);
-    fc_model_free(s.m);
-    fc_free_aligned(s.zfix);
-    fc_free_aligned(s.grid_buf);
-    fc_free_aligned(reals);
+        msg(c, "check-sync: the %d process%s held identical weights at every check", s->world, s->world > 1 ? "es" : "");
+    msg(c, "checkpoint %s at step %" PRIu64 "; log %s; loss curve %s; samples in %s", s->ckpt_path, s->m->step,
+        s->log_path, s->plot_path, s->samples_dir);
+    return FC_OK;
+}
+
+static void teardown(run_state *s) {
+    fc_trainlog_close(&s->log);
+    fc_loader_free(s->ld);
+    fc_dataset_free(s->ds);
+    fc_trainer_free(&s->tr);
+    fc_model_free(s->m);
+    fc_free_aligned(s->zfix);
+    fc_free_aligned(s->grid_buf);
+    fc_free_aligned(s->reals);
+}
+
+int fc_train(const fc_train_config *c, fc_error *err) {
+    run_state s = {.cfg = c};
+    int rc = setup(&s, err);
+    for (int stop = 0; !rc && !stop && s.m->step < s.total;) {
+        step_votes v;
+        double t0 = now(), wait;
+        int data_rc;
+        step(&s, &v, &wait, &data_rc, err);
+        rc = agree(&s, &v, data_rc, err);
+        if (!rc) rc = after_step(&s, &v, t0, wait, &stop, err);
+    }
+    if (!rc) rc = finish(&s, err);
+    teardown(&s);
     return rc;
 }

@@ -1,10 +1,10 @@
 /* facecrypt bench layers: time forward, backward-data and backward-weights of each
- * parameterised layer at a batch size and a precision, and report GFLOP/s, so the
- * next bottleneck is visible. */
-#include <stdio.h>
-#include <stdlib.h>
+ * parameterised layer at a batch size and a precision, so the next bottleneck is
+ * visible (include/facecrypt_bench.h). */
 #include <time.h>
+#include "facecrypt_bench.h"
 #include "model/model.h"
+#include "util/error.h"
 
 static double now(void) {
     struct timespec ts;
@@ -18,12 +18,19 @@ static double macs(const fc_layer *L) {
     return (double)L->in_c * L->in_h * L->in_w * L->out_c * L->k * L->k;
 }
 
-static void bench_net(fc_net *n, int B, FILE *out, double tot[3]) {
+static int bench_net(fc_net *n, int B, fc_bench_layer *rows, int *nrows, fc_error *err) {
     for (int i = 0; i < n->nlayers; i++) {
         fc_layer *L = &n->layers[i];
         if (L->kind != FC_L_DENSE && L->kind != FC_L_CONV && L->kind != FC_L_CONVT) continue;
+        if (*nrows >= FC_BENCH_MAX_LAYERS) return fc_fail(err, FC_EINTERNAL, "more than %d layers", FC_BENCH_MAX_LAYERS);
         size_t insz = (size_t)B * L->in_c * L->in_h * L->in_w, outsz = (size_t)B * L->out_c * L->out_h * L->out_w;
         float *x = fc_alloc_floats(insz), *y = fc_alloc_floats(outsz), *dx = fc_alloc_floats(insz);
+        if (!x || !y || !dx) {
+            fc_free_aligned(x);
+            fc_free_aligned(y);
+            fc_free_aligned(dx);
+            return fc_fail(err, FC_ENOMEM, "out of memory");
+        }
         for (size_t j = 0; j < insz; j++) x[j] = (float)(j % 17) * 0.01f;
         for (size_t j = 0; j < outsz; j++) y[j] = (float)(j % 13) * 0.01f;
         float *W = n->params + L->w_off, *dW = n->grads + L->w_off;
@@ -48,33 +55,25 @@ static void bench_net(fc_net *n, int B, FILE *out, double tot[3]) {
                 t[2] += (t3 - t2) / reps;
             }
         }
-        double gf = 2.0 * macs(L) * B * 1e-9;
-        fprintf(out, "%s.%-6s %-6s %-22s %8.1f %6.0f %8.1f %6.0f %8.1f %6.0f\n", n->prefix, L->name,
-                L->kind == FC_L_DENSE ? "dense" : L->kind == FC_L_CONV ? "conv" : "convT",
-                "", t[0] * 1e3, gf / t[0], t[1] * 1e3, gf / t[1], t[2] * 1e3, gf / t[2]);
-        for (int k = 0; k < 3; k++) tot[k] += t[k];
+        fc_bench_layer *row = &rows[(*nrows)++];
+        *row = (fc_bench_layer){.net = n->prefix, .name = L->name,
+                                .kind = L->kind == FC_L_DENSE ? "dense" : L->kind == FC_L_CONV ? "conv" : "convT",
+                                .ms = {t[0] * 1e3, t[1] * 1e3, t[2] * 1e3}, .gflop = 2.0 * macs(L) * B * 1e-9};
         fc_free_aligned(x);
         fc_free_aligned(y);
         fc_free_aligned(dx);
     }
+    return FC_OK;
 }
 
-int fc_bench_layers(fc_model *m, int B, fc_precision prec, FILE *out) {
-    fc_error err = {0};
-    if (fc_net_reserve(&m->G, B, &err) || fc_net_reserve(&m->D, B, &err)) {
-        fprintf(stderr, "facecrypt bench: %s\n", err.msg);
-        return err.code;
-    }
-    fc_precision e = fc_model_set_precision(m, prec);
-    fprintf(out, "bench layers: arch %s width %g batch %d threads %d precision %s%s (ms per call, GFLOP/s)\n",
-            fc_arch_name(m->arch), m->width, B, fc_get_threads(), fc_precision_name(e),
-            e != prec ? " (bf16 asked: this CPU lacks AVX512-BF16)" : "");
-    fprintf(out, "%-16s %-22s %8s %6s %8s %6s %8s %6s\n", "layer", "", "fwd ms", "GF/s", "bwd-d ms", "GF/s",
-            "bwd-w ms", "GF/s");
-    double tot[3] = {0, 0, 0};
-    bench_net(&m->G, B, out, tot);
-    bench_net(&m->D, B, out, tot);
-    fprintf(out, "total: forward %.1f ms, backward-data %.1f ms, backward-weights %.1f ms\n", tot[0] * 1e3,
-            tot[1] * 1e3, tot[2] * 1e3);
-    return FC_OK;
+int fc_bench_layers(fc_model *m, int B, fc_precision prec, fc_bench_layer *rows, int *n, fc_precision *ran,
+                    fc_error *err) {
+    *n = 0;
+    int rc = fc_net_reserve(&m->G, B, err);
+    if (!rc) rc = fc_net_reserve(&m->D, B, err);
+    if (rc) return rc;
+    *ran = fc_model_set_precision(m, prec);
+    rc = bench_net(&m->G, B, rows, n, err);
+    if (!rc) rc = bench_net(&m->D, B, rows, n, err);
+    return rc;
 }
