@@ -180,7 +180,7 @@ fuzz-container: build-fuzz/fuzz_container
 $(BUILD)/tools/stc_measure: tools/stc_measure.c $(BUILD)/libfacecrypt.a
 	@mkdir -p $(dir $@)
 	@echo "  CC  $<"
-	@$(CC) $(CFLAGS) $< $(BUILD)/libfacecrypt.a -o $@ $(LDFLAGS) $(LDLIBS)
+	@$(CC) $(CFLAGS) -Isrc $< $(BUILD)/libfacecrypt.a -o $@ $(LDFLAGS) $(LDLIBS)
 stc-measure: $(BUILD)/tools/stc_measure
 	$(BUILD)/tools/stc_measure $(STC_MEASURE_ARGS)
 .PHONY: stc-measure

@@ -192,10 +192,14 @@ int main(void) {
     int loaded = 0;
     for (int k = 0; k < 4; k++) {
         int resume = fc_file_exists(p);
+        /* the kill comes 0.3-1.6 s after a checkpoint exists (polled, for up to 2 minutes: a
+         * loaded or sanitizer machine starts slowly), so it lands at varying points of the
+         * steps and checkpoint writes that follow */
         tu_system("%s train --data %s --out %s/killed --width 0.125 --batch 4 --steps 100000 --cache-dir %s "
-                  "--ckpt-every 1 --sample-every 0 --threads 1 %s 2>/dev/null & pid=$!; sleep %d.%d; "
-                  "kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null",
-                  tu_cli(), data, tmp, cache, resume ? "--resume" : "", 1 + k / 2, 3 + 4 * k % 10);
+                  "--ckpt-every 1 --sample-every 0 --threads 1 %s 2>/dev/null & pid=$!; i=0; "
+                  "while [ ! -f %s ] && [ $i -lt 2400 ] && kill -0 $pid 2>/dev/null; do sleep 0.05; i=$((i+1)); done; "
+                  "sleep %d.%d; kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null",
+                  tu_cli(), data, tmp, cache, resume ? "--resume" : "", p, k / 2, 3 + 4 * k % 10);
         if (!fc_file_exists(p)) continue; /* killed before its first checkpoint */
         fc_model *km = NULL;
         CHECKF(fc_model_load(p, &km, &err) == FC_OK, "checkpoint after kill -9 does not load: %s", err.msg);

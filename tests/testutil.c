@@ -56,7 +56,11 @@ char *tu_tmpdir(void) {
 
 const char *tu_cli(void) {
     const char *p = getenv("FACECRYPT");
-    return p && *p ? p : "build/facecrypt";
+    if (p && *p) return p;
+    /* absolute, so that a test may run it from another folder */
+    static char abs[4096];
+    if (!abs[0] && !realpath("build/facecrypt", abs)) snprintf(abs, sizeof abs, "build/facecrypt");
+    return abs;
 }
 
 int tu_system(const char *fmt, ...) {
