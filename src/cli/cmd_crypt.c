@@ -279,26 +279,38 @@ int cmd_decrypt(int argc, char **argv) {
     key_opts ko = {0};
     int force = 0, quiet = 0;
     long threads = 0;
+    fc_decrypt_opts dopts;
+    fc_decrypt_opts_init(&dopts);
     for (int i = 1; i < argc; i++) {
         int missing = 0;
         const char *v;
         if (parse_key_opt(argc, argv, &i, &ko, &missing)) continue;
         if ((v = cli_opt(argc, argv, &i, "-o", &missing)) || (v = cli_opt(argc, argv, &i, "--out", &missing)))
             out = v;
-        else if ((v = cli_opt(argc, argv, &i, "--threads", &missing))) {
+        else if ((v = cli_opt(argc, argv, &i, "--kdf-cost", &missing))) {
+            fc_kdf_cost c;
+            if (fc_kdf_cost_parse(v, &c)) return usage_err(C, "--kdf-cost must be interactive, moderate or sensitive, got", v);
+            dopts.kdf_presets = fc_kdf_presets_up_to(c);
+        } else if ((v = cli_opt(argc, argv, &i, "--threads", &missing))) {
             if (cli_parse_int(v, 0, 1024, &threads)) return usage_err(C, "bad --threads", v);
         } else if (!strcmp(argv[i], "--force")) force = 1;
         else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) quiet = 1;
         else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            printf("usage: facecrypt decrypt IN.png [-o OUT] [--key-file K | --password-file P] [--force] [-q]\n"
+            printf("usage: facecrypt decrypt IN.png [-o OUT] [--key-file K | --password-file P] [--kdf-cost C]\n"
+                   "                         [--force] [-q]\n"
                    "Recovers the exact original file.  Nothing is written unless the container authenticates.\n"
-                   "  -o OUT   output file ('-' = standard output; default: the stored file name, in the\n"
-                   "           current directory)\n"
+                   "  -o OUT        output file ('-' = standard output; default: the stored file name, in the\n"
+                   "                current directory)\n"
+                   "  --kdf-cost C  passwords: try only the Argon2id presets up to C (interactive, moderate,\n"
+                   "                sensitive).  The container does not say which one it used, so by default\n"
+                   "                all are tried, cheapest first: a wrong password costs all of them (about\n"
+                   "                10 passes, and 1 GiB of memory for the sensitive one)\n"
                    "  Without a key option, asks for the password on the terminal.\n"
                    "  The output is created with mode 0600 (and never wider than a file --force replaces).\n"
                    "exit codes: 0 ok, 1 usage (or the output exists without --force, or is not a regular\n"
-                   "file), 2 not a readable PNG, 3 authentication failed (wrong key, or the container was\n"
-                   "modified), 5 i/o (an output folder that cannot be written, disk full), 6 out of memory\n");
+                   "file), 2 not a readable PNG, 3 authentication failed (a wrong key, an image that holds\n"
+                   "no container, or a modified one: the message does not say which), 5 i/o (an output\n"
+                   "folder that cannot be written, disk full), 6 out of memory\n");
             return FC_OK;
         } else if (missing) return usage_err(C, "missing value for", argv[i]);
         else if (argv[i][0] == '-' && argv[i][1]) return usage_err(C, "unknown option", argv[i]);
@@ -342,7 +354,13 @@ int cmd_decrypt(int argc, char **argv) {
     free(buf);
     buf = NULL;
     if ((rc = get_key(C, &ko, 0, &key))) goto done;
-    if ((rc = fc_decrypt_image(&img, key, &data, &dlen, &name, &err))) {
+    if ((rc = fc_decrypt_image_opts(&img, key, &dopts, &data, &dlen, &name, &err))) {
+        if (rc == FC_ENOMEM && !dopts.kdf_presets && fc_key_is_password(key)) {
+            char m[sizeof err.msg];
+            snprintf(m, sizeof m, "%s (every preset is tried in turn; if the container was made with a cheaper "
+                     "one, --kdf-cost interactive or moderate skips the dearer ones)", err.msg);
+            fc_fail(&err, rc, "%s", m);
+        }
         rc = cli_report(C, &err);
         goto done;
     }
