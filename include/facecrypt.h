@@ -597,8 +597,8 @@ FC_API fc_status fc_plot_histogram(const uint64_t hist[3][256], int c, int panel
  * docs/container-format.md.  Key material lives in locked memory and is wiped. */
 
 #define FC_KEY_BYTES 32   /* raw key / key file size */
-#define FC_SALT_BYTES 16  /* Argon2id salt, stored in the container */
-#define FC_NONCE_BYTES 24 /* XChaCha20-Poly1305 nonce, stored in the container */
+#define FC_SALT_BYTES 16  /* Argon2id salt, stored in the container (random: public) */
+#define FC_NONCE_BYTES 24 /* XChaCha20-Poly1305 nonce, stored in the container (random: public) */
 #define FC_TAG_BYTES 16   /* Poly1305 authentication tag (end of the ciphertext) */
 #define FC_NAME_MAX 255   /* longest stored file name (bytes) */
 /* The sizes above are libsodium's (crypto_aead_xchacha20poly1305_ietf_*,
@@ -622,19 +622,22 @@ FC_API void fc_key_free(fc_key *key); /* NULL ok */
  * temporary file. */
 FC_API fc_status fc_keygen_file(const char *path, int overwrite, fc_error *err);
 
-/* Argon2id cost presets (libsodium's). */
+/* Argon2id cost presets (libsodium's).  A container does not record which one
+ * it used (format v2 has no parameter in the clear): a reader tries them all,
+ * cheapest first, so a wrong password costs the sum of every preset tried. */
 typedef enum fc_kdf_cost {
     FC_KDF_MODERATE = 0, /* default: 3 passes, 256 MiB */
     FC_KDF_INTERACTIVE = 1, /* 2 passes, 64 MiB */
     FC_KDF_SENSITIVE = 2, /* 4 passes, 1 GiB */
+    FC_KDF_MINIMAL = 3, /* 1 pass, 8 KiB (Argon2id's minimum): no defence against guessing; for
+                         * tests only (the CLI neither offers nor parses it) */
 } fc_kdf_cost;
+/* "interactive", "moderate" or "sensitive" (not "minimal"). */
 FC_API fc_status fc_kdf_cost_parse(const char *name, fc_kdf_cost *out);
 
 typedef struct fc_encrypt_opts {
     int bits;               /* bits per colour channel: 1 (default if 0) or 2 */
     fc_kdf_cost kdf_cost;   /* for password keys */
-    uint32_t kdf_ops;       /* explicit Argon2id passes (0 = from kdf_cost) */
-    uint32_t kdf_mem_kib;   /* explicit Argon2id memory in KiB (0 = from kdf_cost) */
     const fc_image *cover;  /* the caller's own RGB cover; NULL = generated faces */
     fc_model *model;        /* generator for faces; NULL = fc_model_load_default */
     int face_scale;         /* faces upscaled 1..4 times; 0 = auto (keeps the face count small) */
@@ -681,10 +684,25 @@ FC_API FC_CHECK fc_status fc_encrypt_buffer(const uint8_t *secret, size_t len, c
                       const fc_key *key, fc_image *container, fc_image *cover_out, fc_error *err);
 /* Recover the secret: *data (malloc'd, *len bytes; non-NULL even when empty) and
  * *name (malloc'd NUL-terminated string; may be NULL if not wanted).  Nothing is
- * returned unless the container authenticates: wrong key, not a container, or
- * any modification gives FC_EAUTH; an image that is not RGB gives FC_EINPUT. */
+ * returned unless the container authenticates.  A wrong key, an image that holds
+ * no container, and any modification all give FC_EAUTH with one and the same
+ * message (it never says whether the image is a container); an image that is not
+ * RGB gives FC_EINPUT.  Reads format v2 and v1 (docs/container-format.md): a key
+ * file costs one BLAKE2b; a password costs one Argon2id run per preset tried
+ * (all four, cheapest first, when it is wrong). */
 FC_API FC_CHECK fc_status fc_decrypt_image(const fc_image *container, const fc_key *key, uint8_t **data, size_t *len, char **name,
                      fc_error *err);
+typedef struct fc_decrypt_opts {
+    /* Password keys: the Argon2id presets to try on a v2 container, as a set of
+     * bits 1u << fc_kdf_cost; 0 = all of them.  Fewer presets make a wrong password
+     * fail sooner (and spare the 1 GiB of the sensitive one). */
+    unsigned kdf_presets;
+} fc_decrypt_opts;
+FC_API void fc_decrypt_opts_init(fc_decrypt_opts *o); /* zeroes: every preset */
+/* The presets at most as dear as c (minimal, interactive, moderate, sensitive in order). */
+FC_API unsigned fc_kdf_presets_up_to(fc_kdf_cost c);
+FC_API FC_CHECK fc_status fc_decrypt_image_opts(const fc_image *container, const fc_key *key, const fc_decrypt_opts *opts, uint8_t **data,
+                          size_t *len, char **name, fc_error *err);
 /* Largest secret (bytes) with a name of name_len bytes that fits a w x h RGB
  * cover at bits (1 or 2) per channel; -1 if not even an empty one fits, or if
  * the cover is beyond the decoder's limits (its container could not be read). */
@@ -697,9 +715,10 @@ FC_API uint64_t fc_channels_needed(size_t len, size_t name_len, int bits);
 FC_API void fc_face_cover_shape(size_t len, size_t name_len, int bits, int face_scale, int *cols, int *rows, int *scale);
 
 /* The cipher layer alone, for analysis (NPCR, UACI between two encryptions):
- * the exact AEAD ciphertext + FC_TAG_BYTES tag that fc_encrypt_buffer embeds, for
- * the key, opts->salt, opts->nonce (random where NULL; deterministic when both
- * are given), opts->bits and KDF settings.  *out is malloc'd (*out_len bytes);
+ * the exact AEAD ciphertext + FC_TAG_BYTES tag of the body that fc_encrypt_buffer
+ * embeds, for the key, opts->salt, opts->nonce (random where NULL; deterministic
+ * when both are given), opts->bits, opts->kdf_cost, and the size of the cover it
+ * would use (opts->cover, or the face grid for this secret).  *out is malloc'd (*out_len bytes);
  * the secret's own bytes are enciphered at [*data_offset, *data_offset + len). */
 FC_API FC_CHECK fc_status fc_cipher_layer(const uint8_t *secret, size_t len, const char *name, const fc_encrypt_opts *opts,
                     const fc_key *key, uint8_t **out, size_t *out_len, size_t *data_offset, fc_error *err);

@@ -10,11 +10,21 @@
 #include "testutil.h"
 #include "util/fileio.h"
 
+/* The cover subkey of a v2 key-file container: master = BLAKE2b-256(key = raw,
+ * message = "facecrypt-v2 key file" || salt || nonce), subkey 3 of "fcrypt02". */
+static void cover_key(const uint8_t raw[32], const uint8_t salt[16], const uint8_t nonce[24], uint8_t ck[32]) {
+    uint8_t msg[21 + 40], master[32];
+    memcpy(msg, "facecrypt-v2 key file", 21);
+    memcpy(msg + 21, salt, 16);
+    memcpy(msg + 37, nonce, 24);
+    crypto_generichash(master, 32, msg, sizeof msg, raw, 32);
+    crypto_kdf_derive_from_key(ck, 32, 3, "fcrypt02", master);
+}
+
 /* The first face's latent vector, as in expected_cover. */
 static void expected_z(const uint8_t raw[32], const uint8_t salt[16], const uint8_t nonce[24], float z[100]) {
-    uint8_t master[32], ck[32], ks[800] = {0};
-    crypto_generichash(master, 32, salt, 16, raw, 32);
-    crypto_kdf_derive_from_key(ck, 32, 3, "fcrypt01", master);
+    uint8_t ck[32], ks[800] = {0};
+    cover_key(raw, salt, nonce, ck);
     crypto_stream_xchacha20(ks, sizeof ks, nonce, ck);
     for (int j = 0; j < 50; j++) {
         uint64_t x1 = 0, x2 = 0;
@@ -27,9 +37,8 @@ static void expected_z(const uint8_t raw[32], const uint8_t salt[16], const uint
 
 static void expected_cover(fc_model *m, const uint8_t raw[32], const uint8_t salt[16], const uint8_t nonce[24],
                            int cols, int rows, int scale, fc_image *out) {
-    uint8_t master[32], ck[32];
-    crypto_generichash(master, 32, salt, 16, raw, 32);
-    crypto_kdf_derive_from_key(ck, 32, 3, "fcrypt01", master);
+    uint8_t ck[32];
+    cover_key(raw, salt, nonce, ck);
     int n = cols * rows;
     size_t nz = (size_t)n * 100;
     uint8_t *ks = calloc(nz * 8, 1);
@@ -84,7 +93,7 @@ int main(void) {
     uint8_t secret[30000];
     randombytes_buf(secret, sizeof secret);
 
-    const int cases[][3] = {{2000, 1, 1}, {30000, 1, 0}, {30000, 2, 2}, {5, 2, 3}};
+    const int cases[][3] = {{2000, 1, 1}, {30000, 1, 0}, {30000, 2, 2}, {5, 2, 3}, {0, 1, 1}};
     for (size_t t = 0; t < sizeof cases / sizeof *cases; t++) {
         size_t n = (size_t)cases[t][0];
         fc_encrypt_opts o;
@@ -137,6 +146,32 @@ int main(void) {
         fc_image_free(&cont);
         fc_image_free(&cover);
     }
+
+    /* Password containers in face covers (the minimal preset: tests only), empty and
+     * not, at 1 and 2 bits; the reader finds preset and bit depth by trying. */
+    fc_key *pk;
+    CHECK(fc_key_from_password("face pass", 9, &pk, &err) == FC_OK);
+    for (int bits = 1; bits <= 2; bits++) {
+        fc_encrypt_opts o;
+        fc_encrypt_opts_init(&o);
+        o.model = m;
+        o.bits = bits;
+        o.kdf_cost = FC_KDF_MINIMAL;
+        size_t n = bits == 1 ? 0 : 7000;
+        fc_image cont;
+        CHECK(fc_encrypt_buffer(secret, n, "pw.bin", &o, pk, &cont, NULL, &err) == FC_OK);
+        uint8_t *d = NULL;
+        size_t dl;
+        char *name = NULL;
+        CHECK(fc_decrypt_image(&cont, pk, &d, &dl, &name, &err) == FC_OK && dl == n && d &&
+              (n == 0 || !memcmp(d, secret, n)) && name && !strcmp(name, "pw.bin"));
+        free(d);
+        free(name);
+        d = NULL;
+        CHECK(fc_decrypt_image(&cont, k, &d, &dl, NULL, &err) == FC_EAUTH && !d);
+        fc_image_free(&cont);
+    }
+    fc_key_free(pk);
 
     /* With the shipped generator (when this build embeds one: a build fact, not
      * whether loading works), two encryptions show visibly different faces. */

@@ -28,12 +28,21 @@ static void write_file(const char *p, const void *b, size_t n) {
     fclose(f);
 }
 
-/* Independent recomputation of what fc_cipher_layer must return. */
-static void expected_cipher(const uint8_t *master, const uint8_t *secret, size_t len, const char *name, int bits,
-                            int raw, uint32_t ops, uint32_t mem_kib, const uint8_t *salt, const uint8_t *nonce,
-                            uint8_t *out) {
-    uint8_t k[32];
-    crypto_kdf_derive_from_key(k, 32, 1, "fcrypt01", master);
+/* Independent recomputation of what fc_cipher_layer must return (format v2):
+ * K = the raw key, or Argon2id(password, salt, ops, mem); master = BLAKE2b-256(key
+ * = K, message = label || salt || nonce); body key = subkey 1 of "fcrypt02";
+ * associated data = "facecrypt-v2" || w || h || kdf id || salt || nonce || header
+ * (mode 0, bits, param 0, body length). */
+static void expected_cipher(const uint8_t K[32], int raw, int kdf_id, int w, int h, const uint8_t *secret, size_t len,
+                            const char *name, int bits, const uint8_t *salt, const uint8_t *nonce, uint8_t *out) {
+    const char *label = raw ? "facecrypt-v2 key file" : "facecrypt-v2 password";
+    uint8_t msg[64], master[32], k[32];
+    size_t ll = strlen(label);
+    memcpy(msg, label, ll);
+    memcpy(msg + ll, salt, 16);
+    memcpy(msg + ll + 16, nonce, 24);
+    crypto_generichash(master, 32, msg, ll + 40, K, 32);
+    crypto_kdf_derive_from_key(k, 32, 1, "fcrypt02", master);
     size_t nl = strlen(name), plen = 10 + nl + len;
     uint8_t *pt = malloc(plen + 1);
     for (int i = 0; i < 8; i++) pt[i] = (uint8_t)((uint64_t)len >> (8 * i));
@@ -41,14 +50,18 @@ static void expected_cipher(const uint8_t *master, const uint8_t *secret, size_t
     pt[9] = (uint8_t)(nl >> 8);
     memcpy(pt + 10, name, nl);
     memcpy(pt + 10 + nl, secret, len);
-    uint8_t ad[54];
-    ad[0] = 1;
-    ad[1] = (uint8_t)((bits == 2 ? 1 : 0) | (raw ? 2 : 0));
-    memcpy(ad + 2, salt, 16);
-    for (int i = 0; i < 4; i++) ad[18 + i] = (uint8_t)(ops >> (8 * i)), ad[22 + i] = (uint8_t)(mem_kib >> (8 * i));
-    memcpy(ad + 26, nonce, 24);
+    uint8_t ad[69];
+    memcpy(ad, "facecrypt-v2", 12);
     uint32_t ct_len = (uint32_t)(plen + 16);
-    for (int i = 0; i < 4; i++) ad[50 + i] = (uint8_t)(ct_len >> (8 * i));
+    for (int i = 0; i < 4; i++) {
+        ad[12 + i] = (uint8_t)((uint32_t)w >> (8 * i));
+        ad[16 + i] = (uint8_t)((uint32_t)h >> (8 * i));
+        ad[65 + i] = (uint8_t)(ct_len >> (8 * i));
+    }
+    ad[20] = (uint8_t)kdf_id;
+    memcpy(ad + 21, salt, 16);
+    memcpy(ad + 37, nonce, 24);
+    ad[61] = 0, ad[62] = (uint8_t)bits, ad[63] = 0, ad[64] = 0;
     unsigned long long clen;
     crypto_aead_xchacha20poly1305_ietf_encrypt(out, &clen, pt, plen, ad, sizeof ad, NULL, nonce, k);
     free(pt);
@@ -64,12 +77,14 @@ static void test_keys(void) {
     write_file(path("pw4"), "\nhunter2\n", 9);
     write_file(path("pw5"), "", 0);
     uint8_t salt[16] = {1, 2, 3}, nonce[24] = {4, 5, 6};
+    fc_image cover; /* only its size matters to the cipher layer (it is bound into the AEAD data) */
+    CHECK(fc_image_alloc(&cover, 100, 80, 3, &err) == FC_OK);
     fc_encrypt_opts o;
     fc_encrypt_opts_init(&o);
-    o.kdf_ops = 1;
-    o.kdf_mem_kib = 64;
+    o.kdf_cost = FC_KDF_MINIMAL;
     o.salt = salt;
     o.nonce = nonce;
+    o.cover = &cover;
     uint8_t *ct[3] = {0};
     size_t cl[3];
     const char *pws[3] = {"pw1", "pw2", "pw3"};
@@ -80,11 +95,27 @@ static void test_keys(void) {
         fc_key_free(k);
     }
     CHECK(cl[0] == cl[1] && cl[1] == cl[2] && !memcmp(ct[0], ct[1], cl[0]) && !memcmp(ct[1], ct[2], cl[0]));
-    /* ... and equals Argon2id of "hunter2" computed here. */
+    /* ... and equals Argon2id of "hunter2" (minimal preset: 1 pass, 8 KiB) computed here. */
     uint8_t master[32], want[64];
-    CHECK(crypto_pwhash(master, 32, "hunter2", 7, salt, 1, 64 * 1024, crypto_pwhash_ALG_ARGON2ID13) == 0);
-    expected_cipher(master, (const uint8_t *)"x", 1, "n", 1, 0, 1, 64, salt, nonce, want);
+    CHECK(crypto_pwhash(master, 32, "hunter2", 7, salt, 1, 8 * 1024, crypto_pwhash_ALG_ARGON2ID13) == 0);
+    expected_cipher(master, 0, 1, 100, 80, (const uint8_t *)"x", 1, "n", 1, salt, nonce, want);
     CHECK(cl[0] == 10 + 1 + 1 + 16 && !memcmp(ct[0], want, cl[0]));
+    /* Another preset (interactive: 2 passes, 64 MiB), another cover size, 2 bits. */
+    CHECK(fc_key_from_password_file(path("pw1"), &k, &err) == FC_OK);
+    o.kdf_cost = FC_KDF_INTERACTIVE;
+    o.bits = 2;
+    cover.w = 81;
+    uint8_t *ci;
+    size_t cil;
+    CHECK(fc_cipher_layer((const uint8_t *)"xy", 2, "n", &o, k, &ci, &cil, NULL, &err) == FC_OK);
+    fc_key_free(k);
+    CHECK(crypto_pwhash(master, 32, "hunter2", 7, salt, 2, 64 * 1024 * 1024, crypto_pwhash_ALG_ARGON2ID13) == 0);
+    expected_cipher(master, 0, 2, 81, 80, (const uint8_t *)"xy", 2, "n", 2, salt, nonce, want);
+    CHECK(cil == 10 + 1 + 2 + 16 && !memcmp(ci, want, cil));
+    free(ci);
+    cover.w = 100;
+    o.bits = 1;
+    o.kdf_cost = FC_KDF_MINIMAL;
     for (int i = 0; i < 3; i++) free(ct[i]);
     CHECK(fc_key_from_password_file(path("pw4"), &k, &err) == FC_EINPUT && k == NULL);
     CHECK(fc_key_from_password_file(path("pw5"), &k, &err) == FC_EINPUT && k == NULL);
@@ -104,11 +135,22 @@ static void test_keys(void) {
     size_t n1, off;
     CHECK(fc_cipher_layer((const uint8_t *)"hello", 5, "a.txt", &o, k, &c1, &n1, &off, &err) == FC_OK);
     fc_key_free(k);
-    /* Raw key: master = BLAKE2b-256(key = raw, message = salt); no KDF cost recorded. */
-    crypto_generichash(master, 32, salt, 16, raw, 32);
-    expected_cipher(master, (const uint8_t *)"hello", 5, "a.txt", 1, 1, 0, 0, salt, nonce, want);
+    /* Raw key: no stretching, kdf id 0. */
+    expected_cipher(raw, 1, 0, 100, 80, (const uint8_t *)"hello", 5, "a.txt", 1, salt, nonce, want);
     CHECK(n1 == 10 + 5 + 5 + 16 && off == 15 && !memcmp(c1, want, n1));
     free(c1);
+    /* Without a cover: the size of the face grid the secret would be drawn in. */
+    CHECK(fc_key_from_file(path("k32"), &k, &err) == FC_OK);
+    o.cover = NULL;
+    CHECK(fc_cipher_layer((const uint8_t *)"hello", 5, "a.txt", &o, k, &c1, &n1, &off, &err) == FC_OK);
+    fc_key_free(k);
+    int cols, rows, scale;
+    fc_face_cover_shape(5, 5, 1, 0, &cols, &rows, &scale);
+    expected_cipher(raw, 1, 0, cols * 64 * scale, rows * 64 * scale, (const uint8_t *)"hello", 5, "a.txt", 1, salt,
+                    nonce, want);
+    CHECK(n1 == 10 + 5 + 5 + 16 && !memcmp(c1, want, n1));
+    free(c1);
+    fc_image_free(&cover);
 
     /* keygen: 32 bytes, mode 0600, never replaces without overwrite. */
     const char *kp = path("gen.key");
@@ -130,47 +172,73 @@ static void test_keys(void) {
     free(b);
     CHECK(fc_keygen_file("/nonexistent-dir/x.key", 0, &err) == FC_EIO);
 
-    /* KDF cost names and bounds. */
+    /* KDF cost names: the CLI's three; "minimal" is for the library (tests) only. */
     fc_kdf_cost c;
     CHECK(fc_kdf_cost_parse("interactive", &c) == FC_OK && c == FC_KDF_INTERACTIVE);
     CHECK(fc_kdf_cost_parse("moderate", &c) == FC_OK && c == FC_KDF_MODERATE);
     CHECK(fc_kdf_cost_parse("sensitive", &c) == FC_OK && c == FC_KDF_SENSITIVE);
     CHECK(fc_kdf_cost_parse("fast", &c) == FC_EUSAGE);
-    fc_kdf_params p;
+    CHECK(fc_kdf_cost_parse("minimal", &c) == FC_EUSAGE);
+    /* v2 presets are libsodium's constants, ids in increasing cost; a writer's id. */
+    uint32_t ops[FC_KDF2_COUNT], mem[FC_KDF2_COUNT];
+    for (int id = 0; id < FC_KDF2_COUNT; id++) fc_kdf2_cost(id, &ops[id], &mem[id]);
+    CHECK(ops[0] == 0 && mem[0] == 0); /* key file */
+    CHECK(ops[1] == crypto_pwhash_argon2id_OPSLIMIT_MIN && mem[1] * 1024 == crypto_pwhash_argon2id_MEMLIMIT_MIN);
+    CHECK(ops[2] == crypto_pwhash_argon2id_OPSLIMIT_INTERACTIVE &&
+          mem[2] * 1024ull == crypto_pwhash_argon2id_MEMLIMIT_INTERACTIVE);
+    CHECK(ops[3] == crypto_pwhash_argon2id_OPSLIMIT_MODERATE &&
+          mem[3] * 1024ull == crypto_pwhash_argon2id_MEMLIMIT_MODERATE);
+    CHECK(ops[4] == crypto_pwhash_argon2id_OPSLIMIT_SENSITIVE &&
+          mem[4] * 1024ull == crypto_pwhash_argon2id_MEMLIMIT_SENSITIVE);
+    for (int id = 2; id < FC_KDF2_COUNT; id++) CHECK(ops[id] >= ops[id - 1] && mem[id] > mem[id - 1]);
+    fc_key *kr;
+    int id;
     fc_key_from_password("pw", 2, &k, &err);
+    fc_key_from_bytes(raw, &kr, &err);
     fc_encrypt_opts d;
     fc_encrypt_opts_init(&d);
-    CHECK(fc_kdf_params_for(k, &d, &p, &err) == FC_OK && p.ops == 3 && p.mem_kib == 256 * 1024); /* MODERATE default */
+    CHECK(fc_kdf2_id_for(k, &d, &id, &err) == FC_OK && id == FC_KDF2_MODERATE); /* the default */
+    CHECK(fc_kdf2_id_for(k, NULL, &id, &err) == FC_OK && id == FC_KDF2_MODERATE);
     d.kdf_cost = FC_KDF_INTERACTIVE;
-    CHECK(fc_kdf_params_for(k, &d, &p, &err) == FC_OK && p.ops == 2 && p.mem_kib == 64 * 1024);
-    d.kdf_mem_kib = 4 * 1024 * 1024;
-    CHECK(fc_kdf_params_for(k, &d, &p, &err) == FC_EUSAGE);
+    CHECK(fc_kdf2_id_for(k, &d, &id, &err) == FC_OK && id == FC_KDF2_INTERACTIVE);
+    d.kdf_cost = FC_KDF_SENSITIVE;
+    CHECK(fc_kdf2_id_for(k, &d, &id, &err) == FC_OK && id == FC_KDF2_SENSITIVE);
+    d.kdf_cost = FC_KDF_MINIMAL;
+    CHECK(fc_kdf2_id_for(k, &d, &id, &err) == FC_OK && id == FC_KDF2_MINIMAL);
+    d.kdf_cost = (fc_kdf_cost)17;
+    CHECK(fc_kdf2_id_for(k, &d, &id, &err) == FC_EUSAGE);
+    CHECK(fc_kdf2_id_for(kr, &d, &id, &err) == FC_OK && id == FC_KDF2_KEYFILE); /* no cost for a key file */
+    /* Which derivations a reader tries: a key file one, a password the presets asked (all by default). */
+    int tried_pw = 0, tried_kf = 0;
+    for (id = 0; id < FC_KDF2_COUNT; id++) {
+        tried_pw |= fc_kdf2_tried(k, id, 0) << id;
+        tried_kf |= fc_kdf2_tried(kr, id, 0) << id;
+    }
+    CHECK(tried_pw == 0x1e && tried_kf == 0x01);
+    unsigned upto = fc_kdf_presets_up_to(FC_KDF_INTERACTIVE);
+    CHECK(upto == ((1u << FC_KDF_MINIMAL) | (1u << FC_KDF_INTERACTIVE)));
+    CHECK(fc_kdf_presets_up_to(FC_KDF_SENSITIVE) == 0xf && fc_kdf_presets_up_to(FC_KDF_MINIMAL) == 1u << FC_KDF_MINIMAL);
+    CHECK(fc_kdf2_tried(k, FC_KDF2_INTERACTIVE, upto) && !fc_kdf2_tried(k, FC_KDF2_MODERATE, upto) &&
+          !fc_kdf2_tried(kr, FC_KDF2_MINIMAL, upto));
     fc_key_free(k);
-    /* Header values out of range are an authentication failure, never a huge allocation. */
+    fc_key_free(kr);
+    /* v1 header values out of range are an authentication failure, never a huge allocation. */
     fc_kdf_params bad = {FC_KIND_PASSWORD, 3, 8u * 1024 * 1024};
     CHECK(fc_kdf_params_check(&bad, &err) == FC_EAUTH);
     bad = (fc_kdf_params){FC_KIND_PASSWORD, 1000, 1024};
     CHECK(fc_kdf_params_check(&bad, &err) == FC_EAUTH);
     bad = (fc_kdf_params){FC_KIND_RAW, 1, 0};
     CHECK(fc_kdf_params_check(&bad, &err) == FC_EAUTH);
-    /* The cap is libsodium's sensitive preset: at it is fine, one pass or one KiB above is not,
-     * for a reader and for a writer. */
+    /* The cap is libsodium's sensitive preset: at it is fine, one pass or one KiB above is not. */
     fc_kdf_params at = {FC_KIND_PASSWORD, crypto_pwhash_argon2id_OPSLIMIT_SENSITIVE,
                         (uint32_t)(crypto_pwhash_argon2id_MEMLIMIT_SENSITIVE / 1024)};
     CHECK(fc_kdf_params_check(&at, &err) == FC_OK);
     bad = at, bad.ops++;
-    CHECK(fc_kdf_params_check(&bad, &err) == FC_EAUTH && !strcmp(err.msg, FC_MSG_BAD_HEADER));
+    CHECK(fc_kdf_params_check(&bad, &err) == FC_EAUTH && !strcmp(err.msg, FC_MSG_AUTH));
     bad = (fc_kdf_params){FC_KIND_PASSWORD, 16, 64};
     CHECK(fc_kdf_params_check(&bad, &err) == FC_EAUTH);
     bad = at, bad.mem_kib++;
-    CHECK(fc_kdf_params_check(&bad, &err) == FC_EAUTH && !strcmp(err.msg, FC_MSG_BAD_HEADER));
-    fc_key_from_password("pw", 2, &k, &err);
-    fc_encrypt_opts_init(&d);
-    d.kdf_cost = FC_KDF_SENSITIVE;
-    CHECK(fc_kdf_params_for(k, &d, &p, &err) == FC_OK && p.ops == at.ops && p.mem_kib == at.mem_kib);
-    d.kdf_ops = at.ops + 1;
-    CHECK(fc_kdf_params_for(k, &d, &p, &err) == FC_EUSAGE);
-    fc_key_free(k);
+    CHECK(fc_kdf_params_check(&bad, &err) == FC_EAUTH && !strcmp(err.msg, FC_MSG_AUTH));
 }
 
 static void test_subkeys(void) {
@@ -197,6 +265,54 @@ static void test_subkeys(void) {
     /* A key of the wrong kind for the container: authentication failure. */
     fc_kdf_params pw = {FC_KIND_PASSWORD, 1, 64};
     CHECK(fc_derive_subkeys(k, salt, &pw, &s1, &err) == FC_EAUTH && s1 == NULL);
+
+    /* v2: five distinct subkeys; any change to the 40 public bytes changes every one;
+     * none equals a v1 subkey of the same key and salt. */
+    uint8_t pub[40] = {1}, pub2[40] = {1};
+    pub2[39] ^= 0x80; /* the last nonce bit: the master key depends on all of them */
+    fc_subkeys *v1, *t1, *t2;
+    CHECK(fc_derive_subkeys(k, salt, &p, &v1, &err) == FC_OK);
+    CHECK(fc_derive_subkeys_v2(k, FC_KDF2_KEYFILE, pub, &t1, &err) == FC_OK);
+    CHECK(fc_derive_subkeys_v2(k, FC_KDF2_KEYFILE, pub2, &t2, &err) == FC_OK);
+    const uint8_t *x[5] = {t1->aead, t1->slots, t1->cover, t1->sign, t1->header};
+    const uint8_t *y[5] = {t2->aead, t2->slots, t2->cover, t2->sign, t2->header};
+    const uint8_t *z[4] = {v1->aead, v1->slots, v1->cover, v1->sign};
+    distinct = 1;
+    for (int i = 0; i < 5; i++)
+        for (int j = 0; j < 5; j++) {
+            if (i != j && !memcmp(x[i], x[j], 32)) distinct = 0;
+            if (!memcmp(x[i], y[j], 32)) distinct = 0;
+            if (j < 4 && !memcmp(x[i], z[j], 32)) distinct = 0;
+        }
+    CHECK(distinct);
+    /* ... and the documented derivation gives them. */
+    uint8_t msg[61], master[32], want[32];
+    memcpy(msg, "facecrypt-v2 key file", 21);
+    memcpy(msg + 21, pub, 40);
+    crypto_generichash(master, 32, msg, sizeof msg, raw, 32);
+    crypto_kdf_derive_from_key(want, 32, 5, "fcrypt02", master);
+    CHECK(!memcmp(want, t1->header, 32));
+    crypto_kdf_derive_from_key(want, 32, 2, "fcrypt02", master);
+    CHECK(!memcmp(want, t1->slots, 32));
+    fc_subkeys_free(v1);
+    fc_subkeys_free(t1);
+    fc_subkeys_free(t2);
+    /* Kind and id must agree. */
+    fc_key *pk;
+    fc_key_from_password("pw", 2, &pk, &err);
+    CHECK(fc_derive_subkeys_v2(k, FC_KDF2_MINIMAL, pub, &t1, &err) == FC_EAUTH && !t1);
+    CHECK(fc_derive_subkeys_v2(pk, FC_KDF2_KEYFILE, pub, &t1, &err) == FC_EAUTH && !t1);
+    CHECK(fc_derive_subkeys_v2(pk, FC_KDF2_COUNT, pub, &t1, &err) == FC_EAUTH && !t1);
+    /* A password's master key: Argon2id over salt = the first 16 public bytes, then keyed BLAKE2b. */
+    CHECK(fc_derive_subkeys_v2(pk, FC_KDF2_MINIMAL, pub, &t1, &err) == FC_OK);
+    uint8_t st[32];
+    CHECK(crypto_pwhash(st, 32, "pw", 2, pub, 1, 8192, crypto_pwhash_ALG_ARGON2ID13) == 0);
+    memcpy(msg, "facecrypt-v2 password", 21);
+    crypto_generichash(master, 32, msg, sizeof msg, st, 32);
+    crypto_kdf_derive_from_key(want, 32, 1, "fcrypt02", master);
+    CHECK(!memcmp(want, t1->aead, 32));
+    fc_subkeys_free(t1);
+    fc_key_free(pk);
     fc_key_free(k);
 }
 

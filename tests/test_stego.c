@@ -10,6 +10,7 @@
 #include "stego/layout.h"
 #include "stego/lsb.h"
 #include "stego/perm.h"
+#include "stego/slots.h"
 #include "testutil.h"
 #include "util/rng.h"
 
@@ -144,42 +145,110 @@ static void test_lsb_match(void) {
     CHECK(ok);
 }
 
+/* Slot maps (v1 and v2): public and keyed slots together are every value of
+ * the image exactly once, and the raster walk's inverse agrees with them. */
+static void test_slot_maps(void) {
+    fc_error err;
+    uint8_t key[32] = {4};
+    const int dims[][2] = {{24, 16}, {7, 33}, {300, 200}};
+    for (size_t t = 0; t < sizeof dims / sizeof *dims; t++)
+        for (int v = 1; v <= 2; v++) {
+            fc_slot_map m;
+            int rc = v == 1 ? fc_slot_map_v1(&m, (uint64_t)dims[t][0], (uint64_t)dims[t][1], &err)
+                            : fc_slot_map_v2(&m, (uint64_t)dims[t][0], (uint64_t)dims[t][1], &err);
+            CHECK(rc == FC_OK && fc_slot_map_key(&m, key, &err) == FC_OK);
+            uint64_t N = (uint64_t)dims[t][0] * (uint64_t)dims[t][1] * 3;
+            CHECK(m.channels == N && m.pub == (v == 1 ? 208u : 320u) && m.keyed == N - m.pub);
+            uint32_t *owner = malloc(N * sizeof *owner); /* 1 + public slot, or 1 + pub + keyed slot */
+            memset(owner, 0, N * sizeof *owner);
+            int ok = 1;
+            for (uint32_t i = 0; i < m.pub; i++) {
+                uint64_t c = fc_slot_public(&m, i);
+                if (c >= N || owner[c]) ok = 0;
+                else owner[c] = 1 + i;
+            }
+            for (uint32_t s = 0; s < m.keyed; s++) {
+                uint64_t c = fc_slot_keyed(&m, s);
+                if (c >= N || owner[c]) ok = 0;
+                else owner[c] = 1 + m.pub + s;
+            }
+            CHECKF(ok, "v%d %dx%d: the slots are not a partition of the values", v, dims[t][0], dims[t][1]);
+            uint32_t sl[256];
+            for (uint64_t c0 = 0; c0 < N && ok; c0 += 256) {
+                int n = N - c0 < 256 ? (int)(N - c0) : 256;
+                fc_slot_map_walk(&m, c0, n, sl);
+                for (int k = 0; k < n; k++) {
+                    uint32_t o = owner[c0 + (uint64_t)k];
+                    if (o <= m.pub ? sl[k] != FC_SLOT_NONE : sl[k] != o - 1 - m.pub) ok = 0;
+                }
+            }
+            CHECKF(ok, "v%d %dx%d: the walk disagrees with the map", v, dims[t][0], dims[t][1]);
+            /* v1's public slots are values 0..207; v2's are scattered over the image. */
+            if (v == 1) CHECK(fc_slot_public(&m, 0) == 0 && fc_slot_public(&m, 207) == 207);
+            else if (N > 100000) {
+                uint64_t lo = 0;
+                for (uint32_t i = 0; i < m.pub; i++) lo += fc_slot_public(&m, i) < N / 2;
+                CHECKF(lo > 100 && lo < 220, "v2 public slots in the first half: %llu of 320", (unsigned long long)lo);
+            }
+            free(owner);
+            fc_slot_map_free(&m);
+        }
+    /* v2's public slots depend on the size only: same size, same slots; another size, others. */
+    fc_slot_map a, b, c;
+    fc_slot_map_v2(&a, 300, 200, &err);
+    fc_slot_map_v2(&b, 300, 200, &err);
+    fc_slot_map_v2(&c, 200, 300, &err);
+    int same = 1, other = 0;
+    for (uint32_t i = 0; i < 320; i++) {
+        same &= fc_slot_public(&a, i) == fc_slot_public(&b, i);
+        other += fc_slot_public(&a, i) == fc_slot_public(&c, i);
+    }
+    CHECK(same && other < 5);
+    fc_slot_map_free(&a), fc_slot_map_free(&b), fc_slot_map_free(&c);
+    /* Too small for any public header: the reader's one message. */
+    CHECK(fc_slot_map_v2(&a, 10, 10, &err) == FC_EAUTH && !strcmp(err.msg, FC_MSG_AUTH));
+}
+
 /* Raster and scatter walks embed and extract the same bits at the same places. */
 static void test_walks(void) {
     fc_error err;
     uint8_t key[32] = {3};
-    const uint32_t ns[] = {4000, 77777};
+    const int dims[][2] = {{40, 36}, {170, 150}};
     for (size_t t = 0; t < 2; t++)
-        for (int bits = 1; bits <= 2; bits++) {
-            uint32_t n = ns[t];
-            fc_perm p;
-            fc_perm_init(&p, n, key, &err);
-            size_t len = n * (size_t)bits / 8 / (t + 1) - 3, N = n + 11;
-            uint8_t *data = malloc(len), *signs = malloc(N / 8 + 1), *a = malloc(N), *b = malloc(N);
-            uint8_t *ra = malloc(len), *rb = malloc(len);
-            randombytes_buf(data, len);
-            randombytes_buf(signs, N / 8 + 1);
-            randombytes_buf(a, N);
-            memcpy(b, a, N);
-            fc_lsb_embed_keyed(a, 11, &p, bits, 3, data, len - 3, signs, FC_WALK_RASTER);
-            fc_lsb_embed_keyed(b, 11, &p, bits, 3, data, len - 3, signs, FC_WALK_SCATTER);
-            CHECKF(!memcmp(a, b, N), "embed walks differ n %u bits %d", n, bits);
-            fc_lsb_extract_keyed(a, 11, &p, bits, 3, ra, len - 3, FC_WALK_RASTER);
-            fc_lsb_extract_keyed(a, 11, &p, bits, 3, rb, len - 3, FC_WALK_SCATTER);
-            CHECK(!memcmp(ra, data, len - 3) && !memcmp(rb, data, len - 3));
-            free(data), free(signs), free(a), free(b), free(ra), free(rb);
-            fc_perm_free(&p);
-        }
+        for (int v = 1; v <= 2; v++)
+            for (int bits = 1; bits <= 2; bits++) {
+                fc_slot_map m;
+                if (v == 1) fc_slot_map_v1(&m, (uint64_t)dims[t][0], (uint64_t)dims[t][1], &err);
+                else fc_slot_map_v2(&m, (uint64_t)dims[t][0], (uint64_t)dims[t][1], &err);
+                fc_slot_map_key(&m, key, &err);
+                size_t N = (size_t)m.channels, len = m.keyed * (size_t)bits / 8 / (t + 1) - 3;
+                uint8_t *data = malloc(len), *signs = malloc(N / 8 + 1), *a = malloc(N), *b = malloc(N);
+                uint8_t *ra = malloc(len), *rb = malloc(len);
+                randombytes_buf(data, len);
+                randombytes_buf(signs, N / 8 + 1);
+                randombytes_buf(a, N);
+                memcpy(b, a, N);
+                uint64_t slot0 = 24; /* whole bytes at either width */
+                fc_lsb_embed_keyed(a, &m, slot0, bits, data, len - 3, signs, FC_WALK_RASTER);
+                fc_lsb_embed_keyed(b, &m, slot0, bits, data, len - 3, signs, FC_WALK_SCATTER);
+                CHECKF(!memcmp(a, b, N), "embed walks differ v%d n %zu bits %d", v, N, bits);
+                fc_lsb_extract_keyed(a, &m, slot0, bits, ra, len - 3, FC_WALK_RASTER);
+                fc_lsb_extract_keyed(a, &m, slot0, bits, rb, len - 3, FC_WALK_SCATTER);
+                CHECK(!memcmp(ra, data, len - 3) && !memcmp(rb, data, len - 3));
+                free(data), free(signs), free(a), free(b), free(ra), free(rb);
+                fc_slot_map_free(&m);
+            }
 }
 
 static void test_capacity(void) {
-    /* Keyed slots (3wh - 208) * bits / 8 bytes, minus 28 + 10 + 16 + name. */
-    CHECK(fc_capacity(100, 80, 1, 12) == (24000 - 208) * 1 / 8 - 54 - 12);
-    CHECK(fc_capacity(100, 80, 2, 0) == (24000 - 208) * 2 / 8 - 54);
+    /* Body slots (3wh - 320 public - 320 header) * bits / 8 bytes, minus 10 + 16 + name. */
+    CHECK(fc_capacity(100, 80, 1, 12) == (24000 - 640) * 1 / 8 - 26 - 12);
+    CHECK(fc_capacity(100, 80, 2, 0) == (24000 - 640) * 2 / 8 - 26);
     CHECK(fc_capacity(10, 10, 1, 0) == -1); /* 300 slots: no room */
+    CHECK(fc_capacity(16, 16, 1, 0) == -1 && fc_capacity(16, 16, 2, 0) == 6); /* 768 slots */
     CHECK(fc_capacity(0, 10, 1, 0) == -1 && fc_capacity(10, 10, 3, 0) == -1);
-    CHECK(fc_channels_needed(0, 0, 1) == 208 + 8 * 54);
-    CHECK(fc_channels_needed(1, 0, 2) == 208 + 4 * 55);
+    CHECK(fc_channels_needed(0, 0, 1) == 320 + 320 + 8 * 26);
+    CHECK(fc_channels_needed(1, 0, 2) == 320 + 320 + 4 * 27);
     /* Exact: a secret of capacity bytes fits, one more does not. */
     fc_error err;
     fc_key *k = raw_key(1);
@@ -272,45 +341,68 @@ static void roundtrip(size_t n, int bits, int kind) {
     fc_key_free(k);
 }
 
-/* Which channels an encryption uses, from the documented layout. */
-static uint8_t *used_channels(const fc_image *cont, const fc_key *k, const uint8_t salt[16], size_t payload, int bits) {
-    size_t N = (size_t)cont->w * cont->h * 3;
+static void raw_bytes(uint8_t seed, uint8_t raw[32]) {
+    for (int i = 0; i < 32; i++) raw[i] = (uint8_t)(seed * 37 + i);
+}
+
+/* How many low bits of each value a v2 key-file encryption uses (0, 1 or bits),
+ * from the documented layout and derivation alone: P keyed by BLAKE2b("facecrypt-v2
+ * public slots" || w || h) places the 320 public slots; pi keyed by the slot subkey
+ * orders the other values; 320 header slots at 1 bit, then the body at `bits`. */
+static uint8_t *used_bits(const fc_image *cont, const uint8_t raw[32], const uint8_t salt[16], const uint8_t nonce[24],
+                          size_t body, int bits) {
+    uint32_t N = (uint32_t)cont->w * (uint32_t)cont->h * 3, K = N - 320;
     uint8_t *u = calloc(N, 1);
-    memset(u, 1, FC_PUBLIC_SLOTS);
-    fc_kdf_params p = {FC_KIND_RAW, 0, 0};
-    fc_subkeys *sk;
-    fc_error err;
-    fc_derive_subkeys(k, salt, &p, &sk, &err);
-    fc_perm perm;
-    fc_perm_init(&perm, (uint32_t)(N - FC_PUBLIC_SLOTS), sk->slots, &err);
-    uint64_t slots = fc_slots_for_bytes(payload, bits);
-    for (uint64_t s = 0; s < slots; s++) u[FC_PUBLIC_SLOTS + fc_perm_apply(&perm, (uint32_t)s)] = 1;
-    fc_perm_free(&perm);
-    fc_subkeys_free(sk);
+    uint8_t msg[64], outer[32], master[32], inner[32];
+    memcpy(msg, "facecrypt-v2 public slots", 25);
+    for (int i = 0; i < 4; i++) msg[25 + i] = (uint8_t)((uint32_t)cont->w >> (8 * i)), msg[29 + i] = (uint8_t)((uint32_t)cont->h >> (8 * i));
+    crypto_generichash(outer, 32, msg, 33, NULL, 0);
+    memcpy(msg, "facecrypt-v2 key file", 21);
+    memcpy(msg + 21, salt, 16);
+    memcpy(msg + 37, nonce, 24);
+    crypto_generichash(master, 32, msg, 61, raw, 32);
+    crypto_kdf_derive_from_key(inner, 32, 2, "fcrypt02", master);
+    for (uint32_t i = 0; i < 320; i++) u[doc_perm(N, outer, i)] = 1;
+    /* Keyed slot s is the pi(s)-th value, in raster order, that is not public. */
+    uint32_t *rest = malloc(K * sizeof *rest), r = 0;
+    for (uint32_t c = 0; c < N; c++)
+        if (!u[c]) rest[r++] = c;
+    uint64_t slots = 320 + (body * 8 + (size_t)bits - 1) / (size_t)bits;
+    for (uint32_t s = 0; s < slots; s++) u[rest[doc_perm(K, inner, s)]] = (uint8_t)(s < 320 ? 1 : bits);
+    free(rest);
     return u;
 }
 
+/* Every single-bit flip of a small container: in a used bit, authentication
+ * fails (exit 3); anywhere else, the secret comes back unchanged. */
 static void test_every_bit_flip(int bits) {
     fc_error err;
     fc_key *k = raw_key(5);
+    uint8_t raw[32];
+    raw_bytes(5, raw);
     fc_image cover, cont;
-    make_cover(&cover, 24, 16, 0, 77); /* 1152 slots */
+    make_cover(&cover, 28, 16, 0, 77); /* 1344 slots */
     fc_encrypt_opts o;
     fc_encrypt_opts_init(&o);
     o.cover = &cover;
     o.bits = bits;
-    uint8_t salt[16] = {42};
+    uint8_t salt[16] = {42}, nonce[24] = {43};
     o.salt = salt;
+    o.nonce = nonce;
     const uint8_t secret[] = "flip every bit: the tag must notice";
     size_t n = sizeof secret - 1;
     int rc = fc_encrypt_buffer(secret, n, "f", &o, k, &cont, NULL, &err);
     CHECKF(rc == FC_OK, "%s", err.msg);
     if (rc) return;
-    size_t N = (size_t)cont.w * cont.h * 3, payload = FC_KEYED_HEADER + 10 + 1 + n + 16;
-    uint8_t *used = used_channels(&cont, k, salt, payload, bits);
-    size_t n_used = 0;
-    for (size_t i = 0; i < N; i++) n_used += used[i];
-    CHECK(n_used == FC_PUBLIC_SLOTS + fc_slots_for_bytes(payload, bits) && n_used < N); /* some slots unused */
+    size_t N = (size_t)cont.w * cont.h * 3, body = 10 + 1 + n + 16;
+    uint8_t *used = used_bits(&cont, raw, salt, nonce, body, bits);
+    size_t n_used = 0, want_auth = 0;
+    for (size_t i = 0; i < N; i++) n_used += used[i] != 0, want_auth += used[i];
+    CHECK(n_used == 320 + 320 + fc_slots_for_bytes(body, bits) && n_used < N); /* some slots unused */
+    /* The changes are exactly in used values (LSB matching, by at most bits). */
+    size_t stray = 0;
+    for (size_t i = 0; i < N; i++) stray += !used[i] && cont.px[i] != cover.px[i];
+    CHECK(stray == 0);
     int wrong = 0, auth = 0, same = 0;
     for (size_t i = 0; i < N; i++)
         for (int b = 0; b < 8; b++) {
@@ -320,11 +412,9 @@ static void test_every_bit_flip(int bits) {
             size_t dl;
             int rc = fc_decrypt_image(&cont, k, &d, &dl, NULL, &err);
             cont.px[i] ^= (uint8_t)(1u << b);
-            /* Data bits of used slots must fail; the public header has only bit 0. */
-            int carries = used[i] && (i < FC_PUBLIC_SLOTS ? b == 0 : b < bits);
-            if (carries) {
+            if (b < used[i]) {
                 auth += rc == FC_EAUTH;
-                if (rc != FC_EAUTH) wrong++;
+                if (rc != FC_EAUTH || d || strcmp(err.msg, FC_MSG_AUTH)) wrong++;
             } else {
                 int ok = rc == FC_OK && dl == n && !memcmp(d, secret, n);
                 same += ok;
@@ -333,11 +423,83 @@ static void test_every_bit_flip(int bits) {
             free(d);
         }
     CHECKF(wrong == 0, "bits %d: %d flips behaved wrongly (%d auth failures, %d unchanged)", bits, wrong, auth, same);
-    CHECK(auth == (int)(FC_PUBLIC_SLOTS + (n_used - FC_PUBLIC_SLOTS) * (size_t)bits));
+    CHECK((size_t)auth == want_auth && want_auth == 320 + 320 + fc_slots_for_bytes(body, bits) * (size_t)bits);
     free(used);
     fc_image_free(&cont);
     fc_image_free(&cover);
     fc_key_free(k);
+}
+
+/* The v1 acceptance rule (its public header: version 1, no reserved flag, a KDF
+ * cost within bounds) applied to an image's LSBs: the "20-line detector". */
+static int v1_rule(const fc_image *im) {
+    uint8_t h[26] = {0};
+    for (int j = 0; j < 26; j++)
+        for (int t = 0; t < 8; t++) h[j] |= (uint8_t)((im->px[8 * j + t] & 1u) << t);
+    uint32_t ops = (uint32_t)h[18] | (uint32_t)h[19] << 8 | (uint32_t)h[20] << 16 | (uint32_t)h[21] << 24;
+    uint32_t mem = (uint32_t)h[22] | (uint32_t)h[23] << 8 | (uint32_t)h[24] << 16 | (uint32_t)h[25] << 24;
+    if (h[0] != 1 || (h[1] & ~3u)) return 0;
+    if (h[1] & 2) return ops == 0 && mem == 0;
+    return ops >= 1 && ops <= 4 && mem >= 8 && mem <= (1u << 20);
+}
+
+/* Nothing a reader without the key sees is fixed: over 200 v2 containers of one
+ * size (same cover; key files, 1 and 2 bits, empty and non-empty secrets), every
+ * public bit is a fair coin, the v1 rule accepts none, and the container's LSBs
+ * differ from the cover's in about half of the public slots. */
+static void test_public_bits_uniform(void) {
+    fc_error err;
+    enum { RUNS = 200 };
+    fc_image cover;
+    make_cover(&cover, 48, 40, 1, 3);
+    fc_slot_map m;
+    CHECK(fc_slot_map_v2(&m, 48, 40, &err) == FC_OK);
+    int ones[320] = {0}, v1_accepts = 0;
+    uint64_t flips = 0;
+    uint8_t secret[200];
+    randombytes_buf(secret, sizeof secret);
+    for (int r = 0; r < RUNS; r++) {
+        fc_key *k = raw_key((uint8_t)(100 + r % 3)); /* three different key files */
+        fc_encrypt_opts o;
+        fc_encrypt_opts_init(&o);
+        o.cover = &cover;
+        o.bits = 1 + r % 2;
+        fc_image cont;
+        CHECK(fc_encrypt_buffer(secret, (size_t)(r % 5) * 40, "s", &o, k, &cont, NULL, &err) == FC_OK);
+        for (uint32_t i = 0; i < 320; i++) {
+            uint64_t c = fc_slot_public(&m, i);
+            ones[i] += cont.px[c] & 1;
+            flips += (cont.px[c] ^ cover.px[c]) & 1;
+        }
+        v1_accepts += v1_rule(&cont);
+        fc_image_free(&cont);
+        fc_key_free(k);
+    }
+    /* Per position ones ~ Bin(200, 1/2): mean 100, sd 7.07; the sum of (c - 100)^2 / 50
+     * over the 320 positions is chi-square with 320 degrees of freedom (sd 25.3). */
+    double chi2 = 0;
+    int worst = 100;
+    for (int i = 0; i < 320; i++) {
+        chi2 += (ones[i] - 100.0) * (ones[i] - 100.0) / 50.0;
+        if (abs(ones[i] - 100) > abs(worst - 100)) worst = ones[i];
+    }
+    CHECKF(chi2 > 320 - 5 * 25.3 && chi2 < 320 + 5 * 25.3 && abs(worst - 100) <= 38,
+           "public bits not uniform: chi-square %.1f (320 dof), worst position %d of 200 ones", chi2, worst);
+    CHECKF(v1_accepts == 0, "the v1 rule accepts %d of 200 v2 containers", v1_accepts);
+    double fr = (double)flips / (RUNS * 320.0);
+    CHECKF(fabs(fr - 0.5) < 0.02, "public LSBs changed from the cover's: %.3f", fr);
+    /* The same statistics see a fixed bit at once: the v1 header of a forged image. */
+    fc_slot_map v1;
+    fc_slot_map_v1(&v1, 48, 40, &err);
+    uint8_t hdr[26] = {1, 2}, signs[26] = {0};
+    fc_image f;
+    make_cover(&f, 48, 40, 0, 1);
+    fc_lsb_embed_public(f.px, &v1, hdr, 26, signs);
+    CHECK(v1_rule(&f) == 1);
+    fc_image_free(&f);
+    fc_slot_map_free(&v1);
+    fc_slot_map_free(&m);
+    fc_image_free(&cover);
 }
 
 static void test_damage(void) {
@@ -359,7 +521,10 @@ static void test_damage(void) {
     d = NULL;
     /* Wrong key, or a password for a key-file container: FC_EAUTH, nothing returned. */
     CHECK(fc_decrypt_image(&cont, other, &d, &dl, NULL, &err) == FC_EAUTH && !d);
-    CHECK(fc_decrypt_image(&cont, pw, &d, &dl, NULL, &err) == FC_EAUTH && !d);
+    fc_decrypt_opts cheap;
+    fc_decrypt_opts_init(&cheap);
+    cheap.kdf_presets = 1u << FC_KDF_MINIMAL; /* spare the real presets' seconds */
+    CHECK(fc_decrypt_image_opts(&cont, pw, &cheap, &d, &dl, NULL, &err) == FC_EAUTH && !d);
     /* Crops: one column, one row, a corner block; resizes up and down. */
     const int crops[][4] = {{0, 0, 119, 90}, {0, 0, 120, 89}, {1, 0, 119, 90}, {0, 1, 120, 89}, {10, 10, 100, 70}};
     for (size_t t = 0; t < sizeof crops / sizeof *crops; t++) {
@@ -382,19 +547,24 @@ static void test_damage(void) {
     fc_image_alloc(&bad, 100, 100, 1, &err);
     CHECK(fc_decrypt_image(&bad, k, &d, &dl, NULL, &err) == FC_EINPUT);
     fc_image_free(&bad);
-    int fails = 0;
+    int fails = 0, same_msg = 0;
+    fc_slot_map v1;
     for (int t = 0; t < 200; t++) {
         make_cover(&bad, 30 + t % 7, 20 + t % 5, 0, 1000 + t);
-        /* Force the public header to look valid half of the time: then the tag decides. */
+        /* Force a v1 public header half of the time (a key-file one: then the v1
+         * reader derives a key and its tag decides, and v2 is tried after it). */
         if (t % 2) {
-            uint8_t hdr[FC_PUBLIC_BYTES] = {1, 2};
-            uint8_t signs[FC_PUBLIC_BYTES] = {0};
-            fc_lsb_embed_public(bad.px, hdr, FC_PUBLIC_BYTES, signs);
+            uint8_t hdr[FC_V1_PUBLIC_BYTES] = {1, 2};
+            uint8_t signs[FC_V1_PUBLIC_BYTES] = {0};
+            fc_slot_map_v1(&v1, (uint64_t)bad.w, (uint64_t)bad.h, &err);
+            fc_lsb_embed_public(bad.px, &v1, hdr, FC_V1_PUBLIC_BYTES, signs);
+            fc_slot_map_free(&v1);
         }
-        fails += fc_decrypt_image(&bad, k, &d, &dl, NULL, &err) == FC_EAUTH;
+        fails += fc_decrypt_image(&bad, k, &d, &dl, NULL, &err) == FC_EAUTH && !d;
+        same_msg += !strcmp(err.msg, FC_MSG_AUTH);
         fc_image_free(&bad);
     }
-    CHECK(fails == 200);
+    CHECK(fails == 200 && same_msg == 200);
     /* Two encryptions of the same secret differ (salt, nonce, signs), and with a
      * fixed salt and nonce they are identical. */
     fc_image c2;
@@ -412,60 +582,66 @@ static void test_damage(void) {
     CHECK(!memcmp(c2.px, c3.px, N));
     fc_image_free(&c2);
     fc_image_free(&c3);
-    /* Password containers: round trip, wrong password, header KDF fields flipped. */
-    o.salt = o.nonce = NULL;
-    o.kdf_ops = 1;
-    o.kdf_mem_kib = 64;
-    CHECK(fc_encrypt_buffer(secret, 100, "p", &o, pw, &c2, NULL, &err) == FC_OK);
-    CHECK(fc_decrypt_image(&c2, pw, &d, &dl, NULL, &err) == FC_OK && dl == 100 && !memcmp(d, secret, 100));
-    free(d);
-    d = NULL;
+
+    /* Password containers (the minimal preset: tests only), 1 and 2 bits: round
+     * trip; a wrong password, a key file, and the same image without a container
+     * all give one code and one message. */
     fc_key *pw2;
     fc_key_from_password("correct horsf", 13, &pw2, &err);
-    CHECK(fc_decrypt_image(&c2, pw2, &d, &dl, NULL, &err) == FC_EAUTH && !d);
-    CHECK(fc_decrypt_image(&c2, k, &d, &dl, NULL, &err) == FC_EAUTH && !d);
-    int kdf_fail = 0;
-    for (int bit = 18 * 8; bit < 26 * 8; bit++) { /* ops and mem fields */
-        c2.px[bit] ^= 1;
-        kdf_fail += fc_decrypt_image(&c2, pw, &d, &dl, NULL, &err) == FC_EAUTH;
-        c2.px[bit] ^= 1;
+    o.salt = o.nonce = NULL;
+    o.kdf_cost = FC_KDF_MINIMAL;
+    for (int bits = 1; bits <= 2; bits++) {
+        o.bits = bits;
+        CHECK(fc_encrypt_buffer(secret, 100, "p", &o, pw, &c2, NULL, &err) == FC_OK);
+        CHECK(fc_decrypt_image(&c2, pw, &d, &dl, NULL, &err) == FC_OK && dl == 100 && !memcmp(d, secret, 100));
+        free(d);
+        d = NULL;
+        char msgs[4][sizeof err.msg];
+        int codes[4];
+        codes[0] = fc_decrypt_image_opts(&c2, pw2, &cheap, &d, &dl, NULL, &err);
+        snprintf(msgs[0], sizeof msgs[0], "%s", err.msg);
+        codes[1] = fc_decrypt_image(&c2, k, &d, &dl, NULL, &err);
+        snprintf(msgs[1], sizeof msgs[1], "%s", err.msg);
+        codes[2] = fc_decrypt_image_opts(&cover, pw, &cheap, &d, &dl, NULL, &err); /* no container */
+        snprintf(msgs[2], sizeof msgs[2], "%s", err.msg);
+        codes[3] = fc_decrypt_image(&cover, k, &d, &dl, NULL, &err);
+        snprintf(msgs[3], sizeof msgs[3], "%s", err.msg);
+        for (int i = 0; i < 4; i++)
+            CHECKF(codes[i] == FC_EAUTH && !strcmp(msgs[i], FC_MSG_AUTH) && !d, "case %d: %d \"%s\"", i, codes[i],
+                   msgs[i]);
+        /* A reader told to try only the dearer presets does not find it. */
+        fc_decrypt_opts dear;
+        fc_decrypt_opts_init(&dear);
+        dear.kdf_presets = 1u << FC_KDF_INTERACTIVE;
+        CHECK(fc_decrypt_image_opts(&c2, pw, &dear, &d, &dl, NULL, &err) == FC_EAUTH && !d);
+        fc_image_free(&c2);
     }
-    CHECK(kdf_fail == 64 && !d);
-    /* A forged cost above libsodium's sensitive preset (4 passes, 1 GiB) is refused
-     * before any key derivation, with the words most non-containers get: 16 passes
-     * over 1 GiB used to cost 25 s and 1 GiB of memory per attempt. */
-    fc_image noise;
-    make_cover(&noise, 64, 64, 0, 99);
-    CHECK(fc_decrypt_image(&noise, pw, &d, &dl, NULL, &err) == FC_EAUTH && !d);
-    CHECKF(!strcmp(err.msg, FC_MSG_BAD_HEADER), "a non-container gives \"%s\"", err.msg);
-    fc_image_free(&noise);
+    /* A forged v1 cost above libsodium's sensitive preset (4 passes, 1 GiB) is
+     * refused before any key derivation: 16 passes over 1 GiB would cost 25 s and
+     * 1 GiB of memory per attempt. */
     const uint32_t forged[][2] = {{16, 1u << 20}, {5, 64}, {4, (1u << 20) + 1}, {0xffffffffu, 0xffffffffu}};
-    uint8_t hdr[FC_PUBLIC_BYTES];
-    fc_lsb_extract_public(c2.px, hdr, FC_PUBLIC_BYTES);
     for (size_t t = 0; t < sizeof forged / sizeof *forged; t++) {
-        uint8_t fh[FC_PUBLIC_BYTES];
-        memcpy(fh, hdr, sizeof fh);
+        uint8_t fh[FC_V1_PUBLIC_BYTES] = {1, 0}, signs[FC_V1_PUBLIC_BYTES] = {0};
         for (int i = 0; i < 4; i++) {
             fh[18 + i] = (uint8_t)(forged[t][0] >> (8 * i));
             fh[22 + i] = (uint8_t)(forged[t][1] >> (8 * i));
         }
         fc_image f2;
-        fc_image_alloc(&f2, c2.w, c2.h, 3, &err);
-        memcpy(f2.px, c2.px, (size_t)c2.w * c2.h * 3);
-        for (int bit = 0; bit < FC_PUBLIC_BYTES * 8; bit++)
-            f2.px[bit] = (uint8_t)((f2.px[bit] & ~1u) | ((fh[bit / 8] >> (bit % 8)) & 1u));
+        make_cover(&f2, 64, 64, 0, 99);
+        fc_slot_map_v1(&v1, 64, 64, &err);
+        fc_lsb_embed_public(f2.px, &v1, fh, FC_V1_PUBLIC_BYTES, signs);
+        fc_slot_map_free(&v1);
         struct timespec t0, t1;
         clock_gettime(CLOCK_MONOTONIC, &t0);
-        int rc = fc_decrypt_image(&f2, pw, &d, &dl, NULL, &err);
+        int rc = fc_decrypt_image_opts(&f2, pw, &cheap, &d, &dl, NULL, &err);
         clock_gettime(CLOCK_MONOTONIC, &t1);
         double secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-        CHECKF(rc == FC_EAUTH && !d && !strcmp(err.msg, FC_MSG_BAD_HEADER) && secs < 2.0,
+        CHECKF(rc == FC_EAUTH && !d && !strcmp(err.msg, FC_MSG_AUTH) && secs < 2.0,
                "forged cost ops %u mem %u KiB: rc %d in %.2f s, \"%s\"", forged[t][0], forged[t][1], rc, secs,
                err.msg);
         fc_image_free(&f2);
     }
     fc_key_free(pw2);
-    fc_image_free(&c2);
     fc_image_free(&cont);
     fc_image_free(&cover);
     fc_key_free(k);
@@ -507,13 +683,13 @@ static void test_cover_quality(void) {
         {"flat grey", "grey"},        {"grey photo", "grey"},        {"flat colour", "flat"},
         {"enlarged 8x", "flat"},      {"1-bit colour", "distinct"},   {"8-level palette", "distinct"},
         {"combed histogram", "distinct"}, {"noise", NULL},             {"gradient with grain", NULL},
-        {"small noise 20x14", NULL},  {"colour with grey quarter", NULL},
+        {"small noise 24x14", NULL},  {"colour with grey quarter", NULL},
     };
     for (size_t t = 0; t < sizeof cases / sizeof *cases; t++) {
         fc_image c;
         fc_rng r;
         fc_rng_seed(&r, 1000 + t);
-        if (t == 9) make_cover(&c, 20, 14, 0, 5);
+        if (t == 9) make_cover(&c, 24, 14, 0, 5);
         else if (t == 8) make_cover(&c, W, H, 1, 5);
         else if (t == 7) make_cover(&c, W, H, 0, 5);
         else {
@@ -567,6 +743,7 @@ int main(void) {
     test_perm();
     test_perm_doc();
     test_lsb_match();
+    test_slot_maps();
     test_walks();
     test_capacity();
     test_cover_quality();
@@ -593,7 +770,7 @@ int main(void) {
         size_t dl, changed = 0, N = (size_t)640 * 480 * 3;
         CHECK(fc_decrypt_image(&cont, k, &d, &dl, NULL, &err) == FC_OK && dl == sizeof s && !memcmp(d, s, dl));
         for (size_t i = 0; i < N; i++) changed += cont.px[i] != cover.px[i];
-        CHECKF(changed <= FC_PUBLIC_SLOTS + fc_slots_for_bytes(FC_KEYED_HEADER + 10 + 1 + sizeof s + 16, 2) &&
+        CHECKF(changed <= FC_V2_PUBLIC_SLOTS + FC_V2_HEADER_SLOTS + fc_slots_for_bytes(10 + 1 + sizeof s + 16, 2) &&
                    changed > 1000, "changed %zu", changed);
         free(d);
         fc_image_free(&cont);
@@ -602,6 +779,7 @@ int main(void) {
     }
     test_every_bit_flip(1);
     test_every_bit_flip(2);
+    test_public_bits_uniform();
     test_damage();
     test_face_grid();
     return TEST_END();

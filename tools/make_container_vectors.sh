@@ -1,18 +1,23 @@
 #!/bin/sh
-# Frozen container vectors of format v1 (docs/container-format.md), like age's test
-# vectors: small containers, the key or password that opens them, and the SHA-256 of
-# what they hold.  tests/test_vectors.c decrypts them and must keep doing so forever:
-# a reader change that breaks them breaks every container users already hold.
+# Frozen container vectors (docs/container-format.md), like age's test vectors: small
+# containers, the key or password that opens them, and the SHA-256 of what they hold.
+# tests/test_vectors.c decrypts them and must keep doing so forever: a reader change
+# that breaks them breaks every container users already hold.
 #
-# These were made once, by the CLI, and committed; DO NOT regenerate them to make a
-# failing test pass.  A new format version gets new files (v2-*) beside these.
+# These are made once, by the CLI, and committed; DO NOT regenerate them to make a
+# failing test pass.  The writer writes one format only, so this script makes vectors
+# of the format the CLI writes now (v2 since the v2 writer; the v1-* vectors were made
+# by this script at facecrypt 0.1.0 with the v1 writer, and are kept as they are).  A
+# new format version gets new files (vN-*) beside the old ones.
 #
-#   tools/make_container_vectors.sh [FACECRYPT] [OUTDIR]
+#   tools/make_container_vectors.sh [FACECRYPT] [OUTDIR] [VERSION]
 # writes OUTDIR (default tests/data/vectors.new) and prints the SHA-256 lines for
-# tests/data/vectors/README.md and tests/test_vectors.c.
+# tests/data/vectors/README.md and tests/test_vectors.c.  VERSION (default 2) names the
+# files and goes into the plaintext; the key and password are the same for every version.
 set -eu
 FC=${1:-build/facecrypt}
 OUT=${2:-tests/data/vectors.new}
+V=${3:-2}
 case "$FC" in /*) ;; *) FC="$PWD/$FC" ;; esac
 [ -x "$FC" ] || { echo "no $FC (make first)" >&2; exit 1; }
 mkdir -p "$OUT"
@@ -21,9 +26,9 @@ cd "$OUT"
 # The plaintext: a line of text, then every byte value 0..255 once, then 0x00..0xff
 # again in reverse (so that bit order and byte order both matter): 302 bytes.  Its
 # stored name has a space and a non-ASCII (UTF-8) letter.
-name="frozen v1 é.bin"
+name="frozen v$V é.bin"
 {
-  printf 'facecrypt container vector, format v1\n'
+  printf 'facecrypt container vector, format v%s\n' "$V"
   i=0
   while [ $i -lt 256 ]; do printf "\\$(printf %03o $i)"; i=$((i + 1)); done
   i=255
@@ -38,19 +43,25 @@ while [ $i -lt 32 ]; do printf "\\$(printf %03o $i)" >> v1-keyfile.key; i=$((i +
 printf 'correct horse battery staple\n' > v1-password.txt
 
 # Covers: generated faces (the shipped generator; one 64x64 face holds this).
-"$FC" encrypt "$name" -o v1-keyfile-1bit.png --key-file v1-keyfile.key --bits 1 -q --force
-"$FC" encrypt "$name" -o v1-keyfile-2bit.png --key-file v1-keyfile.key --bits 2 -q --force
+"$FC" encrypt "$name" -o v$V-keyfile-1bit.png --key-file v1-keyfile.key --bits 1 -q --force
+"$FC" encrypt "$name" -o v$V-keyfile-2bit.png --key-file v1-keyfile.key --bits 2 -q --force
 # Password: Argon2id at the interactive preset (2 passes, 64 MiB), the cheapest the CLI writes.
-"$FC" encrypt "$name" -o v1-password-1bit.png --password-file v1-password.txt --kdf-cost interactive -q --force
+"$FC" encrypt "$name" -o v$V-password-1bit.png --password-file v1-password.txt --kdf-cost interactive -q --force
+if [ "$V" != 1 ]; then
+  "$FC" encrypt "$name" -o v$V-password-2bit.png --password-file v1-password.txt --kdf-cost interactive --bits 2 \
+    -q --force
+fi
 
 # Each must open now.
-for c in v1-keyfile-1bit v1-keyfile-2bit; do
+for c in v$V-keyfile-1bit v$V-keyfile-2bit; do
   "$FC" decrypt $c.png -o check.bin --key-file v1-keyfile.key -q --force
   cmp -s check.bin "$name"
 done
-"$FC" decrypt v1-password-1bit.png -o check.bin --password-file v1-password.txt -q --force
-cmp -s check.bin "$name"
+for f in v$V-password-*.png; do
+  "$FC" decrypt "$f" -o check.bin --password-file v1-password.txt -q --force
+  cmp -s check.bin "$name"
+done
 rm -f check.bin
 
-sha256sum "$name" v1-keyfile-1bit.png v1-keyfile-2bit.png v1-password-1bit.png
+sha256sum "$name" v$V-*.png
 rm -f "$name"

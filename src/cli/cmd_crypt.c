@@ -249,12 +249,21 @@ int cmd_decrypt(int argc, char **argv) {
     const char *C = "decrypt";
     const char *in = NULL, *out = NULL;
     key_opts ko = {0};
-    int force = 0, quiet = 0, threads = 0;
+    int force = 0, quiet = 0, threads = 0, have_kdf = 0;
+    fc_kdf_cost kdf = FC_KDF_MODERATE;
+    fc_decrypt_opts dopts;
+    fc_decrypt_opts_init(&dopts);
     const cli_opt opts[] = {
         {.name = "--out", .alias = "-o", .type = CLI_STR, .dst = &out, .label = "-o OUT",
          .help = "output file ('-' = standard output; default: the stored file name, in the\n"
                  "current directory)"},
         KEY_OPTS(ko, 0),
+        {.name = "--kdf-cost", .type = CLI_CALL, .dst = &kdf, .parse = parse_kdf_cost, .given = &have_kdf,
+         .bad = "--kdf-cost must be interactive, moderate or sensitive, got", .label = "--kdf-cost C",
+         .help = "passwords: try only the Argon2id presets up to C (interactive, moderate,\n"
+                 "sensitive).  The container does not say which one it used, so by default\n"
+                 "all are tried, cheapest first: a wrong password costs all of them (about\n"
+                 "10 passes, and 1 GiB of memory for the sensitive one)"},
         {.name = "--threads", .type = CLI_INT, .dst = &threads, .lo = 0, .hi = 1024, .bad = "bad --threads"},
         {.name = "--force", .type = CLI_FLAG, .dst = &force},
         {.name = "--quiet", .alias = "-q", .type = CLI_FLAG, .dst = &quiet},
@@ -262,18 +271,21 @@ int cmd_decrypt(int argc, char **argv) {
     const char *pos[1] = {NULL};
     const cli_cmd cmd = {
         C,
-        "usage: facecrypt decrypt IN.png [-o OUT] [--key-file K | --password-file P] [--force] [-q]\n"
+        "usage: facecrypt decrypt IN.png [-o OUT] [--key-file K | --password-file P] [--kdf-cost C]\n"
+        "                         [--force] [-q]\n"
         "Recovers the exact original file.  Nothing is written unless the container authenticates.\n",
         "  Without a key option, asks for the password on the terminal.\n"
         "  The output is created with mode 0600 (and never wider than a file --force replaces).\n"
         "exit codes: 0 ok, 1 usage (or the output exists without --force, or is not a regular\n"
-        "file), 2 not a readable PNG, 3 authentication failed (wrong key, or the container was\n"
-        "modified), 5 i/o (an output folder that cannot be written, disk full), 6 out of memory\n",
+        "file), 2 not a readable PNG, 3 authentication failed (a wrong key, an image that holds\n"
+        "no container, or a modified one: the message does not say which), 5 i/o (an output\n"
+        "folder that cannot be written, disk full), 6 out of memory\n",
         NULL, 8, opts, CLI_N(opts), pos, 1};
     int done, rc0 = cli_parse(&cmd, argc, argv, &done);
     if (rc0 || done) return rc0;
     in = pos[0];
     if (!in) return cli_usage_err(C, "no input container", NULL);
+    if (have_kdf) dopts.kdf_presets = fc_kdf_presets_up_to(kdf);
     fc_set_threads(threads);
 
     fc_error err = {0};
@@ -310,7 +322,13 @@ int cmd_decrypt(int argc, char **argv) {
     free(buf);
     buf = NULL;
     if ((rc = get_key(C, &ko, 0, &key))) goto done;
-    if ((rc = fc_decrypt_image(&img, key, &data, &dlen, &name, &err))) {
+    if ((rc = fc_decrypt_image_opts(&img, key, &dopts, &data, &dlen, &name, &err))) {
+        if (rc == FC_ENOMEM && !dopts.kdf_presets && fc_key_is_password(key)) {
+            char m[sizeof err.msg];
+            snprintf(m, sizeof m, "%s (every preset is tried in turn; if the container was made with a cheaper "
+                     "one, --kdf-cost interactive or moderate skips the dearer ones)", err.msg);
+            fc_fail(&err, rc, "%s", m);
+        }
         rc = cli_report(C, &err);
         goto done;
     }

@@ -129,42 +129,12 @@ int fc_kdf_cost_parse(const char *name, fc_kdf_cost *out) {
 
 int fc_kdf_params_check(const fc_kdf_params *p, fc_error *err) {
     if (p->kind == FC_KIND_RAW) {
-        if (p->ops || p->mem_kib) return fc_fail(err, FC_EAUTH, FC_MSG_BAD_HEADER);
+        if (p->ops || p->mem_kib) return fc_fail(err, FC_EAUTH, FC_MSG_AUTH);
         return FC_OK;
     }
     if (p->kind != FC_KIND_PASSWORD || p->ops < FC_KDF_OPS_MIN || p->ops > FC_KDF_OPS_MAX ||
         p->mem_kib < FC_KDF_MEM_KIB_MIN || p->mem_kib > FC_KDF_MEM_KIB_MAX)
-        return fc_fail(err, FC_EAUTH, FC_MSG_BAD_HEADER);
-    return FC_OK;
-}
-
-int fc_kdf_params_for(const fc_key *key, const fc_encrypt_opts *opts, fc_kdf_params *p, fc_error *err) {
-    memset(p, 0, sizeof *p);
-    if (!key) return fc_fail(err, FC_EUSAGE, "no key");
-    p->kind = key->kind;
-    if (key->kind == FC_KIND_RAW) return FC_OK;
-    fc_kdf_cost cost = opts ? opts->kdf_cost : FC_KDF_MODERATE;
-    switch (cost) {
-    case FC_KDF_INTERACTIVE:
-        p->ops = crypto_pwhash_argon2id_OPSLIMIT_INTERACTIVE;
-        p->mem_kib = crypto_pwhash_argon2id_MEMLIMIT_INTERACTIVE / 1024;
-        break;
-    case FC_KDF_MODERATE:
-        p->ops = crypto_pwhash_argon2id_OPSLIMIT_MODERATE;
-        p->mem_kib = crypto_pwhash_argon2id_MEMLIMIT_MODERATE / 1024;
-        break;
-    case FC_KDF_SENSITIVE:
-        p->ops = crypto_pwhash_argon2id_OPSLIMIT_SENSITIVE;
-        p->mem_kib = crypto_pwhash_argon2id_MEMLIMIT_SENSITIVE / 1024;
-        break;
-    default: return fc_fail(err, FC_EUSAGE, "unknown KDF cost %d", (int)cost);
-    }
-    if (opts && opts->kdf_ops) p->ops = opts->kdf_ops;
-    if (opts && opts->kdf_mem_kib) p->mem_kib = opts->kdf_mem_kib;
-    if (p->ops < FC_KDF_OPS_MIN || p->ops > FC_KDF_OPS_MAX || p->mem_kib < FC_KDF_MEM_KIB_MIN ||
-        p->mem_kib > FC_KDF_MEM_KIB_MAX)
-        return fc_fail(err, FC_EUSAGE, "Argon2id cost out of range (passes %u..%u, memory %u..%u KiB)", FC_KDF_OPS_MIN,
-                       FC_KDF_OPS_MAX, FC_KDF_MEM_KIB_MIN, FC_KDF_MEM_KIB_MAX);
+        return fc_fail(err, FC_EAUTH, FC_MSG_AUTH);
     return FC_OK;
 }
 
@@ -178,9 +148,7 @@ int fc_derive_subkeys(const fc_key *key, const uint8_t salt[FC_SALT_BYTES], cons
     int rc = fc_sodium_ready(err);
     if (rc) return rc;
     if (key->kind != p->kind)
-        return fc_fail(err, FC_EAUTH, "authentication failed: the container was sealed with %s, not %s",
-                       p->kind == FC_KIND_PASSWORD ? "a password" : "a key file",
-                       key->kind == FC_KIND_PASSWORD ? "a password" : "a key file");
+        return fc_fail(err, FC_EAUTH, FC_MSG_AUTH);
     uint8_t *master = sodium_malloc(32);
     fc_subkeys *k = sodium_malloc(sizeof *k);
     if (!master || !k) {
@@ -204,6 +172,127 @@ int fc_derive_subkeys(const fc_key *key, const uint8_t salt[FC_SALT_BYTES], cons
     crypto_kdf_derive_from_key(k->slots, 32, FC_SUBKEY_SLOTS, FC_KDF_CONTEXT, master);
     crypto_kdf_derive_from_key(k->cover, 32, FC_SUBKEY_COVER, FC_KDF_CONTEXT, master);
     crypto_kdf_derive_from_key(k->sign, 32, FC_SUBKEY_SIGN, FC_KDF_CONTEXT, master);
+    memset(k->header, 0, sizeof k->header); /* no encrypted header in v1 */
+    sodium_free(master);
+    *out = k;
+    return FC_OK;
+}
+
+/* ---- format v2 ---- */
+
+/* Cheapest first (the reader's order); index = id - 1. */
+static const struct {
+    const char *name;
+    uint32_t ops, mem_kib;
+} kdf2_presets[] = {
+    {"minimal", crypto_pwhash_argon2id_OPSLIMIT_MIN, crypto_pwhash_argon2id_MEMLIMIT_MIN / 1024},
+    {"interactive", crypto_pwhash_argon2id_OPSLIMIT_INTERACTIVE, crypto_pwhash_argon2id_MEMLIMIT_INTERACTIVE / 1024},
+    {"moderate", crypto_pwhash_argon2id_OPSLIMIT_MODERATE, crypto_pwhash_argon2id_MEMLIMIT_MODERATE / 1024},
+    {"sensitive", crypto_pwhash_argon2id_OPSLIMIT_SENSITIVE, crypto_pwhash_argon2id_MEMLIMIT_SENSITIVE / 1024},
+};
+_Static_assert(sizeof kdf2_presets / sizeof *kdf2_presets == FC_KDF2_COUNT - 1, "one preset per password id");
+
+void fc_kdf2_cost(int id, uint32_t *ops, uint32_t *mem_kib) {
+    *ops = *mem_kib = 0;
+    if (id < FC_KDF2_MINIMAL || id >= FC_KDF2_COUNT) return;
+    *ops = kdf2_presets[id - 1].ops;
+    *mem_kib = kdf2_presets[id - 1].mem_kib;
+}
+
+const char *fc_kdf2_name(int id) {
+    if (id == FC_KDF2_KEYFILE) return "key file";
+    return id > 0 && id < FC_KDF2_COUNT ? kdf2_presets[id - 1].name : "?";
+}
+
+int fc_kdf2_id_of_cost(fc_kdf_cost c) {
+    switch (c) {
+    case FC_KDF_MINIMAL: return FC_KDF2_MINIMAL;
+    case FC_KDF_INTERACTIVE: return FC_KDF2_INTERACTIVE;
+    case FC_KDF_MODERATE: return FC_KDF2_MODERATE;
+    case FC_KDF_SENSITIVE: return FC_KDF2_SENSITIVE;
+    }
+    return -1;
+}
+
+int fc_kdf2_id_for(const fc_key *key, const fc_encrypt_opts *opts, int *id, fc_error *err) {
+    *id = -1;
+    if (!key) return fc_fail(err, FC_EUSAGE, "no key");
+    if (key->kind == FC_KIND_RAW) {
+        *id = FC_KDF2_KEYFILE;
+        return FC_OK;
+    }
+    fc_kdf_cost cost = opts ? opts->kdf_cost : FC_KDF_MODERATE;
+    if ((*id = fc_kdf2_id_of_cost(cost)) < 0) return fc_fail(err, FC_EUSAGE, "unknown KDF cost %d", (int)cost);
+    return FC_OK;
+}
+
+unsigned fc_kdf_presets_up_to(fc_kdf_cost c) {
+    int top = fc_kdf2_id_of_cost(c);
+    unsigned mask = 0;
+    for (int id = FC_KDF2_MINIMAL; id <= top; id++)
+        for (int k = 0; k < 8; k++)
+            if (fc_kdf2_id_of_cost((fc_kdf_cost)k) == id) mask |= 1u << k;
+    return mask;
+}
+
+int fc_kdf2_tried(const fc_key *key, int id, unsigned presets) {
+    if (!key) return 0;
+    if (key->kind == FC_KIND_RAW) return id == FC_KDF2_KEYFILE;
+    if (id < FC_KDF2_MINIMAL || id >= FC_KDF2_COUNT) return 0;
+    if (!presets) return 1;
+    for (int k = 0; k < 8; k++)
+        if ((presets & (1u << k)) && fc_kdf2_id_of_cost((fc_kdf_cost)k) == id) return 1;
+    return 0;
+}
+
+#define LABEL_KEYFILE "facecrypt-v2 key file"
+#define LABEL_PASSWORD "facecrypt-v2 password"
+
+int fc_derive_subkeys_v2(const fc_key *key, int id, const uint8_t pub[FC_V2_PUBLIC_BYTES], fc_subkeys **out,
+                         fc_error *err) {
+    *out = NULL;
+    int rc = fc_sodium_ready(err);
+    if (rc) return rc;
+    if (!key || (key->kind == FC_KIND_RAW) != (id == FC_KDF2_KEYFILE) || id < 0 || id >= FC_KDF2_COUNT)
+        return fc_fail(err, FC_EAUTH, FC_MSG_AUTH);
+    uint8_t *stretched = sodium_malloc(32), *master = sodium_malloc(32);
+    fc_subkeys *k = sodium_malloc(sizeof *k);
+    if (!stretched || !master || !k) {
+        sodium_free(stretched);
+        sodium_free(master);
+        sodium_free(k);
+        return fc_fail(err, FC_ENOMEM, "cannot allocate locked memory for keys");
+    }
+    const uint8_t *K = key->secret;
+    const char *label = LABEL_KEYFILE;
+    if (id != FC_KDF2_KEYFILE) {
+        uint32_t ops, mem_kib;
+        fc_kdf2_cost(id, &ops, &mem_kib);
+        if (crypto_pwhash(stretched, 32, (const char *)key->secret, key->len, pub, ops, (size_t)mem_kib * 1024,
+                          crypto_pwhash_ALG_ARGON2ID13) != 0) {
+            sodium_free(stretched);
+            sodium_free(master);
+            sodium_free(k);
+            return fc_fail(err, FC_ENOMEM, "Argon2id (%s preset) cannot allocate %u MiB", fc_kdf2_name(id),
+                           mem_kib / 1024);
+        }
+        K = stretched;
+        label = LABEL_PASSWORD;
+    }
+    /* One keyed BLAKE2b over the label and every public byte: the master key
+     * depends on the whole salt and nonce, and the two kinds never share one. */
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, K, 32, 32);
+    crypto_generichash_update(&st, (const uint8_t *)label, strlen(label));
+    crypto_generichash_update(&st, pub, FC_V2_PUBLIC_BYTES);
+    crypto_generichash_final(&st, master, 32);
+    sodium_memzero(&st, sizeof st);
+    sodium_free(stretched);
+    crypto_kdf_derive_from_key(k->aead, 32, FC_SUBKEY_AEAD, FC_KDF_CONTEXT_V2, master);
+    crypto_kdf_derive_from_key(k->slots, 32, FC_SUBKEY_SLOTS, FC_KDF_CONTEXT_V2, master);
+    crypto_kdf_derive_from_key(k->cover, 32, FC_SUBKEY_COVER, FC_KDF_CONTEXT_V2, master);
+    crypto_kdf_derive_from_key(k->sign, 32, FC_SUBKEY_SIGN, FC_KDF_CONTEXT_V2, master);
+    crypto_kdf_derive_from_key(k->header, 32, FC_SUBKEY_HEADER, FC_KDF_CONTEXT_V2, master);
     sodium_free(master);
     *out = k;
     return FC_OK;

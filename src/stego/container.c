@@ -1,6 +1,7 @@
-/* Making a container: seal the secret (src/crypto), pick or draw a cover
- * (src/stego/cover*.c), and hide header and ciphertext in it (src/stego/lsb.c).
- * Reading one is in open.c.  Layout: docs/container-format.md. */
+/* Making a container (format v2): seal the secret (src/crypto), pick or draw a
+ * cover (src/stego/cover*.c), and hide salt, nonce, encrypted header and sealed
+ * body in it (src/stego/slots.c says where, src/stego/lsb.c how).  Reading one is
+ * in open*.c.  Layout: docs/container-format.md. */
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +11,7 @@
 #include "stego/cover.h"
 #include "stego/layout.h"
 #include "stego/lsb.h"
-#include "stego/perm.h"
+#include "stego/slots.h"
 #include "util/error.h"
 
 void fc_encrypt_opts_init(fc_encrypt_opts *o) { memset(o, 0, sizeof *o); }
@@ -24,18 +25,33 @@ static int check_name(const char *name, size_t *len, fc_error *err) {
 
 /* Everything an encryption decides before touching a cover. */
 typedef struct sealing {
-    fc_public_header pub;
-    uint8_t pub_bytes[FC_PUBLIC_BYTES];
-    uint8_t nonce[FC_NONCE_BYTES];
+    uint64_t w, h;                    /* the container's size (bound into the AEAD data) */
+    int bits;
+    uint8_t pub[FC_V2_PUBLIC_BYTES];  /* salt || nonce: the public slots */
+    const uint8_t *nonce;             /* = pub + FC_SALT_BYTES */
     fc_subkeys *keys;
-    uint8_t *payload;     /* keyed header + ciphertext */
-    uint64_t payload_len;
+    uint8_t header[FC_V2_HEADER_BYTES]; /* key commitment, encrypted header */
+    uint8_t *body;                    /* sealed secret */
+    uint64_t body_len;
 } sealing;
 
 static void sealing_free(sealing *s) {
     fc_subkeys_free(s->keys);
-    free(s->payload);
+    free(s->body);
     memset(s, 0, sizeof *s);
+}
+
+/* The size of the cover an encryption will use: the caller's, or the face grid. */
+static void cover_size(size_t len, size_t name_len, int bits, const fc_encrypt_opts *opts, uint64_t *w, uint64_t *h) {
+    if (opts && opts->cover) {
+        *w = (uint64_t)opts->cover->w;
+        *h = (uint64_t)opts->cover->h;
+        return;
+    }
+    int cols, rows, scale;
+    fc_face_cover_shape(len, name_len, bits, opts ? opts->face_scale : 0, &cols, &rows, &scale);
+    *w = (uint64_t)cols * FC_IMAGE_SIZE * (uint64_t)scale;
+    *h = (uint64_t)rows * FC_IMAGE_SIZE * (uint64_t)scale;
 }
 
 static int seal_secret(const uint8_t *secret, size_t len, const char *name, const fc_encrypt_opts *opts,
@@ -51,29 +67,40 @@ static int seal_secret(const uint8_t *secret, size_t len, const char *name, cons
     uint64_t sealed = fc_sealed_len(len, name_len);
     if (len > FC_MAX_SEALED || sealed > FC_MAX_SEALED)
         return fc_fail(err, FC_ENOFIT, "the secret is too large (%zu bytes; at most about 4 GiB)", len);
+    int kdf_id;
+    if ((rc = fc_kdf2_id_for(key, opts, &kdf_id, err))) return rc;
+    s->bits = bits;
+    cover_size(len, name_len, bits, opts, &s->w, &s->h);
+    if (opts && opts->salt) memcpy(s->pub, opts->salt, FC_SALT_BYTES);
+    else randombytes_buf(s->pub, FC_SALT_BYTES);
+    if (opts && opts->nonce) memcpy(s->pub + FC_SALT_BYTES, opts->nonce, FC_NONCE_BYTES);
+    else randombytes_buf(s->pub + FC_SALT_BYTES, FC_NONCE_BYTES);
+    s->nonce = s->pub + FC_SALT_BYTES;
+    if ((rc = fc_derive_subkeys_v2(key, kdf_id, s->pub, &s->keys, err))) return rc;
 
-    s->pub.version = FC_FORMAT_VERSION;
-    s->pub.bits = bits;
-    if ((rc = fc_kdf_params_for(key, opts, &s->pub.kdf, err))) return rc;
-    if (opts && opts->salt) memcpy(s->pub.salt, opts->salt, FC_SALT_BYTES);
-    else randombytes_buf(s->pub.salt, FC_SALT_BYTES);
-    if (opts && opts->nonce) memcpy(s->nonce, opts->nonce, FC_NONCE_BYTES);
-    else randombytes_buf(s->nonce, FC_NONCE_BYTES);
-    fc_public_header_pack(&s->pub, s->pub_bytes);
-
-    if ((rc = fc_derive_subkeys(key, s->pub.salt, &s->pub.kdf, &s->keys, err))) return rc;
-    s->payload_len = FC_KEYED_HEADER + sealed;
-    s->payload = malloc((size_t)s->payload_len);
-    if (!s->payload) {
+    /* The header: the key commitment, then how the body is embedded and its
+     * length, encrypted. */
+    fc_v2_header hd = {FC_V2_MODE_LSB, bits, 0, (uint32_t)sealed};
+    uint8_t ad[FC_V2_AD_BYTES + FC_V2_HEADER_PLAIN];
+    fc_v2_ad(s->w, s->h, kdf_id, s->pub, ad);
+    fc_v2_header_pack(&hd, ad + FC_V2_AD_BYTES);
+    unsigned long long hl = 0;
+    fc_v2_commit(s->keys->header, ad, s->header);
+    if (crypto_aead_xchacha20poly1305_ietf_encrypt(s->header + FC_V2_COMMIT_BYTES, &hl, ad + FC_V2_AD_BYTES,
+                                                   FC_V2_HEADER_PLAIN, ad, FC_V2_AD_BYTES, NULL, s->nonce,
+                                                   s->keys->header) != 0 ||
+        hl != FC_V2_HEADER_BYTES - FC_V2_COMMIT_BYTES) {
         sealing_free(s);
-        return fc_fail(err, FC_ENOMEM, "out of memory (%llu bytes)", (unsigned long long)s->payload_len);
+        return fc_fail(err, FC_EINTERNAL, "XChaCha20-Poly1305 encryption failed");
     }
-    fc_keyed_header_pack(s->nonce, (uint32_t)sealed, s->payload);
-    uint8_t ad[FC_AD_BYTES];
-    memcpy(ad, s->pub_bytes, FC_PUBLIC_BYTES);
-    memcpy(ad + FC_PUBLIC_BYTES, s->payload, FC_KEYED_HEADER);
-    rc = fc_seal(secret, len, name, name_len, ad, sizeof ad, s->nonce, s->keys->aead, s->payload + FC_KEYED_HEADER,
-                 err);
+    /* The body: the secret and its name, bound to the header. */
+    s->body_len = sealed;
+    s->body = malloc((size_t)sealed);
+    if (!s->body) {
+        sealing_free(s);
+        return fc_fail(err, FC_ENOMEM, "out of memory (%llu bytes)", (unsigned long long)sealed);
+    }
+    rc = fc_seal(secret, len, name, name_len, ad, sizeof ad, s->nonce, s->keys->aead, s->body, err);
     if (rc) sealing_free(s);
     return rc;
 }
@@ -86,12 +113,10 @@ int fc_cipher_layer(const uint8_t *secret, size_t len, const char *name, const f
     sealing s;
     int rc = seal_secret(secret, len, name, opts, key, &s, err);
     if (rc) return rc;
-    size_t n = (size_t)(s.payload_len - FC_KEYED_HEADER);
-    memmove(s.payload, s.payload + FC_KEYED_HEADER, n);
-    *out = s.payload;
-    *out_len = n;
+    *out = s.body;
+    *out_len = (size_t)s.body_len;
     if (data_offset) *data_offset = FC_INNER_HEADER + (name ? strlen(name) : 0);
-    s.payload = NULL;
+    s.body = NULL;
     sealing_free(&s);
     return FC_OK;
 }
@@ -118,6 +143,38 @@ static int draw_faces(const fc_encrypt_opts *opts, const sealing *s, uint64_t ch
     return rc;
 }
 
+/* Hide a sealing in a cover (container = a copy of the cover on entry). */
+static int embed(const sealing *s, fc_image *container, fc_error *err) {
+    fc_slot_map map;
+    int rc = fc_slot_map_v2(&map, (uint64_t)container->w, (uint64_t)container->h, err);
+    if (rc) return rc == FC_EAUTH ? fc_fail(err, FC_EINTERNAL, "cover smaller than the payload") : rc;
+    if (FC_V2_HEADER_SLOTS + fc_slots_for_bytes(s->body_len, s->bits) > map.keyed) {
+        fc_slot_map_free(&map);
+        return fc_fail(err, FC_EINTERNAL, "cover smaller than the payload");
+    }
+    if ((rc = fc_slot_map_key(&map, s->keys->slots, err))) {
+        fc_slot_map_free(&map);
+        return rc;
+    }
+    size_t sign_bytes = (size_t)((map.channels + 7) / 8);
+    uint8_t *signs = malloc(sign_bytes);
+    if (!signs) {
+        fc_slot_map_free(&map);
+        return fc_fail(err, FC_ENOMEM, "out of memory");
+    }
+    fc_keystream(s->keys->sign, s->nonce, 0, signs, sign_bytes);
+    fc_lsb_embed_public(container->px, &map, s->pub, FC_V2_PUBLIC_BYTES, signs);
+    fc_lsb_embed_keyed(container->px, &map, 0, 1, s->header, FC_V2_HEADER_BYTES, signs, FC_WALK_SCATTER);
+    /* The body's embedding: LSB matching at keyed slots 320.. in order (mode
+     * FC_V2_MODE_LSB).  Another embedding (syndrome-trellis codes) would choose
+     * its changes among the same slots here, and say so in the header's mode. */
+    fc_lsb_embed_keyed(container->px, &map, FC_V2_HEADER_SLOTS, s->bits, s->body, (size_t)s->body_len, signs,
+                       FC_WALK_AUTO);
+    free(signs);
+    fc_slot_map_free(&map);
+    return FC_OK;
+}
+
 int fc_encrypt_buffer(const uint8_t *secret, size_t len, const char *name, const fc_encrypt_opts *opts,
                       const fc_key *key, fc_image *container, fc_image *cover_out, fc_error *err) {
     memset(container, 0, sizeof *container);
@@ -136,30 +193,11 @@ int fc_encrypt_buffer(const uint8_t *secret, size_t len, const char *name, const
     if ((rc = seal_secret(secret, len, name, opts, key, &s, err))) return rc;
     fc_image cover = {0};
     rc = user ? copy_image(user, &cover, err) : draw_faces(opts, &s, channels, &cover, err);
+    if (!rc && ((uint64_t)cover.w != s.w || (uint64_t)cover.h != s.h))
+        rc = fc_fail(err, FC_EINTERNAL, "the cover is %dx%d, not the %llux%llu sealed for", cover.w, cover.h,
+                     (unsigned long long)s.w, (unsigned long long)s.h);
     if (!rc) rc = copy_image(&cover, container, err);
-    uint8_t *signs = NULL;
-    uint64_t keyed = 0, used = 0;
-    if (!rc) {
-        keyed = fc_keyed_slots((uint64_t)cover.w, (uint64_t)cover.h);
-        used = fc_slots_for_bytes(s.payload_len, bits);
-        if (used > keyed) rc = fc_fail(err, FC_EINTERNAL, "cover smaller than the payload");
-        else if (keyed > 0xffffffffu) rc = fc_fail(err, FC_EUSAGE, "the cover is too large (at most 1.4 gigapixels)");
-    }
-    if (!rc) {
-        size_t sign_bytes = (size_t)(((uint64_t)cover.w * cover.h * 3 + 7) / 8);
-        signs = malloc(sign_bytes);
-        if (!signs) rc = fc_fail(err, FC_ENOMEM, "out of memory");
-        else fc_keystream(s.keys->sign, s.nonce, 0, signs, sign_bytes);
-    }
-    fc_perm perm = {0};
-    if (!rc) rc = fc_perm_init(&perm, (uint32_t)keyed, s.keys->slots, err);
-    if (!rc) {
-        fc_lsb_embed_public(container->px, s.pub_bytes, FC_PUBLIC_BYTES, signs);
-        fc_lsb_embed_keyed(container->px, FC_PUBLIC_SLOTS, &perm, bits, 0, s.payload, (size_t)s.payload_len, signs,
-                           FC_WALK_AUTO);
-    }
-    fc_perm_free(&perm);
-    free(signs);
+    if (!rc) rc = embed(&s, container, err);
     sealing_free(&s);
     if (rc) {
         fc_image_free(container);

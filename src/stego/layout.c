@@ -1,4 +1,5 @@
 #include "stego/layout.h"
+#include <sodium.h>
 #include <string.h>
 #include "crypto/seal.h"
 #include "util/error.h"
@@ -10,42 +11,39 @@ static uint32_t get32(const uint8_t *p) {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-void fc_public_header_pack(const fc_public_header *h, uint8_t out[FC_PUBLIC_BYTES]) {
-    out[0] = (uint8_t)h->version;
-    out[1] = (uint8_t)((h->bits == 2 ? FC_FLAG_BITS2 : 0) | (h->kdf.kind == FC_KIND_RAW ? FC_FLAG_RAWKEY : 0));
-    memcpy(out + 2, h->salt, FC_SALT_BYTES);
-    put32(out + 18, h->kdf.ops);
-    put32(out + 22, h->kdf.mem_kib);
+/* ---- v2 ---- */
+
+void fc_v2_header_pack(const fc_v2_header *h, uint8_t out[FC_V2_HEADER_PLAIN]) {
+    out[0] = (uint8_t)h->mode;
+    out[1] = (uint8_t)h->bits;
+    out[2] = (uint8_t)(h->param & 0xff);
+    out[3] = (uint8_t)(h->param >> 8);
+    put32(out + 4, h->body_len);
 }
 
-int fc_public_header_parse(const uint8_t in[FC_PUBLIC_BYTES], fc_public_header *h, fc_error *err) {
-    memset(h, 0, sizeof *h);
-    /* No magic: an image that is not a container, or a damaged one, is told
-     * apart only here (rarely) or by the tag. Both are "authentication failed". */
-    if (in[0] != FC_FORMAT_VERSION || (in[1] & ~(FC_FLAG_BITS2 | FC_FLAG_RAWKEY)))
-        return fc_fail(err, FC_EAUTH, FC_MSG_BAD_HEADER);
-    h->version = in[0];
-    h->bits = (in[1] & FC_FLAG_BITS2) ? 2 : 1;
-    h->kdf.kind = (in[1] & FC_FLAG_RAWKEY) ? FC_KIND_RAW : FC_KIND_PASSWORD;
-    memcpy(h->salt, in + 2, FC_SALT_BYTES);
-    h->kdf.ops = get32(in + 18);
-    h->kdf.mem_kib = get32(in + 22);
-    return fc_kdf_params_check(&h->kdf, err);
+void fc_v2_header_parse(const uint8_t in[FC_V2_HEADER_PLAIN], fc_v2_header *h) {
+    h->mode = in[0];
+    h->bits = in[1];
+    h->param = (unsigned)in[2] | (unsigned)in[3] << 8;
+    h->body_len = get32(in + 4);
 }
 
-void fc_keyed_header_pack(const uint8_t nonce[24], uint32_t sealed_len, uint8_t out[FC_KEYED_HEADER]) {
-    memcpy(out, nonce, 24);
-    put32(out + 24, sealed_len);
+void fc_v2_ad(uint64_t w, uint64_t h, int kdf_id, const uint8_t pub[FC_V2_PUBLIC_BYTES], uint8_t ad[FC_V2_AD_BYTES]) {
+    memcpy(ad, FC_V2_LABEL, 12);
+    put32(ad + 12, (uint32_t)w);
+    put32(ad + 16, (uint32_t)h);
+    ad[20] = (uint8_t)kdf_id;
+    memcpy(ad + 21, pub, FC_V2_PUBLIC_BYTES);
 }
 
-void fc_keyed_header_parse(const uint8_t in[FC_KEYED_HEADER], uint8_t nonce[24], uint32_t *sealed_len) {
-    memcpy(nonce, in, 24);
-    *sealed_len = get32(in + 24);
-}
-
-uint64_t fc_keyed_slots(uint64_t w, uint64_t h) {
-    uint64_t n = w * h * 3;
-    return n > FC_PUBLIC_SLOTS ? n - FC_PUBLIC_SLOTS : 0;
+void fc_v2_commit(const uint8_t header_key[32], const uint8_t ad[FC_V2_AD_BYTES], uint8_t out[FC_V2_COMMIT_BYTES]) {
+    static const char label[] = "facecrypt-v2 commit";
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, header_key, 32, FC_V2_COMMIT_BYTES);
+    crypto_generichash_update(&st, (const uint8_t *)label, sizeof label - 1);
+    crypto_generichash_update(&st, ad, FC_V2_AD_BYTES);
+    crypto_generichash_final(&st, out, FC_V2_COMMIT_BYTES);
+    sodium_memzero(&st, sizeof st);
 }
 
 uint64_t fc_slots_for_bytes(uint64_t bytes, int bits) { return (bytes * 8 + (uint64_t)bits - 1) / (uint64_t)bits; }
@@ -54,17 +52,36 @@ int64_t fc_capacity(int w, int h, int bits, size_t name_len) {
     if (w <= 0 || h <= 0 || (bits != 1 && bits != 2) || name_len > FC_NAME_MAX) return -1;
     /* A container beyond the decoder's limits could not be read back. */
     if (w > FC_IMAGE_MAX_SIDE || h > FC_IMAGE_MAX_SIDE || (uint64_t)w * (uint64_t)h > FC_IMAGE_MAX_PIXELS) return -1;
-    uint64_t k = fc_keyed_slots((uint64_t)w, (uint64_t)h);
-    if (k > 0xffffffffu) return -1; /* slot indices are 32-bit */
-    uint64_t bytes = k * (uint64_t)bits / 8;
-    uint64_t fixed = FC_OVERHEAD_BYTES + name_len;
+    uint64_t n = (uint64_t)w * (uint64_t)h * 3;
+    if (n <= FC_V2_PUBLIC_SLOTS + FC_V2_HEADER_SLOTS) return -1;
+    uint64_t bytes = (n - FC_V2_PUBLIC_SLOTS - FC_V2_HEADER_SLOTS) * (uint64_t)bits / 8;
+    uint64_t fixed = fc_sealed_len(0, name_len);
     if (bytes < fixed) return -1;
     uint64_t cap = bytes - fixed;
-    uint64_t max_secret = FC_MAX_SEALED - (uint64_t)fc_sealed_len(0, name_len);
+    uint64_t max_secret = FC_MAX_SEALED - fixed;
     return (int64_t)(cap < max_secret ? cap : max_secret);
 }
 
 uint64_t fc_channels_needed(size_t len, size_t name_len, int bits) {
     if (bits != 1 && bits != 2) bits = 1;
-    return FC_PUBLIC_SLOTS + fc_slots_for_bytes(FC_KEYED_HEADER + fc_sealed_len(len, name_len), bits);
+    return FC_V2_PUBLIC_SLOTS + FC_V2_HEADER_SLOTS + fc_slots_for_bytes(fc_sealed_len(len, name_len), bits);
+}
+
+/* ---- v1 ---- */
+
+int fc_v1_header_parse(const uint8_t in[FC_V1_PUBLIC_BYTES], fc_v1_header *h, fc_error *err) {
+    memset(h, 0, sizeof *h);
+    if (in[0] != FC_V1_VERSION || (in[1] & ~(FC_V1_FLAG_BITS2 | FC_V1_FLAG_RAWKEY)))
+        return fc_fail(err, FC_EAUTH, FC_MSG_AUTH);
+    h->bits = (in[1] & FC_V1_FLAG_BITS2) ? 2 : 1;
+    h->kdf.kind = (in[1] & FC_V1_FLAG_RAWKEY) ? FC_KIND_RAW : FC_KIND_PASSWORD;
+    memcpy(h->salt, in + 2, FC_SALT_BYTES);
+    h->kdf.ops = get32(in + 18);
+    h->kdf.mem_kib = get32(in + 22);
+    return fc_kdf_params_check(&h->kdf, err);
+}
+
+void fc_v1_keyed_header_parse(const uint8_t in[FC_V1_KEYED_HEADER], uint8_t nonce[24], uint32_t *sealed_len) {
+    memcpy(nonce, in, 24);
+    *sealed_len = get32(in + 24);
 }

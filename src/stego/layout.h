@@ -1,10 +1,14 @@
-/* Where the container's bytes sit in the cover (docs/container-format.md).
+/* The container's byte layouts (docs/container-format.md), v2 (written) and v1
+ * (read only).  Where each bit sits in the image: stego/slots.h.
  *
- * A cover of w x h RGB pixels has N = 3wh channel "slots" in raster order
- * (pixel-major, R G B).  The public header needs no key: it sits in slots
- * 0..207, one bit per slot.  The other K = N - 208 slots are visited in a keyed
- * pseudo-random order (src/stego/perm.h) and carry, at 1 or 2 bits per slot,
- * the keyed header (nonce, ciphertext length) and then the ciphertext. */
+ * v2: public slots carry salt || nonce (40 random bytes, nothing else in the
+ * clear); keyed slots 0..319 carry the header at 1 bit per slot (a 16-byte key
+ * commitment, then 8 bytes encrypted with their tag); the keyed slots after them
+ * carry the body (the sealed secret) at 1 or 2 bits per slot, as the header says.
+ *
+ * v1: public slots 0..207 carry a 26-byte header in the clear (version, flags,
+ * salt, KDF cost); keyed slots carry the keyed header (nonce, ciphertext length)
+ * and the ciphertext at 1 or 2 bits per slot. */
 #ifndef FC_STEGO_LAYOUT_H
 #define FC_STEGO_LAYOUT_H
 #include <stddef.h>
@@ -12,37 +16,60 @@
 #include "crypto/keys.h"
 #include "facecrypt.h"
 
-#define FC_FORMAT_VERSION 1
-#define FC_PUBLIC_BYTES 26                      /* version, flags, salt, ops, mem */
-#define FC_PUBLIC_SLOTS (8 * FC_PUBLIC_BYTES)   /* 208 slots at 1 bit */
-#define FC_KEYED_HEADER 28                      /* nonce 24 + ciphertext length u32 */
-#define FC_AD_BYTES (FC_PUBLIC_BYTES + FC_KEYED_HEADER)
-/* Everything but the secret and its name: keyed header + inner header + tag. */
-#define FC_OVERHEAD_BYTES (FC_KEYED_HEADER + 10 + 16)
-/* Largest ciphertext the u32 length field may describe. */
-#define FC_MAX_SEALED 0xffffffffu
+/* ---- v2 ---- */
+#define FC_V2_PUBLIC_SLOTS (8 * FC_V2_PUBLIC_BYTES) /* 320, 1 bit each */
+#define FC_V2_COMMIT_BYTES 16                        /* key commitment */
+#define FC_V2_HEADER_PLAIN 8                         /* mode u8, bits u8, param u16, body length u32 */
+#define FC_V2_HEADER_BYTES (FC_V2_COMMIT_BYTES + FC_V2_HEADER_PLAIN + 16) /* commitment, then encrypted + tag */
+#define FC_V2_HEADER_SLOTS (8 * FC_V2_HEADER_BYTES)  /* 320, 1 bit each */
+#define FC_V2_LABEL "facecrypt-v2"
+#define FC_V2_AD_BYTES (12 + 4 + 4 + 1 + FC_V2_PUBLIC_BYTES) /* label, w, h, kdf id, public bytes: 61 */
+/* Body embeddings (header byte 0).  Only LSB matching in keyed order exists; a
+ * reader refuses others (an authenticated header from a newer writer). */
+#define FC_V2_MODE_LSB 0
 
+typedef struct fc_v2_header {
+    int mode;          /* FC_V2_MODE_LSB */
+    int bits;          /* 1 or 2 bits per body slot */
+    unsigned param;    /* mode parameter, 0 for FC_V2_MODE_LSB */
+    uint32_t body_len; /* sealed body in bytes, with its tag */
+} fc_v2_header;
+
+void fc_v2_header_pack(const fc_v2_header *h, uint8_t out[FC_V2_HEADER_PLAIN]);
+void fc_v2_header_parse(const uint8_t in[FC_V2_HEADER_PLAIN], fc_v2_header *h);
+/* The associated data of the header: FC_V2_LABEL || w u32 || h u32 || kdf id u8 ||
+ * salt || nonce.  The body's is the same followed by the header's plaintext. */
+void fc_v2_ad(uint64_t w, uint64_t h, int kdf_id, const uint8_t pub[FC_V2_PUBLIC_BYTES], uint8_t ad[FC_V2_AD_BYTES]);
+/* The key commitment: BLAKE2b-128(key = header subkey, message = "facecrypt-v2
+ * commit" || the header's associated data).  Checked before the header's tag: one
+ * container cannot authenticate under two keys (partitioning-oracle attacks on
+ * passwords, Len, Grubbs & Ristenpart 2021). */
+void fc_v2_commit(const uint8_t header_key[32], const uint8_t ad[FC_V2_AD_BYTES], uint8_t out[FC_V2_COMMIT_BYTES]);
+/* Keyed slots that `bytes` bytes take at bits (1 or 2) per slot. */
+uint64_t fc_slots_for_bytes(uint64_t bytes, int bits);
+
+/* ---- v1 (read only) ---- */
+#define FC_V1_VERSION 1
+#define FC_V1_PUBLIC_BYTES 26                        /* version, flags, salt, ops, mem */
+#define FC_V1_PUBLIC_SLOTS (8 * FC_V1_PUBLIC_BYTES)  /* 208 slots at 1 bit */
+#define FC_V1_KEYED_HEADER 28                        /* nonce 24 + ciphertext length u32 */
+#define FC_V1_AD_BYTES (FC_V1_PUBLIC_BYTES + FC_V1_KEYED_HEADER)
 /* flags byte: bit 0 = bits per channel - 1, bit 1 = key kind (1 = raw key file). */
-#define FC_FLAG_BITS2 0x01u
-#define FC_FLAG_RAWKEY 0x02u
+#define FC_V1_FLAG_BITS2 0x01u
+#define FC_V1_FLAG_RAWKEY 0x02u
 
-typedef struct fc_public_header {
-    int version;
+typedef struct fc_v1_header {
     int bits; /* 1 or 2 */
     fc_kdf_params kdf;
     uint8_t salt[FC_SALT_BYTES];
-} fc_public_header;
+} fc_v1_header;
 
-void fc_public_header_pack(const fc_public_header *h, uint8_t out[FC_PUBLIC_BYTES]);
-/* FC_EAUTH if the bytes are not a header this version can read. */
-int fc_public_header_parse(const uint8_t in[FC_PUBLIC_BYTES], fc_public_header *h, fc_error *err);
+/* FC_EAUTH if the bytes are not a v1 header (version, reserved flags, KDF bounds):
+ * then the v1 reader derives no key. */
+int fc_v1_header_parse(const uint8_t in[FC_V1_PUBLIC_BYTES], fc_v1_header *h, fc_error *err);
+void fc_v1_keyed_header_parse(const uint8_t in[FC_V1_KEYED_HEADER], uint8_t nonce[24], uint32_t *sealed_len);
 
-void fc_keyed_header_pack(const uint8_t nonce[24], uint32_t sealed_len, uint8_t out[FC_KEYED_HEADER]);
-void fc_keyed_header_parse(const uint8_t in[FC_KEYED_HEADER], uint8_t nonce[24], uint32_t *sealed_len);
-
-/* Keyed slots K of a w x h cover (0 if the cover cannot hold the public header). */
-uint64_t fc_keyed_slots(uint64_t w, uint64_t h);
-/* Keyed slots needed for `bytes` bytes (keyed header + ciphertext) at bits per slot. */
-uint64_t fc_slots_for_bytes(uint64_t bytes, int bits);
+/* Largest sealed length a u32 length field describes. */
+#define FC_MAX_SEALED 0xffffffffu
 
 #endif

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "facecrypt.h"
-#include "stego/perm.h"
+#include "stego/slots.h"
 
 /* The value closest to v (0..255) whose low `bits` bits equal t; sign (0/1)
  * breaks the tie of a +-1 (1 bit) or +-2 (2 bits) change: 1 = up. */
@@ -30,19 +30,20 @@ static inline uint8_t fc_lsb_match(uint8_t v, unsigned t, int bits, int sign) {
     return (uint8_t)(sign ? v + 2 : v - 2);
 }
 
-/* signs: the sign stream, bit i for channel i of the image (raster order). */
-/* Public slots 0..8*len-1 in raster order, one bit each. */
-void fc_lsb_embed_public(uint8_t *px, const uint8_t *data, size_t len, const uint8_t *signs);
-void fc_lsb_extract_public(const uint8_t *px, uint8_t *out, size_t len);
+/* signs: the sign stream, bit c for value c of the image (raster order).
+ * Where the slots are: stego/slots.h. */
+/* Public slots 0..8*len-1, one bit each: byte j, bit t in public slot 8j + t. */
+void fc_lsb_embed_public(uint8_t *px, const fc_slot_map *m, const uint8_t *data, size_t len, const uint8_t *signs);
+void fc_lsb_extract_public(const uint8_t *px, const fc_slot_map *m, uint8_t *out, size_t len);
 
-/* Keyed slots: byte i of data (i < len) goes to keyed stream bytes [off + i],
- * i.e. keyed slots (off+i)*8/bits ..; keyed slot s is channel first + perm(s). */
-/* How to visit the slots (same result either way): FC_WALK_AUTO picks the
+/* Keyed slots at `bits` (1 or 2) per slot: byte i of data (i < len) goes to
+ * keyed slots slot0 + i*8/bits ... slot0 + (i+1)*8/bits - 1, low bits first.
+ * How to visit the slots (same result either way): FC_WALK_AUTO picks the
  * raster walk when at least 1/8 of the keyed slots are used. */
 enum { FC_WALK_AUTO = 0, FC_WALK_RASTER = 1, FC_WALK_SCATTER = 2 };
-void fc_lsb_embed_keyed(uint8_t *px, uint64_t first, const fc_perm *perm, int bits, uint64_t off,
-                        const uint8_t *data, size_t len, const uint8_t *signs, int walk);
-void fc_lsb_extract_keyed(const uint8_t *px, uint64_t first, const fc_perm *perm, int bits, uint64_t off,
-                          uint8_t *out, size_t len, int walk);
+void fc_lsb_embed_keyed(uint8_t *px, const fc_slot_map *m, uint64_t slot0, int bits, const uint8_t *data, size_t len,
+                        const uint8_t *signs, int walk);
+void fc_lsb_extract_keyed(const uint8_t *px, const fc_slot_map *m, uint64_t slot0, int bits, uint8_t *out, size_t len,
+                          int walk);
 
 #endif

@@ -1,0 +1,72 @@
+/* Which colour value of the image carries which bit: the one place that knows
+ * (docs/container-format.md, "Slots").  A w x h RGB image has N = 3wh values,
+ * numbered in raster order (pixel-major, R G B).  A slot map sends
+ *   public slot i (i < pub)  to value  at(i),
+ *   keyed slot s  (s < K)    to the inner(s)-th value (from 0, in raster order)
+ *                            that is not a public slot,         K = N - pub,
+ * where inner is the keyed permutation of [0, K) (src/stego/perm.h) and
+ *   v1: at(i) = i (pub = 208: the public slots are values 0..207);
+ *   v2: at(i) = P(i) (pub = 320), P the permutation of [0, N) keyed by nothing but
+ *       the image's size, so the public slots are scattered over the whole image.
+ * What the bits are and how a value is changed to carry them is lsb.c's business;
+ * a different embedding (e.g. syndrome-trellis codes choosing which keyed slots
+ * to change) takes the same map. */
+#ifndef FC_STEGO_SLOTS_H
+#define FC_STEGO_SLOTS_H
+#include <stdint.h>
+#include "facecrypt.h"
+#include "stego/perm.h"
+
+#define FC_SLOT_NONE UINT32_MAX /* "a public slot" in fc_slot_map_walk */
+#define FC_SLOT_PUB_MAX 320     /* public slots of any format */
+
+typedef struct fc_slot_map {
+    uint64_t channels;                /* N = 3wh */
+    uint32_t pub;                     /* public slots */
+    uint32_t keyed;                   /* K = N - pub */
+    uint32_t at[FC_SLOT_PUB_MAX];     /* value of public slot i */
+    uint32_t sorted[FC_SLOT_PUB_MAX]; /* the same values, increasing */
+    int has_inner;                    /* after fc_slot_map_key */
+    fc_perm inner;                    /* of [0, K), from the slot subkey */
+} fc_slot_map;
+
+/* The public half of a map: v1 or v2 layout for a w x h image.  FC_EAUTH (with
+ * the reader's one message) if the image has no more values than public slots,
+ * FC_EINPUT if it has 2^32 or more. */
+int fc_slot_map_v1(fc_slot_map *m, uint64_t w, uint64_t h, fc_error *err);
+int fc_slot_map_v2(fc_slot_map *m, uint64_t w, uint64_t h, fc_error *err);
+/* The keyed half: inner = the permutation of [0, K) keyed by slot_key.  May be
+ * called again with another key (a reader trying candidates). */
+int fc_slot_map_key(fc_slot_map *m, const uint8_t slot_key[32], fc_error *err);
+void fc_slot_map_free(fc_slot_map *m);
+
+/* The v2 key of P for a w x h image: BLAKE2b-256 (unkeyed) of
+ * "facecrypt-v2 public slots" || w (u32 LE) || h (u32 LE). */
+void fc_slot_outer_key(uint64_t w, uint64_t h, uint8_t key[32]);
+
+static inline uint64_t fc_slot_public(const fc_slot_map *m, uint32_t i) { return m->at[i]; }
+
+/* The j-th value (from 0) that is not a public slot: j + the number of public
+ * slots below it, i.e. j + #{k : sorted[k] - k <= j} (sorted[k] - k counts the
+ * other values below sorted[k], and does not decrease with k). */
+static inline uint64_t fc_slot_select(const fc_slot_map *m, uint32_t j) {
+    uint32_t lo = 0, hi = m->pub; /* first k with sorted[k] - k > j */
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (m->sorted[mid] - mid <= j) lo = mid + 1;
+        else hi = mid;
+    }
+    return (uint64_t)j + lo;
+}
+
+static inline uint64_t fc_slot_keyed(const fc_slot_map *m, uint32_t s) {
+    return fc_slot_select(m, fc_perm_apply(&m->inner, s));
+}
+
+/* For a walk in raster order: sl[k] = the keyed slot of value c0 + k (k < n), or
+ * FC_SLOT_NONE where that value is a public slot.  The inverse permutation, one
+ * Feistel pass over the whole block first (independent, so they overlap), then
+ * the cycle walks. */
+void fc_slot_map_walk(const fc_slot_map *m, uint64_t c0, int n, uint32_t *sl);
+
+#endif
