@@ -75,6 +75,7 @@ int fc_image_resize(const fc_image *in, int w, int h, fc_image *out, fc_error *e
 typedef enum fc_arch {
     FC_ARCH_SEED = 0,  /* the report's model, exactly */
     FC_ARCH_DCGAN = 1, /* Radford et al. 2016 */
+    FC_ARCH_FACE = 2,  /* the cover generator: resize-convolutions + BN in G, spectral-norm D (README) */
 } fc_arch;
 
 #define FC_LATENT_DIM 100
@@ -106,9 +107,10 @@ int fc_model_save_generator(const fc_model *m, const char *path, int half, fc_er
 int fc_model_load_default(fc_model **out, fc_error *err);
 
 /* Run the generator: z is n x 100 floats, out is n x 3 x 64 x 64 floats, the raw
- * generator output (seed: Sigmoid in [0,1]; dcgan: Tanh in [-1,1]). */
+ * generator output (seed, face: Sigmoid in [0,1]; dcgan: Tanh in [-1,1]).  A model that
+ * carries an EMA of G's weights (trained with --ema) generates with the EMA weights. */
 int fc_model_generate(fc_model *m, const float *z, int n, float *out, fc_error *err);
-/* Generator output -> RGB pixels in [0,1] (identity for seed, (x+1)/2 for dcgan), in place. */
+/* Generator output -> RGB pixels in [0,1] (identity for seed and face, (x+1)/2 for dcgan), in place. */
 void fc_model_output_to_unit(const fc_model *m, float *x, size_t n);
 
 /* A grid of n images (n x 3 x 64 x 64, values in [0,1]) as an RGB image, cols per
@@ -129,6 +131,15 @@ typedef struct fc_train_progress {
 /* Data-parallel context (MPI; src/train/dist.h): set up by the CLI, NULL = one process. */
 typedef struct fc_dist fc_dist;
 
+/* Adversarial losses: BCE on logits (real 1, fake 0; G trained to make D say 1), or hinge
+ * (D: relu(1 - D(x)) + relu(1 + D(G(z))); G: -D(G(z))). */
+typedef enum fc_loss {
+    FC_LOSS_BCE = 0,
+    FC_LOSS_HINGE = 1,
+} fc_loss;
+int fc_loss_parse(const char *name, fc_loss *out);
+const char *fc_loss_name(fc_loss loss);
+
 typedef struct fc_train_config {
     const char *data_dir;  /* CelebA layout or a folder of images */
     const char *out_dir;   /* RUN_DIR: checkpoint.safetensors, log.csv, samples/, loss.png */
@@ -144,6 +155,9 @@ typedef struct fc_train_config {
     int resume; /* continue from out_dir/checkpoint.safetensors */
     float lr_g, lr_d, beta1, beta2, adam_eps;
     float dropout;          /* discriminator dropout (seed: 0.2) */
+    fc_loss loss;           /* seed, dcgan: BCE; face: hinge */
+    int diffaug;            /* DiffAugment (color, translation, cutout) on D's inputs; face: on */
+    float ema_decay;        /* EMA of G's weights for sampling (0 = none; face: 0.999) */
     uint64_t sample_every;  /* steps between sample grids (0 = only at the end) */
     uint64_t ckpt_every;    /* steps between checkpoints (0 = only at the end) */
     uint64_t max_seconds;   /* stop (with a checkpoint) after this wall time; 0 = no limit */
@@ -162,6 +176,9 @@ typedef struct fc_train_config {
 /* Defaults from the SPEC: seed arch, width 1, batch 64, lr 1e-4 for both, betas (0.9, 0.999),
  * eps 1e-8, 1 epoch, partition train. */
 void fc_train_config_default(fc_train_config *cfg);
+/* Set cfg->arch and that architecture's training defaults (face: hinge loss, DiffAugment,
+ * EMA 0.999, Adam lr 2e-4, betas (0.5, 0.999); seed and dcgan: as fc_train_config_default). */
+void fc_train_config_for_arch(fc_train_config *cfg, fc_arch arch);
 int fc_train(const fc_train_config *cfg, fc_error *err);
 
 /* ======================================================================= */

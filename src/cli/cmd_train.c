@@ -66,6 +66,13 @@ static int bad(const char *what, const char *v) {
 int cmd_train(int argc, char **argv) {
     fc_train_config c;
     fc_train_config_default(&c);
+    /* the architecture first: its defaults (loss, augmentation, EMA, Adam) go under the other options */
+    for (int i = 1; i + 1 < argc; i++)
+        if (!strcmp(argv[i], "--arch")) {
+            fc_arch a;
+            if (fc_arch_parse(argv[i + 1], &a)) return bad("--arch (seed|dcgan|face)", argv[i + 1]);
+            fc_train_config_for_arch(&c, a);
+        }
     int have_steps = 0, have_epochs = 0;
     for (int i = 1; i < argc; i++) {
         int missing = 0;
@@ -81,7 +88,15 @@ int cmd_train(int argc, char **argv) {
             c.partition = v;
         } else if ((v = cli_opt(argc, argv, &i, "--cache-dir", &missing))) c.cache_dir = v;
         else if ((v = cli_opt(argc, argv, &i, "--arch", &missing))) {
-            if (fc_arch_parse(v, &c.arch)) return bad("--arch (seed|dcgan)", v);
+            if (fc_arch_parse(v, &c.arch)) return bad("--arch (seed|dcgan|face)", v);
+        } else if ((v = cli_opt(argc, argv, &i, "--loss", &missing))) {
+            if (fc_loss_parse(v, &c.loss)) return bad("--loss (bce|hinge)", v);
+        } else if ((v = cli_opt(argc, argv, &i, "--diffaug", &missing))) {
+            if (strcmp(v, "0") && strcmp(v, "1")) return bad("--diffaug (0|1)", v);
+            c.diffaug = v[0] == '1';
+        } else if ((v = cli_opt(argc, argv, &i, "--ema", &missing))) {
+            if (cli_parse_float(v, 0, 0.999999, &d)) return bad("--ema (decay in [0,1); 0 = off)", v);
+            c.ema_decay = (float)d;
         } else if ((v = cli_opt(argc, argv, &i, "--width", &missing))) {
             if (cli_parse_float(v, 1e-3, 4, &d)) return bad("--width", v);
             c.width = (float)d;
@@ -127,13 +142,22 @@ int cmd_train(int argc, char **argv) {
             if (cli_parse_u64(v, &c.check_sync)) return bad("--check-sync", v);
         } else if (!strcmp(opt, "--resume")) c.resume = 1;
         else if (!strcmp(opt, "-h") || !strcmp(opt, "--help")) {
-            printf("usage: facecrypt train --data DIR --out RUN_DIR [--arch seed|dcgan] [--width W]\n"
+            printf("usage: facecrypt train --data DIR --out RUN_DIR [--arch seed|dcgan|face] [--width W]\n"
                    "                       [--steps N | --epochs N] [--batch B] [--seed S] [--threads T] [--resume]\n"
+                   "  --arch A            seed: the report's DCGAN exactly (default); dcgan: Radford et al. 2016;\n"
+                   "                      face: the cover generator (resize-convolution G with BatchNorm, spectral-\n"
+                   "                      norm D, hinge loss, DiffAugment, EMA of G; ~5x cheaper per image than\n"
+                   "                      seed).  `facecrypt info --arch A --layers` prints the layers\n"
+                   "  --loss L            bce (seed, dcgan default) or hinge (face default)\n"
+                   "  --diffaug 0|1       DiffAugment (color, translation 1/8, cutout 1/2) on every image D sees,\n"
+                   "                      backpropagated into G (face default 1, else 0)\n"
+                   "  --ema D             keep an EMA of G's weights with decay D (warm-up min(D, (1+t)/(10+t)));\n"
+                   "                      samples, export, sample and encrypt use it (face default 0.999, else 0)\n"
                    "  --data DIR          CelebA layout (img_align_celeba/ + list_eval_partition.csv|.txt) or a folder\n"
                    "                      of JPEG/PNG/PPM images\n"
                    "  --partition P       train (default), val, test or all (CelebA layout)\n"
                    "  --cache-dir DIR     where the decoded 64x64 cache lives (default ~/.cache/facecrypt)\n"
-                   "  --lr, --lr-g, --lr-d, --beta1, --beta2   Adam (default 1e-4, 0.9, 0.999)\n"
+                   "  --lr, --lr-g, --lr-d, --beta1, --beta2   Adam (default 1e-4, 0.9, 0.999; face 2e-4, 0.5, 0.999)\n"
                    "  --dropout P         discriminator dropout (default 0.2)\n"
                    "  --sample-every N    sample grid from fixed z every N steps (default 500)\n"
                    "  --ckpt-every N      checkpoint + loss curve every N steps (default 500)\n"
