@@ -90,7 +90,7 @@ static void build_dcgan_d(fc_net *D, float w) {
 }
 
 /* The cover generator (--arch face), chosen for realism per CPU-hour (README "Architectures"):
- * G: Dense 100 -> 8c x 4 x 4, BN, ReLU, then 4 resize-convolution blocks (Odena et al. 2016)
+ * G: Dense 100 -> 8c x 4 x 4 (no bias), BN, ReLU, then 4 resize-convolution blocks (Odena et al. 2016)
  *    [Upsample x2 (nearest), Conv 3x3 p1 (no bias), BN, ReLU] with 4c, 2c, c, c/2 channels
  *    (8 -> 16 -> 32 -> 64 px), Conv 3x3 p1 c/2 -> 3, Sigmoid (images in [0,1]); c = 64 w.
  * D: 4 x [Conv k4 s2 p1 + LeakyReLU 0.2] with d, 2d, 4d, 8d channels (64 -> 4 px), Flatten,
@@ -100,7 +100,7 @@ static void build_face_g(fc_net *G, const char *prefix, float w) {
     int c8 = fc_scaled(512, w);
     int ch[4] = {fc_scaled(256, w), fc_scaled(128, w), fc_scaled(64, w), fc_scaled(32, w)};
     fc_net_init(G, prefix, FC_LATENT_DIM, 1, 1);
-    fc_net_dense(G, "fc", c8 * 4 * 4);
+    fc_net_dense_nobias(G, "fc", c8 * 4 * 4);
     fc_net_reshape(G, c8, 4, 4);
     fc_net_bn(G, "bn0");
     fc_net_act(G, FC_L_RELU, 0);

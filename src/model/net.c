@@ -63,7 +63,7 @@ static void add_weight(fc_net *n, fc_layer *L, int ndim, const int *shape, int b
     }
 }
 
-void fc_net_dense(fc_net *n, const char *name, int out) {
+static void dense(fc_net *n, const char *name, int out, int bias) {
     fc_layer *L = push(n, FC_L_DENSE, name);
     if (!L) return;
     L->in_c = L->in_c * L->in_h * L->in_w;
@@ -71,8 +71,11 @@ void fc_net_dense(fc_net *n, const char *name, int out) {
     L->out_c = out;
     L->out_h = L->out_w = 1;
     int shape[2] = {out, L->in_c};
-    add_weight(n, L, 2, shape, out);
+    add_weight(n, L, 2, shape, bias ? out : 0);
 }
+
+void fc_net_dense(fc_net *n, const char *name, int out) { dense(n, name, out, 1); }
+void fc_net_dense_nobias(fc_net *n, const char *name, int out) { dense(n, name, out, 0); }
 
 void fc_net_conv(fc_net *n, const char *name, int transposed, int cout, int k, int stride, int pad, int bias) {
     fc_layer *L = push(n, transposed ? FC_L_CONVT : FC_L_CONV, name);

@@ -73,6 +73,7 @@ typedef struct fc_net {
 /* Building: add layers in order, then fc_net_finalize allocates everything. */
 void fc_net_init(fc_net *n, const char *prefix, int in_c, int in_h, int in_w);
 void fc_net_dense(fc_net *n, const char *name, int out);
+void fc_net_dense_nobias(fc_net *n, const char *name, int out); /* before BatchNorm: a bias would be inert */
 void fc_net_conv(fc_net *n, const char *name, int transposed, int cout, int k, int stride, int pad, int bias);
 void fc_net_act(fc_net *n, fc_layer_kind kind, float slope);
 void fc_net_bn(fc_net *n, const char *name);
