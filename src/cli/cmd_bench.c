@@ -113,8 +113,13 @@ static int bench_train_step(bench_opts *o) {
     int rc = fc_model_create(o->arch, (float)o->width, 1, &m, &err);
     if (rc) return cli_report("bench", &err);
     fc_trainer t;
-    fc_adam_cfg a = {1e-4f, 0.9f, 0.999f, 1e-8f};
-    if ((rc = fc_trainer_init(&t, m, (int)o->batch, &a, &a, 7, &err))) {
+    fc_train_config cfg; /* the architecture's training defaults: loss, DiffAugment, EMA, Adam */
+    fc_train_config_default(&cfg);
+    fc_train_config_for_arch(&cfg, o->arch);
+    fc_adam_cfg a = {cfg.lr_g, cfg.beta1, cfg.beta2, cfg.adam_eps};
+    if ((rc = fc_trainer_init(&t, m, (int)o->batch, &a, &a, 7, &err)) ||
+        (rc = fc_trainer_set_options(&t, cfg.loss, cfg.diffaug, cfg.ema_decay, &err))) {
+        fc_trainer_free(&t);
         fc_model_free(m);
         return cli_report("bench", &err);
     }
@@ -197,7 +202,7 @@ static int bench_data(const char *dir) {
 int cmd_bench(int argc, char **argv) {
     bench_opts o = {FC_ARCH_SEED, 1.0, 64, 3, 2, 1, 0};
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-        printf("usage: facecrypt bench train-step [--arch seed|dcgan] [--width W] [--batch B] [--steps N]\n"
+        printf("usage: facecrypt bench train-step [--arch seed|dcgan|face] [--width W] [--batch B] [--steps N]\n"
                "                                  [--threads T] [--warmup K]\n"
                "       facecrypt bench layers     [--arch A] [--width W] [--batch B] [--threads T]\n"
                "       facecrypt bench sample     [--arch A] [--width W] [--batch B] [--threads T]\n"

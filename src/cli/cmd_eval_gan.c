@@ -101,7 +101,7 @@ int cmd_eval_gan(int argc, char **argv) {
         } else if ((v = cli_opt(argc, argv, &i, "--threads", &missing))) {
             if (cli_parse_int(v, 0, 1024, &threads)) return usage_err("bad --threads", v);
         } else if ((v = cli_opt(argc, argv, &i, "--arch", &missing))) {
-            if (fc_arch_parse(v, &arch)) return usage_err("unknown --arch (seed|dcgan)", v);
+            if (fc_arch_parse(v, &arch)) return usage_err("unknown --arch (seed|dcgan|face)", v);
             have_arch = 1;
         } else if ((v = cli_opt(argc, argv, &i, "--width", &missing))) {
             if (cli_parse_float(v, 1e-3, 4, &width)) return usage_err("bad --width", v);

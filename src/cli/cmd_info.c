@@ -98,6 +98,7 @@ int cmd_info(int argc, char **argv) {
     printf("arch:          %s\nwidth:         %g\n", fc_arch_name(m->arch), m->width);
     if (model_path) printf("step:          %llu\n", (unsigned long long)m->step);
     printf("generator:     %s parameters\n", cli_commas(fc_model_g_params(m), b1, sizeof b1));
+    if (m->has_ema) printf("ema:           G_ema, an EMA of the generator's weights (sample, encrypt and export use it)\n");
     if (m->has_d) printf("discriminator: %s parameters\n", cli_commas(fc_model_d_params(m), b2, sizeof b2));
     else printf("discriminator: none stored (generator-only weights)\n");
     if (layers) {
