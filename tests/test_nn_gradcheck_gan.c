@@ -253,6 +253,48 @@ static void test_net_sn(void) {
     fc_free_aligned(c.x), fc_free_aligned(c.r), fc_free_aligned(dx), fc_free_aligned(g);
 }
 
+/* ---- resize-convolution: FC_L_UPCONV (a Winograd ConvTranspose on folded weights) against
+ * Upsample + Conv2d 3x3 p1 with the same parameters, and against finite differences ---- */
+static double rel_norm(const float *a, const float *b, size_t n) {
+    double d = 0, w = 0;
+    for (size_t i = 0; i < n; i++) d += ((double)a[i] - b[i]) * ((double)a[i] - b[i]), w += (double)b[i] * b[i];
+    return w > 0 ? sqrt(d / w) : sqrt(d);
+}
+
+static void test_upconv(int cin, int cout, int h, int w, int N) {
+    fc_net a, b;
+    fc_error err = {0};
+    fc_net_init(&a, "G", cin, h, w);
+    fc_net_upconv(&a, "c", cout, 1);
+    fc_net_init(&b, "G", cin, h, w);
+    fc_net_upsample(&b);
+    fc_net_conv(&b, "c", 0, cout, 3, 1, 1, 1);
+    CHECK(fc_net_finalize(&a, N, &err) == FC_OK && fc_net_finalize(&b, N, &err) == FC_OK);
+    CHECK(a.nparams == b.nparams && a.out_size == b.out_size);
+    fc_net_init_params(&a, &g_rng, 0);
+    memcpy(b.params, a.params, a.nparams * sizeof(float));
+    size_t xn = (size_t)N * cin * h * w, yn = (size_t)N * a.out_size;
+    float *x = randn(xn, 1), *r = randn(yn, 1), *dxa = fc_alloc_floats(xn), *dxb = fc_alloc_floats(xn);
+    const float *ya = fc_net_forward(&a, x, N), *yb = fc_net_forward(&b, x, N);
+    double ey = rel_norm(ya, yb, yn);
+    CHECKF(ey < 1e-6, "upconv %d->%d %dx%d forward differs from upsample+conv: %.3e", cin, cout, h, w, ey);
+    fc_net_zero_grad(&a);
+    fc_net_zero_grad(&b);
+    fc_net_backward(&a, x, r, N, dxa, 1);
+    fc_net_backward(&b, x, r, N, dxb, 1);
+    double ex = rel_norm(dxa, dxb, xn), ew = rel_norm(a.grads, b.grads, a.nparams);
+    CHECKF(ex < 1e-6 && ew < 1e-6, "upconv backward differs: dx %.3e dW %.3e", ex, ew);
+    /* finite differences of the upconv net itself (linear: a large step) */
+    net_ctx c = {&a, x, r, N};
+    float *g = fc_alloc_floats(a.nparams);
+    memcpy(g, a.grads, a.nparams * sizeof(float));
+    check_grad("upconv dx", net_loss, &c, x, dxa, xn, 0.25f, 1e-3, 1e-4, 300);
+    check_grad("upconv dW", net_loss, &c, a.params, g, a.nparams, 0.25f, 1e-3, 1e-4, 300);
+    fc_net_free(&a);
+    fc_net_free(&b);
+    fc_free_aligned(x), fc_free_aligned(r), fc_free_aligned(dxa), fc_free_aligned(dxb), fc_free_aligned(g);
+}
+
 int main(void) {
     fc_set_threads(1);
     fc_rng_seed(&g_rng, 4321);
@@ -266,7 +308,11 @@ int main(void) {
     test_hinge();
     test_ema();
     test_net_sn();
+    test_upconv(3, 4, 5, 6, 2);
+    test_upconv(8, 2, 4, 4, 3);
+    test_upconv(2, 5, 1, 1, 2);
     fc_set_threads(2);
+    test_upconv(16, 8, 8, 8, 4); /* threaded */
     test_upsample(4, 8, 16, 16); /* threaded */
     test_sn(64, 600);
     return TEST_END();

@@ -78,6 +78,7 @@ static double layer_macs(const fc_layer *L) {
     case FC_L_DENSE: return (double)L->in_c * L->out_c;
     case FC_L_CONV: return out * L->in_c * L->k * L->k;
     case FC_L_CONVT: return (double)L->in_c * L->in_h * L->in_w * L->out_c * L->k * L->k;
+    case FC_L_UPCONV: return out * L->in_c * 9; /* as Upsample + Conv 3x3 */
     default: return 0;
     }
 }
@@ -90,6 +91,7 @@ static double net_macs(const fc_net *n, int executed) {
         const fc_layer *L = &n->layers[i];
         double m = layer_macs(L);
         if (executed && L->kind == FC_L_CONVT && L->k == 4 && L->stride == 2 && L->pad == 1) m /= 2.25;
+        if (executed && L->kind == FC_L_UPCONV) m = (double)L->in_c * L->in_h * L->in_w * L->out_c * 16 / 2.25;
         s += m;
     }
     return s;

@@ -19,6 +19,7 @@ static const char *kind_name(fc_layer_kind k) {
     case FC_L_DROPOUT: return "Dropout";
     case FC_L_RESHAPE: return "Reshape";
     case FC_L_UPSAMPLE: return "Upsample";
+    case FC_L_UPCONV: return "Upsample+Conv2d";
     }
     return "?";
 }
@@ -29,7 +30,7 @@ static void print_net(const fc_net *n, int sigmoid_fused) {
         const fc_layer *L = &n->layers[i];
         char shape[48], what[64] = "";
         snprintf(shape, sizeof shape, "%dx%dx%d", L->out_c, L->out_h, L->out_w);
-        if (L->kind == FC_L_CONV || L->kind == FC_L_CONVT)
+        if (L->kind == FC_L_CONV || L->kind == FC_L_CONVT || L->kind == FC_L_UPCONV)
             snprintf(what, sizeof what, "%d->%d k%d s%d p%d", L->in_c, L->out_c, L->k, L->stride, L->pad);
         else if (L->kind == FC_L_DENSE) snprintf(what, sizeof what, "%d->%d", L->in_c, L->out_c);
         else if (L->kind == FC_L_LRELU) snprintf(what, sizeof what, "slope %.2g", L->slope);

@@ -106,8 +106,7 @@ static void build_face_g(fc_net *G, const char *prefix, float w) {
     fc_net_act(G, FC_L_RELU, 0);
     const char *cv[4] = {"conv1", "conv2", "conv3", "conv4"}, *bn[4] = {"bn1", "bn2", "bn3", "bn4"};
     for (int i = 0; i < 4; i++) {
-        fc_net_upsample(G);
-        fc_net_conv(G, cv[i], 0, ch[i], 3, 1, 1, 0);
+        fc_net_upconv(G, cv[i], ch[i], 0); /* Upsample x2 + Conv 3x3 p1, run as a Winograd ConvT */
         fc_net_bn(G, bn[i]);
         fc_net_act(G, FC_L_RELU, 0);
     }

@@ -129,6 +129,19 @@ void fc_net_upsample(fc_net *n) {
     L->out_w = 2 * L->in_w;
 }
 
+void fc_net_upconv(fc_net *n, const char *name, int cout, int bias) {
+    fc_layer *L = push(n, FC_L_UPCONV, name);
+    if (!L) return;
+    L->k = 3;
+    L->stride = 1;
+    L->pad = 1;
+    L->out_c = cout;
+    L->out_h = 2 * L->in_h;
+    L->out_w = 2 * L->in_w;
+    int shape[4] = {cout, L->in_c, 3, 3};
+    add_weight(n, L, 4, shape, bias ? cout : 0);
+}
+
 void fc_net_spectral_norm(fc_net *n) {
     if (n->nlayers < 1 || n->nlayers > FC_NET_MAX_LAYERS) return;
     fc_layer *L = &n->layers[n->nlayers - 1];
@@ -171,12 +184,13 @@ int fc_net_reserve(fc_net *n, int max_batch, fc_error *err) {
     float *prev_out = NULL;
     for (int i = 0; i < n->nlayers; i++) {
         fc_layer *L = &n->layers[i];
-        if (L->kind == FC_L_CONV || L->kind == FC_L_CONVT) {
-            fc_conv_desc d = {.transposed = L->kind == FC_L_CONVT,
+        if (L->kind == FC_L_CONV || L->kind == FC_L_CONVT || L->kind == FC_L_UPCONV) {
+            int up = L->kind == FC_L_UPCONV;
+            fc_conv_desc d = {.transposed = L->kind != FC_L_CONV,
                               .cin = L->in_c,
                               .cout = L->out_c,
-                              .k = L->k,
-                              .stride = L->stride,
+                              .k = up ? 4 : L->k,
+                              .stride = up ? 2 : L->stride,
                               .pad = L->pad,
                               .h = L->in_h,
                               .w = L->in_w};
@@ -212,6 +226,11 @@ int fc_net_finalize(fc_net *n, int max_batch, fc_error *err) {
             return fc_fail(err, FC_EINTERNAL, "reshape changes the element count");
         if (in_size(L) > n->max_act) n->max_act = in_size(L);
         if (out_size(L) > n->max_act) n->max_act = out_size(L);
+        if (L->kind == FC_L_UPCONV) {
+            L->w_t = fc_alloc_floats(L->w_n / 9 * 16);
+            L->dw_t = fc_alloc_floats(L->w_n / 9 * 16);
+            if (!L->w_t || !L->dw_t) return fc_fail(err, FC_ENOMEM, "out of memory");
+        }
         if (L->sn) {
             if (L->kind != FC_L_DENSE && L->kind != FC_L_CONV)
                 return fc_fail(err, FC_EINTERNAL, "spectral norm on a layer that is not Dense or Conv2d");
@@ -260,6 +279,8 @@ void fc_net_free(fc_net *n) {
         fc_free_aligned(L->w_sn);
         fc_free_aligned(L->dw_sn);
         free(L->sn_scratch);
+        fc_free_aligned(L->w_t);
+        fc_free_aligned(L->dw_t);
     }
     fc_free_aligned(n->params);
     fc_free_aligned(n->grads);
@@ -343,6 +364,10 @@ const float *fc_net_forward(fc_net *n, const float *x, int N) {
             break;
         case FC_L_RESHAPE: break;
         case FC_L_UPSAMPLE: fc_upsample2_forward(L->out, in, N, L->in_c, L->in_h, L->in_w); break;
+        case FC_L_UPCONV:
+            fc_upconv_weights(L->w_t, W, L->in_c, L->out_c);
+            fc_conv_forward(L->conv, N, in, L->w_t, b, L->out);
+            break;
         }
         in = L->out;
     }
@@ -404,6 +429,14 @@ void fc_net_backward(fc_net *n, const float *x, const float *dy, int N, float *d
             break;
         case FC_L_UPSAMPLE:
             if (gin) fc_upsample2_backward(gin, g, N, L->in_c, L->in_h, L->in_w);
+            break;
+        case FC_L_UPCONV: /* L->w_t is the forward's transformed weight */
+            if (wgrad) {
+                fc_zero(L->dw_t, L->w_n / 9 * 16);
+                fc_conv_backward_weights(L->conv, N, g, in, L->dw_t, db);
+                fc_upconv_weights_backward(dW, L->dw_t, L->in_c, L->out_c);
+            }
+            if (gin) fc_conv_backward_data(L->conv, N, g, L->w_t, gin);
             break;
         }
         if (L->sn && wgrad)

@@ -20,6 +20,7 @@ typedef enum fc_layer_kind {
     FC_L_DROPOUT,
     FC_L_RESHAPE, /* reinterpret [N,F] as [N,C,H,W] or back (Flatten): no data movement */
     FC_L_UPSAMPLE, /* nearest-neighbour x2 (resize-convolution's first half) */
+    FC_L_UPCONV,   /* nearest x2 then Conv 3x3 p1 (weights [cout,cin,3,3]), run as ConvT k4 s2 p1 */
 } fc_layer_kind;
 
 typedef struct fc_layer {
@@ -43,6 +44,7 @@ typedef struct fc_layer {
     int sn, sn_rows, sn_cols;
     float *sn_u, *sn_v, *w_sn, *dw_sn, sn_sigma;
     double *sn_scratch;
+    float *w_t, *dw_t; /* upconv: the equivalent ConvTranspose weight [cin,cout,4,4] and its gradient */
     /* forward output [max_batch * out size]; NULL for in-place-free layers */
     float *out;
     uint8_t *mask; /* dropout mask */
@@ -80,6 +82,8 @@ void fc_net_bn(fc_net *n, const char *name);
 void fc_net_dropout(fc_net *n, float p);
 void fc_net_reshape(fc_net *n, int c, int h, int w);
 void fc_net_upsample(fc_net *n);
+/* Resize-convolution: Upsample x2 (nearest) + Conv2d 3x3 p1 in one layer (src/nn/upconv.c). */
+void fc_net_upconv(fc_net *n, const char *name, int cout, int bias);
 /* Spectral normalisation on the last added layer (Dense or Conv2d). */
 void fc_net_spectral_norm(fc_net *n);
 int fc_net_finalize(fc_net *n, int max_batch, fc_error *err);

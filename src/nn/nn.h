@@ -120,6 +120,12 @@ float fc_bce_logits(const float *z, const float *t, int N, float *dz, float scal
 void fc_upsample2_forward(float *y, const float *x, int N, int C, int h, int w);
 void fc_upsample2_backward(float *dx, const float *dy, int N, int C, int h, int w);
 
+/* ---- Resize-convolution (upsample x2 nearest, then Conv 3x3 p1) as ConvTranspose2d k4 s2 p1
+ * (src/nn/upconv.c): Wt [cin,cout,4,4] from W [cout,cin,3,3]; the backward accumulates
+ * dW += fold(dWt). */
+void fc_upconv_weights(float *Wt, const float *W, int cin, int cout);
+void fc_upconv_weights_backward(float *dW, const float *dWt, int cin, int cout);
+
 /* ---- Spectral normalisation (Miyato et al. 2018) as torch.nn.utils.spectral_norm (dim 0,
  * eps 1e-12): W viewed as [rows, cols] (Conv2d [cout, cin*k*k], Linear [out, in]); u [rows]
  * and v [cols] persist between calls.  power_iter != 0 (training): v = normalize(W^T u),
