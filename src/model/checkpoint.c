@@ -70,7 +70,8 @@ int fc_checkpoint_save(const fc_model *m, const char *path, const fc_ckpt_opts *
 }
 
 int fc_checkpoint_base_meta(const char *key) {
-    static const char *const keys[] = {"format", "arch", "width", "step", "adam_t", "seed", "contents", "producer"};
+    static const char *const keys[] = {"format", "arch", "width", "step", "adam_t", "seed", "contents", "producer",
+                                       "generator_weights"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (!strcmp(key, keys[i])) return 1;
     return 0;
