@@ -16,4 +16,6 @@ FC_CMD(cmd_analyze);
 FC_CMD(cmd_eval_gan);
 FC_CMD(cmd_export);
 #undef FC_CMD
+/* analyze --steganalysis (cmd_steganalysis.c), reached through cmd_analyze */
+int cmd_analyze_steganalysis(int argc, char **argv);
 #endif
