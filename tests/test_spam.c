@@ -8,6 +8,7 @@
 
 #include "facecrypt.h"
 #include "testutil.h"
+#include "util/fileio.h"
 #include "util/rng.h"
 
 #define G 343 /* values per group */
@@ -223,11 +224,82 @@ static void test_classifiers(void) {
     CHECK(fc_steg_cv(z, z, 8, 1, &o, &r, &err) == FC_EUSAGE);
 }
 
+/* facecrypt analyze --steganalysis on two folders: pairs by name (a cover without a
+ * stego image is counted, not used), clear detection of +-1 embedding at full rate,
+ * and chance on a second set of covers posing as stego images. */
+/* The number after key in text, or -1. */
+static double json_after(const char *text, const char *key) {
+    const char *p = strstr(text, key);
+    return p ? strtod(p + strlen(key), NULL) : -1;
+}
+
+static void test_cli(void) {
+    char *d = tu_tmpdir();
+    const char *F = tu_cli();
+    CHECK(tu_system("mkdir -p '%s/c' '%s/s' '%s/n'", d, d, d) == 0);
+    fc_rng r;
+    fc_rng_seed(&r, 7);
+    fc_error err = {0};
+    char path[4096];
+    const int pairs = 24;
+    for (int i = 0; i < pairs + 1; i++) {
+        fc_image a = smooth_image(64, 48, 100 + (uint64_t)i), b = smooth_image(64, 48, 500 + (uint64_t)i);
+        snprintf(path, sizeof path, "%s/c/%02d.png", d, i);
+        CHECK(fc_image_save_png(&a, path, 1, &err) == FC_OK);
+        snprintf(path, sizeof path, "%s/n/%02d.png", d, i);
+        CHECK(fc_image_save_png(&b, path, 1, &err) == FC_OK);
+        if (i == pairs) { /* the last cover has no stego image */
+            fc_image_free(&a);
+            fc_image_free(&b);
+            break;
+        }
+        for (size_t k = 0; k < (size_t)64 * 48 * 3; k++) {
+            int v = a.px[k];
+            if (fc_rng_below(&r, 2)) v += v == 255 ? -1 : v == 0 ? 1 : (fc_rng_below(&r, 2) ? 1 : -1);
+            a.px[k] = (uint8_t)v;
+        }
+        snprintf(path, sizeof path, "%s/s/%02d.png", d, i);
+        CHECK(fc_image_save_png(&a, path, 1, &err) == FC_OK);
+        fc_image_free(&a);
+        fc_image_free(&b);
+    }
+    char out[4096];
+    snprintf(out, sizeof out, "%s/out.json", d);
+    CHECK(tu_system("'%s' analyze --steganalysis '%s/c' '%s/s' --folds 3 --learners 11 --json > '%s'", F, d, d, out) ==
+          0);
+    uint8_t *txt = NULL;
+    size_t len = 0;
+    double acc = -1, ens = -1, np = -1, unmatched = -1;
+    if (fc_read_file(out, 1 << 20, &txt, &len, &err) == FC_OK) {
+        const char *t = (const char *)txt;
+        np = json_after(t, "\"pairs\": ");
+        unmatched = json_after(t, "\"unmatched_covers\": ");
+        acc = json_after(t, "\"fld\": {\"accuracy\": {\"mean\": ");
+        ens = json_after(t, "\"ensemble\": {\"learners\": 11, \"accuracy\": {\"mean\": ");
+    }
+    free(txt);
+    CHECKF(np == pairs && unmatched == 1, "pairs %g, unmatched covers %g", np, unmatched);
+    CHECKF(acc > 0.9 && ens > 0.9, "full-rate +-1 embedding: FLD %.3f, ensemble %.3f", acc, ens);
+    /* covers against other covers: nothing to find */
+    CHECK(tu_system("'%s' analyze --steganalysis '%s/c' '%s/n' --folds 3 --classifier fld --json > '%s'", F, d, d,
+                    out) == 0);
+    acc = -1;
+    if (fc_read_file(out, 1 << 20, &txt, &len, &err) == FC_OK)
+        acc = json_after((const char *)txt, "\"fld\": {\"accuracy\": {\"mean\": ");
+    free(txt);
+    CHECKF(acc >= 0 && acc < 0.8, "cover against cover: FLD %.3f", acc);
+    CHECK(tu_system("'%s' analyze --steganalysis '%s/c' >/dev/null 2>&1", F, d) == FC_EUSAGE);
+    CHECK(tu_system("'%s' analyze --steganalysis '%s/c' '%s/none' >/dev/null 2>&1", F, d, d) == FC_EINPUT);
+    tu_system("rm -rf '%s'", d);
+    free(d);
+}
+
 int main(void) {
     test_constant();
     test_hand_computed();
     test_invariants();
     test_sensitivity();
     test_classifiers();
+    test_cli();
     return TEST_END();
 }

@@ -9,7 +9,8 @@
 # headers and tag):
 #   faceG-default generated faces, today's defaults (1 bit): a secret sized so that the
 #                 CLI draws a G x G grid of 64x64 faces (G = 2: 128x128, 5.4 KB; G = 4:
-#                 256x256, 21.9 KB) and fills it to ~0.9 bits per value
+#                 256x256, 21.9 KB; G = 8: 512x512, 88 KB, not in the default list: slow)
+#                 and fills it to ~0.9 bits per value
 #                 (encrypt SECRET --emit-cover ...)
 #   faceG-dense   the same grid at --bits 2, ~1.8 bits per value
 #   faceG-0.3, faceG-0.1
@@ -19,6 +20,9 @@
 #                 CelebA photos as they are (178x218, decoded JPEG, not resized) with
 #                 --cover; covers the CLI refuses are skipped and counted; every photo
 #                 setting uses the same covers
+#   null-faceG    no embedding: faceG-default's covers against faceG-dense's covers
+#                 (independent draws of the same kind); what the detector reads when
+#                 there is nothing to find (needs both settings)
 # Environment: N (pairs per setting, 200), FACECRYPT (build/facecrypt), CELEBA
 # (/work/shared/data/celeba/img_align_celeba), SETTINGS (space-separated subset),
 # ENCRYPT_ARGS (extra encrypt options for every container, e.g. a new embedding flag),
@@ -28,7 +32,7 @@ OUT=${1:-steg-bench}
 N=${N:-200}
 FC=${FACECRYPT:-build/facecrypt}
 CELEBA=${CELEBA:-/work/shared/data/celeba/img_align_celeba}
-SETTINGS=${SETTINGS:-face2-default face2-dense face4-default face4-dense face4-0.3 face4-0.1 photo-0.1 photo-0.3 photo-0.9 photo-dense}
+SETTINGS=${SETTINGS:-face2-default face2-dense face4-default face4-dense face4-0.3 face4-0.1 null-face2 photo-0.1 photo-0.3 photo-0.9 photo-dense}
 ENCRYPT_ARGS=${ENCRYPT_ARGS:-}
 FOLDS=${FOLDS:-5}
 SEED=${SEED:-1}
@@ -135,10 +139,16 @@ for s in $SETTINGS; do
         face[1-8]-0.*) g=${s#face}; face_cover_setting "$s" "${g%%-*}" "${s#face?-}" ;;
         photo-dense) photo_setting "$s" 2 1.8 ;;
         photo-0.*) photo_setting "$s" 1 "${s#photo-}" ;;
+        null-face[1-8]) ;;
         *) echo "unknown setting $s" >&2; exit 1 ;;
     esac
-    "$FC" analyze --steganalysis "$OUT/$s/cover" "$OUT/$s/stego" --folds "$FOLDS" --seed "$SEED" --json \
-        > "$OUT/results/$s.json"
+    if [ "${s#null-}" != "$s" ]; then
+        "$FC" analyze --steganalysis "$OUT/${s#null-}-default/cover" "$OUT/${s#null-}-dense/cover" --folds "$FOLDS" \
+            --seed "$SEED" --json > "$OUT/results/$s.json"
+    else
+        "$FC" analyze --steganalysis "$OUT/$s/cover" "$OUT/$s/stego" --folds "$FOLDS" --seed "$SEED" --json \
+            > "$OUT/results/$s.json"
+    fi
 done
 
 # Summary table: payload from the secret lengths and image sizes.
@@ -153,15 +163,19 @@ print(f"{'setting':14} {'pairs':>5} {'bits/value':>10} {'px/byte':>8} {'changed'
       f"{'FLD':>15} {'FLD 1-P_E':>15} {'ensemble':>15}")
 for s in settings:
     r = json.load(open(f"{out}/results/{s}.json"))
+    f, e = r.get('fld', {}), r.get('ensemble', {})
+    fmt = lambda d: f"{d['mean']:.3f} +- {d['std']:.3f}" if d else '-'
+    if s.startswith('null-'):
+        print(f"{s:14} {r['pairs']:5d} {'0':>10} {'-':>8} {'-':>8} "
+              f"{fmt(f.get('accuracy')):>15} {fmt(f.get('accuracy_pe')):>15} {fmt(e.get('accuracy')):>15}")
+        continue
     lens = [int(open(f"{out}/{s}/len/{f}").read()) for f in os.listdir(f"{out}/{s}/len")]
     w, h = png_size(f"{out}/{s}/cover/" + sorted(os.listdir(f"{out}/{s}/cover"))[0])
     L = sum(lens) / len(lens)
     bpv = (208 + 8 * (L + ovh)) / (3 * w * h)
-    f, e = r.get('fld', {}), r.get('ensemble', {})
-    fmt = lambda d: f"{d['mean']:.3f} +- {d['std']:.3f}" if d else '-'
     print(f"{s:14} {r['pairs']:5d} {bpv:10.3f} {w * h / L:8.2f} {100 * r['changed_share']:7.2f}% "
           f"{fmt(f.get('accuracy')):>15} {fmt(f.get('accuracy_pe')):>15} {fmt(e.get('accuracy')):>15}")
-for name in ['photo-refused-count'] + [f"{s}/refused" for s in settings]:
+for name in ['photo-refused-count'] + [f"{s}/refused" for s in settings if not s.startswith('null-')]:
     p = f"{out}/{name}"
     if os.path.exists(p):
         print(f"covers refused by the CLI ({name.split('/')[0]}): {open(p).read().strip()}")
