@@ -492,6 +492,53 @@ typedef struct fc_rs_result {
 } fc_rs_result;
 FC_API fc_status fc_rs_analysis(const fc_image *img, fc_rs_result *out, fc_error *err);
 
+/* Second-order SPAM features (Pevny, Bas & Fridrich 2010), T = 3, as the authors'
+ * published extractor: differences clipped to [-3, 3], the joint distribution of 3
+ * consecutive differences in each of 8 directions, averaged over the 4 straight
+ * directions into out[0..342] and over the 4 diagonal ones into out[343..685] (each
+ * group sums to 1).  Colour: the mean of the channels' features.  At least 4x4. */
+#define FC_SPAM_DIM 686
+int fc_spam_features(const fc_image *img, double out[FC_SPAM_DIM], fc_error *err);
+
+/* A detector trained and tested on cover/stego pairs by K-fold cross-validation;
+ * a pair's cover and stego always fall in the same fold.  Features are standardised
+ * with the training part's mean and deviation.
+ *  - FLD: Fisher linear discriminant w = (S_w + lambda I)^-1 (m_stego - m_cover),
+ *    lambda (relative to trace(S_w) / d) chosen from a grid by an inner 4-fold
+ *    cross-validation on the training part, threshold at the midpoint of the
+ *    projected class means.  acc = share of the test fold's images it labels right;
+ *    acc_pe = 1 - P_E with P_E = min over thresholds of (P_FA + P_MD) / 2 on the test
+ *    fold (the figure papers print; optimistic on small folds: the threshold is
+ *    tuned on the data it scores).
+ *  - ensemble (Kodovsky, Fridrich & Holub 2012): L FLD base learners, each on d_sub
+ *    random features and a bootstrap sample of the training pairs, threshold
+ *    minimising its own training error; majority vote.  d_sub is chosen by the
+ *    out-of-bag error from min(d, pairs) / {8, 4, 2, 1}.  acc = accuracy of the vote. */
+#define FC_STEG_MAX_FOLDS 20
+typedef struct fc_steg_cv_opts {
+    int folds;        /* K, 2..FC_STEG_MAX_FOLDS; 0 = 5 */
+    uint64_t seed;    /* fold assignment, subspaces and bootstrap samples */
+    int fld;          /* run the FLD */
+    int ensemble;     /* run the ensemble */
+    int learners;     /* ensemble L (odd); 0 = 51 */
+} fc_steg_cv_opts;
+typedef struct fc_steg_score {
+    double mean, std;                 /* over folds (std: sample deviation) */
+    double fold[FC_STEG_MAX_FOLDS];
+} fc_steg_score;
+typedef struct fc_steg_cv_result {
+    int folds;
+    size_t pairs, dim;
+    fc_steg_score fld_acc, fld_acc_pe;  /* FLD: fixed rule; 1 - P_E tuned on the test fold */
+    double fld_lambda[FC_STEG_MAX_FOLDS];
+    fc_steg_score ens_acc, ens_oob;     /* ensemble: vote accuracy; out-of-bag error on training */
+    int ens_dsub[FC_STEG_MAX_FOLDS], ens_learners;
+} fc_steg_cv_result;
+void fc_steg_cv_opts_init(fc_steg_cv_opts *o); /* 5 folds, seed 1, FLD and ensemble, L = 51 */
+/* cover and stego: n_pairs rows of dim doubles each (row i of both is pair i). */
+int fc_steg_cv(const double *cover, const double *stego, size_t n_pairs, size_t dim, const fc_steg_cv_opts *o,
+               fc_steg_cv_result *out, fc_error *err);
+
 /* Sliced Wasserstein distance of Karras et al. 2018 (ProGAN) between two sets of RGB
  * images: Laplacian pyramid levels size, size/2, ... down to 16; 128 random 7x7x3
  * patches per image and level; descriptors normalised per channel and set; 4 repeats
