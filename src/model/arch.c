@@ -23,34 +23,38 @@ const char *fc_arch_name(fc_arch arch) {
     return arch == FC_ARCH_DCGAN ? "dcgan" : arch == FC_ARCH_FACE ? "face" : "seed";
 }
 
+/* The repeated block of every architecture: a convolution, an optional BatchNorm (bn = its
+ * name, NULL for none) and an activation. */
+static void block(fc_net *n, fc_conv_spec conv, const char *bn, fc_layer_kind act, float slope) {
+    fc_net_add_conv(n, conv);
+    if (bn) fc_net_bn(n, bn);
+    fc_net_act(n, act, slope);
+}
+
+/* Stride-2 k4 p1 convolutions (Conv2d or ConvTranspose2d): halve or double the size. */
+static fc_conv_spec k4s2(const char *name, fc_conv_kind kind, int out, int bias) {
+    return (fc_conv_spec){.name = name, .kind = kind, .out = out, .k = 4, .stride = 2, .pad = 1, .bias = bias};
+}
+
 /* The report's model.  G: Dense 100->8192, reshape 128x8x8, 3 x (ConvT k4 s2 p1 + LeakyReLU 0.2),
  * Conv 512->3 k5 p2, Sigmoid.  D: 3 x (Conv k4 s2 p1 + LeakyReLU 0.2), Flatten, Dropout 0.2, Dense ->1
  * (its Sigmoid is fused into the loss). */
 static void build_seed_g(fc_net *G, const char *prefix, float w) {
-    int c0 = fc_scaled(128, w), c1 = fc_scaled(128, w), c2 = fc_scaled(256, w), c3 = fc_scaled(512, w);
+    const int c0 = fc_scaled(128, w), up[3] = {fc_scaled(128, w), fc_scaled(256, w), fc_scaled(512, w)};
+    const char *name[3] = {"up1", "up2", "up3"};
     fc_net_init(G, prefix, FC_LATENT_DIM, 1, 1);
     fc_net_dense(G, "fc", c0 * 8 * 8);
     fc_net_reshape(G, c0, 8, 8);
-    fc_net_conv(G, "up1", 1, c1, 4, 2, 1, 1);
-    fc_net_act(G, FC_L_LRELU, 0.2f);
-    fc_net_conv(G, "up2", 1, c2, 4, 2, 1, 1);
-    fc_net_act(G, FC_L_LRELU, 0.2f);
-    fc_net_conv(G, "up3", 1, c3, 4, 2, 1, 1);
-    fc_net_act(G, FC_L_LRELU, 0.2f);
-    fc_net_conv(G, "out", 0, 3, 5, 1, 2, 1);
-    fc_net_act(G, FC_L_SIGMOID, 0);
+    for (int i = 0; i < 3; i++) block(G, k4s2(name[i], FC_CONV_T, up[i], 1), NULL, FC_L_LRELU, 0.2f);
+    block(G, (fc_conv_spec){.name = "out", .out = 3, .k = 5, .pad = 2, .bias = 1}, NULL, FC_L_SIGMOID, 0);
 }
 
 static void build_seed_d(fc_net *D, float w) {
-    int d1 = fc_scaled(64, w), d2 = fc_scaled(128, w), d3 = fc_scaled(128, w);
+    const int d[3] = {fc_scaled(64, w), fc_scaled(128, w), fc_scaled(128, w)};
+    const char *name[3] = {"conv1", "conv2", "conv3"};
     fc_net_init(D, "D", 3, FC_IMAGE_SIZE, FC_IMAGE_SIZE);
-    fc_net_conv(D, "conv1", 0, d1, 4, 2, 1, 1);
-    fc_net_act(D, FC_L_LRELU, 0.2f);
-    fc_net_conv(D, "conv2", 0, d2, 4, 2, 1, 1);
-    fc_net_act(D, FC_L_LRELU, 0.2f);
-    fc_net_conv(D, "conv3", 0, d3, 4, 2, 1, 1);
-    fc_net_act(D, FC_L_LRELU, 0.2f);
-    fc_net_reshape(D, d3 * 8 * 8, 1, 1);
+    for (int i = 0; i < 3; i++) block(D, k4s2(name[i], FC_CONV, d[i], 1), NULL, FC_L_LRELU, 0.2f);
+    fc_net_reshape(D, d[2] * 8 * 8, 1, 1);
     fc_net_dropout(D, 0.2f);
     fc_net_dense(D, "fc", 1);
 }
@@ -59,33 +63,20 @@ static void build_seed_d(fc_net *D, float w) {
  * ConvT ->3 + Tanh; no biases before BN.  D: Conv k4 s2 p1 + LeakyReLU 0.2 (no BN on the first),
  * 2..4 with BN, Conv 512->1 k4 (1x1), Sigmoid fused into the loss. */
 static void build_dcgan_g(fc_net *G, const char *prefix, float w) {
-    int g[4] = {fc_scaled(512, w), fc_scaled(256, w), fc_scaled(128, w), fc_scaled(64, w)};
-    fc_net_init(G, prefix, FC_LATENT_DIM, 1, 1);
-    fc_net_conv(G, "up0", 1, g[0], 4, 1, 0, 0);
-    fc_net_bn(G, "bn0");
-    fc_net_act(G, FC_L_RELU, 0);
+    const int g[4] = {fc_scaled(512, w), fc_scaled(256, w), fc_scaled(128, w), fc_scaled(64, w)};
     const char *up[3] = {"up1", "up2", "up3"}, *bn[3] = {"bn1", "bn2", "bn3"};
-    for (int i = 0; i < 3; i++) {
-        fc_net_conv(G, up[i], 1, g[i + 1], 4, 2, 1, 0);
-        fc_net_bn(G, bn[i]);
-        fc_net_act(G, FC_L_RELU, 0);
-    }
-    fc_net_conv(G, "out", 1, 3, 4, 2, 1, 0);
-    fc_net_act(G, FC_L_TANH, 0);
+    fc_net_init(G, prefix, FC_LATENT_DIM, 1, 1);
+    block(G, (fc_conv_spec){.name = "up0", .kind = FC_CONV_T, .out = g[0], .k = 4}, "bn0", FC_L_RELU, 0);
+    for (int i = 0; i < 3; i++) block(G, k4s2(up[i], FC_CONV_T, g[i + 1], 0), bn[i], FC_L_RELU, 0);
+    block(G, k4s2("out", FC_CONV_T, 3, 0), NULL, FC_L_TANH, 0);
 }
 
 static void build_dcgan_d(fc_net *D, float w) {
-    int d[4] = {fc_scaled(64, w), fc_scaled(128, w), fc_scaled(256, w), fc_scaled(512, w)};
+    const int d[4] = {fc_scaled(64, w), fc_scaled(128, w), fc_scaled(256, w), fc_scaled(512, w)};
+    const char *cv[4] = {"conv1", "conv2", "conv3", "conv4"}, *bn[4] = {NULL, "bn2", "bn3", "bn4"};
     fc_net_init(D, "D", 3, FC_IMAGE_SIZE, FC_IMAGE_SIZE);
-    fc_net_conv(D, "conv1", 0, d[0], 4, 2, 1, 0);
-    fc_net_act(D, FC_L_LRELU, 0.2f);
-    const char *cv[3] = {"conv2", "conv3", "conv4"}, *dbn[3] = {"bn2", "bn3", "bn4"};
-    for (int i = 0; i < 3; i++) {
-        fc_net_conv(D, cv[i], 0, d[i + 1], 4, 2, 1, 0);
-        fc_net_bn(D, dbn[i]);
-        fc_net_act(D, FC_L_LRELU, 0.2f);
-    }
-    fc_net_conv(D, "out", 0, 1, 4, 1, 0, 0);
+    for (int i = 0; i < 4; i++) block(D, k4s2(cv[i], FC_CONV, d[i], 0), bn[i], FC_L_LRELU, 0.2f);
+    fc_net_add_conv(D, (fc_conv_spec){.name = "out", .out = 1, .k = 4});
     fc_net_reshape(D, 1, 1, 1);
 }
 
@@ -97,31 +88,27 @@ static void build_dcgan_d(fc_net *D, float w) {
  *    Dense 8d*16 -> 1 (a logit); spectral normalisation on every weight, no BN, no dropout; d = 64 w.
  * Trained with hinge loss, DiffAugment and a weight EMA of G by default (fc_train_config_for_arch). */
 static void build_face_g(fc_net *G, const char *prefix, float w) {
-    int c8 = fc_scaled(512, w);
-    int ch[4] = {fc_scaled(256, w), fc_scaled(128, w), fc_scaled(64, w), fc_scaled(32, w)};
+    const int c8 = fc_scaled(512, w);
+    const int ch[4] = {fc_scaled(256, w), fc_scaled(128, w), fc_scaled(64, w), fc_scaled(32, w)};
+    const char *cv[4] = {"conv1", "conv2", "conv3", "conv4"}, *bn[4] = {"bn1", "bn2", "bn3", "bn4"};
     fc_net_init(G, prefix, FC_LATENT_DIM, 1, 1);
     fc_net_dense_nobias(G, "fc", c8 * 4 * 4);
     fc_net_reshape(G, c8, 4, 4);
     fc_net_bn(G, "bn0");
     fc_net_act(G, FC_L_RELU, 0);
-    const char *cv[4] = {"conv1", "conv2", "conv3", "conv4"}, *bn[4] = {"bn1", "bn2", "bn3", "bn4"};
-    for (int i = 0; i < 4; i++) {
-        fc_net_upconv(G, cv[i], ch[i], 0); /* Upsample x2 + Conv 3x3 p1, run as a Winograd ConvT */
-        fc_net_bn(G, bn[i]);
-        fc_net_act(G, FC_L_RELU, 0);
-    }
-    fc_net_conv(G, "out", 0, 3, 3, 1, 1, 1);
-    fc_net_act(G, FC_L_SIGMOID, 0);
+    /* Upsample x2 + Conv 3x3 p1, run as a Winograd ConvT on folded weights (src/nn/upconv.c) */
+    for (int i = 0; i < 4; i++) block(G, (fc_conv_spec){.name = cv[i], .kind = FC_CONV_UP, .out = ch[i]}, bn[i], FC_L_RELU, 0);
+    block(G, (fc_conv_spec){.name = "out", .out = 3, .k = 3, .pad = 1, .bias = 1}, NULL, FC_L_SIGMOID, 0);
 }
 
 static void build_face_d(fc_net *D, float w) {
-    int d[4] = {fc_scaled(64, w), fc_scaled(128, w), fc_scaled(256, w), fc_scaled(512, w)};
-    fc_net_init(D, "D", 3, FC_IMAGE_SIZE, FC_IMAGE_SIZE);
+    const int d[4] = {fc_scaled(64, w), fc_scaled(128, w), fc_scaled(256, w), fc_scaled(512, w)};
     const char *cv[4] = {"conv1", "conv2", "conv3", "conv4"};
+    fc_net_init(D, "D", 3, FC_IMAGE_SIZE, FC_IMAGE_SIZE);
     for (int i = 0; i < 4; i++) {
-        fc_net_conv(D, cv[i], 0, d[i], 4, 2, 1, 1);
-        fc_net_spectral_norm(D);
-        fc_net_act(D, FC_L_LRELU, 0.2f);
+        fc_conv_spec c = k4s2(cv[i], FC_CONV, d[i], 1);
+        c.spectral_norm = 1;
+        block(D, c, NULL, FC_L_LRELU, 0.2f);
     }
     fc_net_reshape(D, d[3] * 4 * 4, 1, 1);
     fc_net_dense(D, "fc", 1);

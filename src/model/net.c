@@ -142,6 +142,12 @@ void fc_net_upconv(fc_net *n, const char *name, int cout, int bias) {
     add_weight(n, L, 4, shape, bias ? cout : 0);
 }
 
+void fc_net_add_conv(fc_net *n, fc_conv_spec s) {
+    if (s.kind == FC_CONV_UP) fc_net_upconv(n, s.name, s.out, s.bias);
+    else fc_net_conv(n, s.name, s.kind == FC_CONV_T, s.out, s.k, s.stride ? s.stride : 1, s.pad, s.bias);
+    if (s.spectral_norm) fc_net_spectral_norm(n);
+}
+
 void fc_net_spectral_norm(fc_net *n) {
     if (n->nlayers < 1 || n->nlayers > FC_NET_MAX_LAYERS) return;
     fc_layer *L = &n->layers[n->nlayers - 1];

@@ -78,6 +78,18 @@ void fc_net_init(fc_net *n, const char *prefix, int in_c, int in_h, int in_w);
 void fc_net_dense(fc_net *n, const char *name, int out);
 void fc_net_dense_nobias(fc_net *n, const char *name, int out); /* before BatchNorm: a bias would be inert */
 void fc_net_conv(fc_net *n, const char *name, int transposed, int cout, int k, int stride, int pad, int bias);
+/* A convolution layer by named fields, e.g.
+ *     fc_net_add_conv(G, (fc_conv_spec){.name = "up1", .kind = FC_CONV_T, .out = 256, .k = 4, .stride = 2, .pad = 1});
+ * kind: FC_CONV (Conv2d), FC_CONV_T (ConvTranspose2d) or FC_CONV_UP (Upsample x2 nearest + Conv2d
+ * 3x3 p1, run as one layer: k, stride and pad are implied).  stride 0 means 1.  bias: 0 or 1. */
+typedef enum fc_conv_kind { FC_CONV = 0, FC_CONV_T = 1, FC_CONV_UP = 2 } fc_conv_kind;
+typedef struct fc_conv_spec {
+    const char *name;
+    fc_conv_kind kind;
+    int out, k, stride, pad, bias;
+    int spectral_norm; /* normalise the weight (fc_net_spectral_norm) */
+} fc_conv_spec;
+void fc_net_add_conv(fc_net *n, fc_conv_spec s);
 void fc_net_act(fc_net *n, fc_layer_kind kind, float slope);
 void fc_net_bn(fc_net *n, const char *name);
 void fc_net_dropout(fc_net *n, float p);
