@@ -50,6 +50,8 @@ int fc_body_stc_embed(fc_image *im, const fc_slot_map *m, const float *unrounded
     }
     if ((rc = fc_hill_costs(im->px, im->w, im->h, 3, rho, err))) goto done;
     fc_costs_pm(im->px, rho, unrounded, (size_t)N, rp, rm);
+    free(rho); /* peak memory: 4 floats a value, 9 bytes a body slot */
+    rho = NULL;
     if (!(pos = body_positions(m, n, err))) {
         rc = FC_ENOMEM;
         goto done;
