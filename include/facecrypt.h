@@ -214,6 +214,7 @@ FC_API fc_status fc_mkdirs(const char *path, fc_error *err);
 typedef enum fc_arch {
     FC_ARCH_SEED = 0,  /* the report's model, exactly */
     FC_ARCH_DCGAN = 1, /* Radford et al. 2016 */
+    FC_ARCH_FACE = 2,  /* the cover generator: resize-convolutions + BN in G, spectral-norm D (README) */
 } fc_arch;
 
 #define FC_LATENT_DIM 100
@@ -260,10 +261,11 @@ FC_API const char *fc_model_builtin_default(void);    /* the default's name; NUL
 FC_API int fc_model_has_default(void);
 
 /* Run the generator: z is n x 100 floats, out is n x 3 x 64 x 64 floats, the raw
- * generator output (seed: Sigmoid in [0,1]; dcgan: Tanh in [-1,1]).  It uses the
- * model's activation buffers: one model serves one thread at a time. */
+ * generator output (seed, face: Sigmoid in [0,1]; dcgan: Tanh in [-1,1]).  A model that
+ * carries an EMA of G's weights (trained with --ema) generates with the EMA weights.  It
+ * uses the model's activation buffers: one model serves one thread at a time. */
 FC_API fc_status fc_model_generate(fc_model *m, const float *z, int n, float *out, fc_error *err);
-/* Generator output -> RGB pixels in [0,1] (identity for seed, (x+1)/2 for dcgan), in place. */
+/* Generator output -> RGB pixels in [0,1] (identity for seed and face, (x+1)/2 for dcgan), in place. */
 FC_API void fc_model_output_to_unit(const fc_model *m, float *x, size_t n);
 
 
@@ -287,6 +289,7 @@ typedef struct fc_layer_info {
     float slope;          /* LeakyReLU */
     float p;              /* Dropout */
     size_t params;        /* weights + biases */
+    int spectral_norm;    /* the weight is spectrally normalised (face's D) */
 } fc_layer_info;
 /* Layers of net (0 G, 1 D): 0 when the net is absent. */
 FC_API int fc_model_layer_count(const fc_model *m, int net);
@@ -294,6 +297,8 @@ FC_API fc_status fc_model_layer(const fc_model *m, int net, int i, fc_layer_info
 /* 1 when the discriminator's final Sigmoid is fused into the loss (BCE with logits):
  * a layer that runs at sampling time only in PyTorch's form, not in this engine. */
 FC_API int fc_model_d_sigmoid_fused(const fc_model *m);
+/* 1 when the model carries an EMA of G's weights (G_ema; fc_model_generate uses it). */
+FC_API int fc_model_has_ema(const fc_model *m);
 
 /* ---- saving and exporting ---- */
 typedef struct fc_save_opts {
@@ -387,6 +392,15 @@ FC_API void fc_dist_close(fc_dist *d);
 FC_API int fc_dist_rank(const fc_dist *d);  /* 0 for NULL */
 FC_API int fc_dist_world(const fc_dist *d); /* 1 for NULL */
 
+/* Adversarial losses: BCE on logits (real 1, fake 0; G trained to make D say 1), or hinge
+ * (D: relu(1 - D(x)) + relu(1 + D(G(z))); G: -D(G(z))). */
+typedef enum fc_loss {
+    FC_LOSS_BCE = 0,
+    FC_LOSS_HINGE = 1,
+} fc_loss;
+FC_API fc_status fc_loss_parse(const char *name, fc_loss *out);
+FC_API const char *fc_loss_name(fc_loss loss);
+
 typedef struct fc_train_config {
     const char *data_dir;  /* CelebA layout or a folder of images */
     const char *out_dir;   /* RUN_DIR: checkpoint.safetensors, log.csv, samples/, loss.png */
@@ -403,6 +417,9 @@ typedef struct fc_train_config {
     int resume; /* continue from out_dir/checkpoint.safetensors */
     float lr_g, lr_d, beta1, beta2, adam_eps;
     float dropout;          /* discriminator dropout (seed: 0.2) */
+    fc_loss loss;           /* seed, dcgan: BCE; face: hinge */
+    int diffaug;            /* DiffAugment (color, translation, cutout) on D's inputs; face: on */
+    float ema_decay;        /* EMA of G's weights for sampling (0 = none; face: 0.999) */
     uint64_t sample_every;  /* steps between sample grids (0 = only at the end) */
     uint64_t ckpt_every;    /* steps between checkpoints (0 = only at the end) */
     uint64_t max_seconds;   /* stop (with a checkpoint) after this wall time; 0 = no limit */
@@ -421,6 +438,9 @@ typedef struct fc_train_config {
 /* Defaults of the report's model: seed arch, width 1, batch 64, lr 1e-4 for both, betas (0.9, 0.999),
  * eps 1e-8, 1 epoch, partition train. */
 FC_API void fc_train_config_default(fc_train_config *cfg);
+/* Set cfg->arch and that architecture's training defaults (face: hinge loss, DiffAugment,
+ * EMA 0.999, Adam lr 2e-4, betas (0.5, 0.999); seed and dcgan: as fc_train_config_default). */
+FC_API void fc_train_config_for_arch(fc_train_config *cfg, fc_arch arch);
 /* Sets the engine's thread count (process-wide) to cfg->threads.  With cfg->dist
  * every process of the job calls it with the same configuration. */
 FC_API FC_CHECK fc_status fc_train(const fc_train_config *cfg, fc_error *err);
@@ -471,6 +491,53 @@ typedef struct fc_rs_result {
     double r_m[3], s_m[3], r_neg[3], s_neg[3];
 } fc_rs_result;
 FC_API fc_status fc_rs_analysis(const fc_image *img, fc_rs_result *out, fc_error *err);
+
+/* Second-order SPAM features (Pevny, Bas & Fridrich 2010), T = 3, as the authors'
+ * published extractor: differences clipped to [-3, 3], the joint distribution of 3
+ * consecutive differences in each of 8 directions, averaged over the 4 straight
+ * directions into out[0..342] and over the 4 diagonal ones into out[343..685] (each
+ * group sums to 1).  Colour: the mean of the channels' features.  At least 4x4. */
+#define FC_SPAM_DIM 686
+int fc_spam_features(const fc_image *img, double out[FC_SPAM_DIM], fc_error *err);
+
+/* A detector trained and tested on cover/stego pairs by K-fold cross-validation;
+ * a pair's cover and stego always fall in the same fold.  Features are standardised
+ * with the training part's mean and deviation.
+ *  - FLD: Fisher linear discriminant w = (S_w + lambda I)^-1 (m_stego - m_cover),
+ *    lambda (relative to trace(S_w) / d) chosen from a grid by an inner 4-fold
+ *    cross-validation on the training part, threshold at the midpoint of the
+ *    projected class means.  acc = share of the test fold's images it labels right;
+ *    acc_pe = 1 - P_E with P_E = min over thresholds of (P_FA + P_MD) / 2 on the test
+ *    fold (the figure papers print; optimistic on small folds: the threshold is
+ *    tuned on the data it scores).
+ *  - ensemble (Kodovsky, Fridrich & Holub 2012): L FLD base learners, each on d_sub
+ *    random features and a bootstrap sample of the training pairs, threshold
+ *    minimising its own training error; majority vote.  d_sub is chosen by the
+ *    out-of-bag error from min(d, pairs) / {8, 4, 2, 1}.  acc = accuracy of the vote. */
+#define FC_STEG_MAX_FOLDS 20
+typedef struct fc_steg_cv_opts {
+    int folds;        /* K, 2..FC_STEG_MAX_FOLDS; 0 = 5 */
+    uint64_t seed;    /* fold assignment, subspaces and bootstrap samples */
+    int fld;          /* run the FLD */
+    int ensemble;     /* run the ensemble */
+    int learners;     /* ensemble L (odd); 0 = 51 */
+} fc_steg_cv_opts;
+typedef struct fc_steg_score {
+    double mean, std;                 /* over folds (std: sample deviation) */
+    double fold[FC_STEG_MAX_FOLDS];
+} fc_steg_score;
+typedef struct fc_steg_cv_result {
+    int folds;
+    size_t pairs, dim;
+    fc_steg_score fld_acc, fld_acc_pe;  /* FLD: fixed rule; 1 - P_E tuned on the test fold */
+    double fld_lambda[FC_STEG_MAX_FOLDS];
+    fc_steg_score ens_acc, ens_oob;     /* ensemble: vote accuracy; out-of-bag error on training */
+    int ens_dsub[FC_STEG_MAX_FOLDS], ens_learners;
+} fc_steg_cv_result;
+void fc_steg_cv_opts_init(fc_steg_cv_opts *o); /* 5 folds, seed 1, FLD and ensemble, L = 51 */
+/* cover and stego: n_pairs rows of dim doubles each (row i of both is pair i). */
+int fc_steg_cv(const double *cover, const double *stego, size_t n_pairs, size_t dim, const fc_steg_cv_opts *o,
+               fc_steg_cv_result *out, fc_error *err);
 
 /* Sliced Wasserstein distance of Karras et al. 2018 (ProGAN) between two sets of RGB
  * images: Laplacian pyramid levels size, size/2, ... down to 16; 128 random 7x7x3

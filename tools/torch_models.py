@@ -91,3 +91,80 @@ def count(module):
 
 G_PARAMS = 3750275
 D_PARAMS = 404801
+
+
+# ---- --arch face: the cover generator (src/model/arch.c build_face_g / build_face_d) ----------
+
+def scaled(channels, width):
+    """fc_scaled: lroundf(channels * width), at least 1."""
+    import math
+    return max(1, int(math.floor(channels * width + 0.5)))
+
+
+class FaceGenerator(nn.Module):
+    """Linear(100, 8c*16, bias=False) -> view(-1, 8c, 4, 4) -> BN -> ReLU ->
+    4 x [Upsample(x2, nearest) -> Conv2d(3x3, p1, bias=False) -> BN -> ReLU] (4c, 2c, c, c/2;
+    4 -> 8 -> 16 -> 32 -> 64) -> Conv2d(c/2, 3, 3, 1, 1) -> Sigmoid;  c = 64 * width."""
+
+    def __init__(self, width=1.0):
+        super().__init__()
+        self.c8 = scaled(512, width)
+        ch = [self.c8] + [scaled(c, width) for c in (256, 128, 64, 32)]
+        self.fc = nn.Linear(LATENT, self.c8 * 16, bias=False)
+        self.bn0 = nn.BatchNorm2d(self.c8)
+        for i in range(1, 5):
+            setattr(self, f"conv{i}", nn.Conv2d(ch[i - 1], ch[i], 3, 1, 1, bias=False))
+            setattr(self, f"bn{i}", nn.BatchNorm2d(ch[i]))
+        self.out = nn.Conv2d(ch[4], 3, 3, 1, 1)
+
+    def forward(self, z, trace=None):
+        h = self.fc(z)
+        _rec(trace, "fc", h)
+        h = F.relu(self.bn0(h.view(-1, self.c8, 4, 4)))
+        _rec(trace, "act0", h)
+        for i in range(1, 5):
+            h = F.interpolate(h, scale_factor=2, mode="nearest")
+            _rec(trace, f"up{i}", h)
+            h = getattr(self, f"conv{i}")(h)
+            _rec(trace, f"conv{i}", h)
+            h = F.relu(getattr(self, f"bn{i}")(h))
+            _rec(trace, f"act{i}", h)
+        h = torch.sigmoid(self.out(h))
+        _rec(trace, "out", h)
+        return h
+
+
+class FaceDiscriminator(nn.Module):
+    """4 x [spectral_norm(Conv2d(k4 s2 p1)) -> LeakyReLU(0.2)] (d, 2d, 4d, 8d; 64 -> 4) ->
+    Flatten -> spectral_norm(Linear(8d*16, 1)) -> the logit;  d = 64 * width."""
+
+    def __init__(self, width=1.0):
+        super().__init__()
+        sn = nn.utils.spectral_norm
+        ch = [3] + [scaled(c, width) for c in (64, 128, 256, 512)]
+        for i in range(1, 5):
+            setattr(self, f"conv{i}", sn(nn.Conv2d(ch[i - 1], ch[i], 4, 2, 1)))
+        self.fc = sn(nn.Linear(ch[4] * 16, 1))
+
+    def forward(self, x, trace=None):
+        h = x
+        for i in range(1, 5):
+            h = F.leaky_relu(getattr(self, f"conv{i}")(h), SLOPE)
+            _rec(trace, f"conv{i}", h)
+        h = self.fc(torch.flatten(h, 1))
+        _rec(trace, "fc", h)  # the logit
+        return h
+
+
+class FaceGAN(nn.Module):
+    """state_dict() keys G.*, D.* (spectral-norm layers: weight_orig, weight_u, weight_v) and,
+    with ema=True, G_ema.* (the EMA generator of a training checkpoint).  A generator-only file
+    (facecrypt export) loads into FaceGenerator directly (its G.* are the EMA weights)."""
+
+    def __init__(self, width=1.0, ema=True):
+        super().__init__()
+        self.G = FaceGenerator(width)
+        self.D = FaceDiscriminator(width)
+        if ema:
+            import copy
+            self.G_ema = copy.deepcopy(self.G)

@@ -27,7 +27,11 @@ static const char HELP_HEAD[] =
     "                        in one bit; entropy and correlation of the ciphertext\n"
     "                        (analysis keys come from --seed; they protect nothing)\n"
     "options:\n";
-static const char HELP_TAIL[] = "NPCR/UACI ideal values for independent uniform bytes: 99.6094% / 33.4635%.\n";
+static const char HELP_TAIL[] = "NPCR/UACI ideal values for independent uniform bytes: 99.6094% / 33.4635%.\n"
+                                "\n"
+                                "       facecrypt analyze --steganalysis COVERS_DIR STEGO_DIR [options]\n"
+                                "trains a detector (SPAM features, FLD and ensemble classifiers) on cover/stego pairs\n"
+                                "and reports its cross-validated accuracy; see facecrypt analyze --steganalysis --help.\n";
 
 /* ---- what is measured ---------------------------------------------------------- */
 typedef struct image_report {
@@ -324,6 +328,8 @@ static int write_plots(plot_out *po, int np, int force, fc_error *err) {
 
 /* ---- command ------------------------------------------------------------------------- */
 int cmd_analyze(int argc, char **argv) {
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--steganalysis")) return cmd_analyze_steganalysis(argc, argv);
     const char *plain = NULL, *container = NULL, *cover = NULL, *hdir = NULL;
     uint64_t seed = 1, pairs = 0;
     int json = 0, force = 0, no_cipher = 0;

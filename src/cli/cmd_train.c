@@ -73,6 +73,14 @@ static int parse_lr(const char *v, void *dst) {
     return 0;
 }
 
+static int parse_loss(const char *v, void *dst) { return fc_loss_parse(v, dst); }
+
+static int parse_01(const char *v, void *dst) {
+    if (strcmp(v, "0") && strcmp(v, "1")) return -1;
+    *(int *)dst = v[0] == '1';
+    return 0;
+}
+
 static void train_help_tail(void) {
     printf("Writes RUN_DIR/checkpoint.safetensors, log.csv, loss.png, samples/step_NNNNNNN.png.\n"
            "Ctrl-C (or SIGTERM, SIGUSR1) stops after the current step and writes a checkpoint.\n"
@@ -84,9 +92,30 @@ static void train_help_tail(void) {
 int cmd_train(int argc, char **argv) {
     fc_train_config c;
     fc_train_config_default(&c);
+    /* the architecture first: its defaults (loss, augmentation, EMA, Adam) go under the other options */
+    for (int i = 1; i + 1 < argc; i++)
+        if (!strcmp(argv[i], "--arch")) {
+            fc_arch a;
+            if (!fc_arch_parse(argv[i + 1], &a)) fc_train_config_for_arch(&c, a); /* else the parser says so */
+        }
     int have_steps = 0, have_epochs = 0;
     /* One row per option; --help lists the rows with a label, in this order. */
     const cli_opt opts[] = {
+        {.name = "--arch", .type = CLI_CALL, .dst = &c.arch, .parse = cli_parse_arch, .label = "--arch A",
+         .bad = "bad value for --arch (seed|dcgan|face)",
+         .help = "seed: the report's DCGAN exactly (default); dcgan: Radford et al. 2016;\n"
+                 "face: the cover generator (resize-convolution G with BatchNorm, spectral-\n"
+                 "norm D, hinge loss, DiffAugment, EMA of G; ~5x cheaper per image than\n"
+                 "seed).  `facecrypt info --arch A --layers` prints the layers"},
+        {.name = "--loss", .type = CLI_CALL, .dst = &c.loss, .parse = parse_loss, .label = "--loss L",
+         .bad = "bad value for --loss (bce|hinge)", .help = "bce (seed, dcgan default) or hinge (face default)"},
+        {.name = "--diffaug", .type = CLI_CALL, .dst = &c.diffaug, .parse = parse_01, .label = "--diffaug 0|1",
+         .bad = "bad value for --diffaug (0|1)",
+         .help = "DiffAugment (color, translation 1/8, cutout 1/2) on every image D sees,\n"
+                 "backpropagated into G (face default 1, else 0)"},
+        {.name = "--ema", .type = CLI_FLOAT, .dst = &c.ema_decay, .lo = 0, .hi = 0.999999, .label = "--ema D",
+         .help = "keep an EMA of G's weights with decay D (warm-up min(D, (1+t)/(10+t)));\n"
+                 "samples, export, sample and encrypt use it (face default 0.999, else 0)"},
         {.name = "--data", .type = CLI_STR, .dst = &c.data_dir, .label = "--data DIR",
          .help = "CelebA layout (img_align_celeba/ + list_eval_partition.csv|.txt) or a folder\n"
                  "of JPEG/PNG/PPM images"},
@@ -95,7 +124,7 @@ int cmd_train(int argc, char **argv) {
         {.name = "--cache-dir", .type = CLI_STR, .dst = &c.cache_dir, .label = "--cache-dir DIR",
          .help = "where the decoded 64x64 cache lives (default ~/.cache/facecrypt)"},
         {.name = "--lr", .type = CLI_CALL, .dst = &c, .parse = parse_lr, .label = "--lr, --lr-g, --lr-d, --beta1, --beta2  ",
-         .help = "Adam (default 1e-4, 0.9, 0.999)"},
+         .help = "Adam (default 1e-4, 0.9, 0.999; face 2e-4, 0.5, 0.999)"},
         {.name = "--lr-g", .type = CLI_FLOAT, .dst = &c.lr_g, .lo = 0, .hi = 1},
         {.name = "--lr-d", .type = CLI_FLOAT, .dst = &c.lr_d, .lo = 0, .hi = 1},
         {.name = "--beta1", .type = CLI_FLOAT, .dst = &c.beta1, .lo = 0, .hi = 0.999999},
@@ -116,7 +145,6 @@ int cmd_train(int argc, char **argv) {
          .help = "data parallel: verify every K steps that all processes hold\n"
                  "identical weights; fail if not (debugging)"},
         {.name = "--out", .type = CLI_STR, .dst = &c.out_dir},
-        {.name = "--arch", .type = CLI_CALL, .dst = &c.arch, .parse = cli_parse_arch},
         {.name = "--width", .type = CLI_FLOAT, .dst = &c.width, .lo = 1e-3, .hi = 4},
         {.name = "--steps", .type = CLI_U64, .dst = &c.steps, 1, .given = &have_steps},
         {.name = "--epochs", .type = CLI_U64, .dst = &c.epochs, 1, .given = &have_epochs},
@@ -126,7 +154,7 @@ int cmd_train(int argc, char **argv) {
         {.name = "--resume", .type = CLI_FLAG, .dst = &c.resume},
     };
     const cli_cmd cmd = {"train",
-                         "usage: facecrypt train --data DIR --out RUN_DIR [--arch seed|dcgan] [--width W]\n"
+                         "usage: facecrypt train --data DIR --out RUN_DIR [--arch seed|dcgan|face] [--width W]\n"
                          "                       [--steps N | --epochs N] [--batch B] [--seed S] [--threads T] [--resume]\n",
                          NULL, train_help_tail, 19, opts, CLI_N(opts), NULL, 0};
     int done, rc0 = cli_parse(&cmd, argc, argv, &done);

@@ -13,4 +13,6 @@ int cmd_keygen(int argc, char **argv);
 int cmd_capacity(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
 int cmd_eval_gan(int argc, char **argv);
+/* analyze --steganalysis (cmd_steganalysis.c), reached through cmd_analyze */
+int cmd_analyze_steganalysis(int argc, char **argv);
 #endif

@@ -14,19 +14,21 @@ int fc_scaled(int channels, float width) {
 int fc_arch_parse(const char *name, fc_arch *out) {
     if (!strcmp(name, "seed")) *out = FC_ARCH_SEED;
     else if (!strcmp(name, "dcgan")) *out = FC_ARCH_DCGAN;
+    else if (!strcmp(name, "face")) *out = FC_ARCH_FACE;
     else return FC_EUSAGE;
     return FC_OK;
 }
 
-const char *fc_arch_name(fc_arch arch) { return arch == FC_ARCH_DCGAN ? "dcgan" : "seed"; }
+const char *fc_arch_name(fc_arch arch) {
+    return arch == FC_ARCH_DCGAN ? "dcgan" : arch == FC_ARCH_FACE ? "face" : "seed";
+}
 
 /* The report's model.  G: Dense 100->8192, reshape 128x8x8, 3 x (ConvT k4 s2 p1 + LeakyReLU 0.2),
  * Conv 512->3 k5 p2, Sigmoid.  D: 3 x (Conv k4 s2 p1 + LeakyReLU 0.2), Flatten, Dropout 0.2, Dense ->1
  * (its Sigmoid is fused into the loss). */
-static void build_seed(fc_model *m, float w, int with_d) {
+static void build_seed_g(fc_net *G, const char *prefix, float w) {
     int c0 = fc_scaled(128, w), c1 = fc_scaled(128, w), c2 = fc_scaled(256, w), c3 = fc_scaled(512, w);
-    fc_net *G = &m->G;
-    fc_net_init(G, "G", FC_LATENT_DIM, 1, 1);
+    fc_net_init(G, prefix, FC_LATENT_DIM, 1, 1);
     fc_net_dense(G, "fc", c0 * 8 * 8);
     fc_net_reshape(G, c0, 8, 8);
     fc_net_conv(G, "up1", 1, c1, 4, 2, 1, 1);
@@ -37,9 +39,10 @@ static void build_seed(fc_model *m, float w, int with_d) {
     fc_net_act(G, FC_L_LRELU, 0.2f);
     fc_net_conv(G, "out", 0, 3, 5, 1, 2, 1);
     fc_net_act(G, FC_L_SIGMOID, 0);
-    if (!with_d) return;
+}
+
+static void build_seed_d(fc_net *D, float w) {
     int d1 = fc_scaled(64, w), d2 = fc_scaled(128, w), d3 = fc_scaled(128, w);
-    fc_net *D = &m->D;
     fc_net_init(D, "D", 3, FC_IMAGE_SIZE, FC_IMAGE_SIZE);
     fc_net_conv(D, "conv1", 0, d1, 4, 2, 1, 1);
     fc_net_act(D, FC_L_LRELU, 0.2f);
@@ -55,10 +58,9 @@ static void build_seed(fc_model *m, float w, int with_d) {
 /* Radford et al. 2016 at 64x64: G ConvT 100->512 k4 (4x4), then 3 x ConvT k4 s2 p1 with BN + ReLU,
  * ConvT ->3 + Tanh; no biases before BN.  D: Conv k4 s2 p1 + LeakyReLU 0.2 (no BN on the first),
  * 2..4 with BN, Conv 512->1 k4 (1x1), Sigmoid fused into the loss. */
-static void build_dcgan(fc_model *m, float w, int with_d) {
+static void build_dcgan_g(fc_net *G, const char *prefix, float w) {
     int g[4] = {fc_scaled(512, w), fc_scaled(256, w), fc_scaled(128, w), fc_scaled(64, w)};
-    fc_net *G = &m->G;
-    fc_net_init(G, "G", FC_LATENT_DIM, 1, 1);
+    fc_net_init(G, prefix, FC_LATENT_DIM, 1, 1);
     fc_net_conv(G, "up0", 1, g[0], 4, 1, 0, 0);
     fc_net_bn(G, "bn0");
     fc_net_act(G, FC_L_RELU, 0);
@@ -70,9 +72,10 @@ static void build_dcgan(fc_model *m, float w, int with_d) {
     }
     fc_net_conv(G, "out", 1, 3, 4, 2, 1, 0);
     fc_net_act(G, FC_L_TANH, 0);
-    if (!with_d) return;
+}
+
+static void build_dcgan_d(fc_net *D, float w) {
     int d[4] = {fc_scaled(64, w), fc_scaled(128, w), fc_scaled(256, w), fc_scaled(512, w)};
-    fc_net *D = &m->D;
     fc_net_init(D, "D", 3, FC_IMAGE_SIZE, FC_IMAGE_SIZE);
     fc_net_conv(D, "conv1", 0, d[0], 4, 2, 1, 0);
     fc_net_act(D, FC_L_LRELU, 0.2f);
@@ -86,14 +89,63 @@ static void build_dcgan(fc_model *m, float w, int with_d) {
     fc_net_reshape(D, 1, 1, 1);
 }
 
+/* The cover generator (--arch face), chosen for realism per CPU-hour (README "Architectures"):
+ * G: Dense 100 -> 8c x 4 x 4 (no bias), BN, ReLU, then 4 resize-convolution blocks (Odena et al. 2016)
+ *    [Upsample x2 (nearest), Conv 3x3 p1 (no bias), BN, ReLU] with 4c, 2c, c, c/2 channels
+ *    (8 -> 16 -> 32 -> 64 px), Conv 3x3 p1 c/2 -> 3, Sigmoid (images in [0,1]); c = 64 w.
+ * D: 4 x [Conv k4 s2 p1 + LeakyReLU 0.2] with d, 2d, 4d, 8d channels (64 -> 4 px), Flatten,
+ *    Dense 8d*16 -> 1 (a logit); spectral normalisation on every weight, no BN, no dropout; d = 64 w.
+ * Trained with hinge loss, DiffAugment and a weight EMA of G by default (fc_train_config_for_arch). */
+static void build_face_g(fc_net *G, const char *prefix, float w) {
+    int c8 = fc_scaled(512, w);
+    int ch[4] = {fc_scaled(256, w), fc_scaled(128, w), fc_scaled(64, w), fc_scaled(32, w)};
+    fc_net_init(G, prefix, FC_LATENT_DIM, 1, 1);
+    fc_net_dense_nobias(G, "fc", c8 * 4 * 4);
+    fc_net_reshape(G, c8, 4, 4);
+    fc_net_bn(G, "bn0");
+    fc_net_act(G, FC_L_RELU, 0);
+    const char *cv[4] = {"conv1", "conv2", "conv3", "conv4"}, *bn[4] = {"bn1", "bn2", "bn3", "bn4"};
+    for (int i = 0; i < 4; i++) {
+        fc_net_upconv(G, cv[i], ch[i], 0); /* Upsample x2 + Conv 3x3 p1, run as a Winograd ConvT */
+        fc_net_bn(G, bn[i]);
+        fc_net_act(G, FC_L_RELU, 0);
+    }
+    fc_net_conv(G, "out", 0, 3, 3, 1, 1, 1);
+    fc_net_act(G, FC_L_SIGMOID, 0);
+}
+
+static void build_face_d(fc_net *D, float w) {
+    int d[4] = {fc_scaled(64, w), fc_scaled(128, w), fc_scaled(256, w), fc_scaled(512, w)};
+    fc_net_init(D, "D", 3, FC_IMAGE_SIZE, FC_IMAGE_SIZE);
+    const char *cv[4] = {"conv1", "conv2", "conv3", "conv4"};
+    for (int i = 0; i < 4; i++) {
+        fc_net_conv(D, cv[i], 0, d[i], 4, 2, 1, 1);
+        fc_net_spectral_norm(D);
+        fc_net_act(D, FC_L_LRELU, 0.2f);
+    }
+    fc_net_reshape(D, d[3] * 4 * 4, 1, 1);
+    fc_net_dense(D, "fc", 1);
+    fc_net_spectral_norm(D);
+}
+
+void fc_model_build_g(fc_net *G, const char *prefix, fc_arch arch, float width) {
+    if (arch == FC_ARCH_SEED) build_seed_g(G, prefix, width);
+    else if (arch == FC_ARCH_DCGAN) build_dcgan_g(G, prefix, width);
+    else build_face_g(G, prefix, width);
+}
+
 int fc_model_plan(fc_model *m, fc_arch arch, float width, int with_d, fc_error *err) {
     memset(m, 0, sizeof *m);
     if (!(width > 0.0f && width <= 4.0f)) return fc_fail(err, FC_EUSAGE, "width must be in (0, 4], got %g", width);
     m->arch = arch;
     m->width = width;
     m->has_d = with_d;
-    if (arch == FC_ARCH_SEED) build_seed(m, width, with_d);
-    else build_dcgan(m, width, with_d);
+    fc_model_build_g(&m->G, "G", arch, width);
+    if (with_d) {
+        if (arch == FC_ARCH_SEED) build_seed_d(&m->D, width);
+        else if (arch == FC_ARCH_DCGAN) build_dcgan_d(&m->D, width);
+        else build_face_d(&m->D, width);
+    }
     return FC_OK;
 }
 

@@ -7,26 +7,35 @@
 
 #define FC_CKPT_FORMAT "facecrypt-checkpoint-1"
 
-static int count_entries(const fc_model *m, int gen_only) {
-    return fc_net_tensor_count(&m->G) + (m->has_d && !gen_only ? fc_net_tensor_count(&m->D) : 0);
+/* The nets a file holds, in order: G (for a generator-only file of a model with an EMA, the
+ * EMA weights, stored under G's names), then G_ema and D in a training checkpoint. */
+static int nets_to_save(const fc_model *m, int gen_only, const fc_net *nets[3]) {
+    int k = 0;
+    nets[k++] = gen_only && m->has_ema ? &m->Gema : &m->G;
+    if (!gen_only && m->has_ema) nets[k++] = &m->Gema;
+    if (!gen_only) nets[k++] = &m->D;
+    return k;
 }
 
 int fc_checkpoint_save(const fc_model *m, const char *path, const fc_ckpt_opts *o, fc_error *err) {
     int gen_only = o->generator_only || !m->has_d;
-    int nt = count_entries(m, gen_only) + (o->with_optimizer ? (gen_only ? 2 : 4) : 0);
+    const fc_net *nets[3];
+    int nn = nets_to_save(m, gen_only, nets), nt = o->with_optimizer ? (gen_only ? 2 : 4) : 0;
+    for (int i = 0; i < nn; i++) nt += fc_net_tensor_count(nets[i]);
     fc_st_entry *e = calloc((size_t)nt, sizeof *e);
     fc_tensor_ref *refs = calloc((size_t)nt, sizeof *refs);
     uint64_t(*shapes)[4] = calloc((size_t)nt, sizeof *shapes);
-    const char **meta = calloc(16 + 2 * o->n_meta, sizeof *meta);
+    const char **meta = calloc(32 + 2 * o->n_meta, sizeof *meta); /* base pairs + extra */
     if (!e || !refs || !shapes || !meta) {
         free(e), free(refs), free(shapes), free(meta);
         return fc_fail(err, FC_ENOMEM, "out of memory");
     }
     int k = 0;
-    const fc_net *nets[2] = {&m->G, &m->D};
-    for (int ni = 0; ni < (gen_only ? 1 : 2); ni++) {
+    for (int ni = 0; ni < nn; ni++) {
         for (int i = 0; i < fc_net_tensor_count(nets[ni]); i++, k++) {
             fc_net_tensor(nets[ni], i, &refs[k]);
+            if (gen_only && nets[ni] == &m->Gema) /* "G_ema.x" -> "G.x" */
+                memmove(refs[k].name + 1, refs[k].name + 5, strlen(refs[k].name + 5) + 1);
             for (int d = 0; d < refs[k].ndim; d++) shapes[k][d] = (uint64_t)refs[k].shape[d];
             e[k] = (fc_st_entry){refs[k].name, refs[k].ndim, shapes[k], refs[k].data,
                                  o->half && !refs[k].is_buffer ? FC_ST_F16 : FC_ST_F32};
@@ -35,11 +44,12 @@ int fc_checkpoint_save(const fc_model *m, const char *path, const fc_ckpt_opts *
     static const char *opt_names[2][2] = {{"optim.G.exp_avg", "optim.G.exp_avg_sq"},
                                           {"optim.D.exp_avg", "optim.D.exp_avg_sq"}};
     if (o->with_optimizer) {
+        const fc_net *opt_nets[2] = {&m->G, &m->D};
         for (int ni = 0; ni < (gen_only ? 1 : 2); ni++)
             for (int j = 0; j < 2; j++, k++) {
-                shapes[k][0] = nets[ni]->nparams;
-                e[k] = (fc_st_entry){opt_names[ni][j], 1, shapes[k], j ? nets[ni]->adam_v : nets[ni]->adam_m,
-                                     o->optimizer_bf16 ? FC_ST_BF16 : FC_ST_F32};
+                shapes[k][0] = opt_nets[ni]->nparams;
+                e[k] = (fc_st_entry){opt_names[ni][j], 1, shapes[k],
+                                     j ? opt_nets[ni]->adam_v : opt_nets[ni]->adam_m, o->optimizer_bf16 ? FC_ST_BF16 : FC_ST_F32};
             }
     }
     char width[32], step[32], adam_t[32], seed[32];
@@ -50,7 +60,8 @@ int fc_checkpoint_save(const fc_model *m, const char *path, const fc_ckpt_opts *
     size_t nm = 0;
     const char *base[] = {"format", FC_CKPT_FORMAT, "arch", fc_arch_name(m->arch), "width", width, "step", step,
                           "adam_t", adam_t, "seed", seed, "contents", gen_only ? "generator" : "generator+discriminator",
-                          "producer", "facecrypt " FC_VERSION};
+                          "producer", "facecrypt " FC_VERSION, "generator_weights",
+                          !m->has_ema ? "trained" : gen_only ? "ema (G.* are the EMA weights)" : "trained (G.*) and ema (G_ema.*)"};
     for (size_t i = 0; i < sizeof base / sizeof base[0]; i++) meta[nm++] = base[i];
     for (size_t i = 0; i < 2 * o->n_meta; i++) meta[nm++] = o->meta[i];
     int rc = fc_st_write(path, e, (size_t)k, meta, nm / 2, o->overwrite, err);
@@ -59,7 +70,8 @@ int fc_checkpoint_save(const fc_model *m, const char *path, const fc_ckpt_opts *
 }
 
 int fc_checkpoint_base_meta(const char *key) {
-    static const char *const keys[] = {"format", "arch", "width", "step", "adam_t", "seed", "contents", "producer"};
+    static const char *const keys[] = {"format", "arch", "width", "step", "adam_t", "seed", "contents", "producer",
+                                       "generator_weights"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (!strcmp(key, keys[i])) return 1;
     return 0;
@@ -139,21 +151,22 @@ int fc_checkpoint_load_st(const fc_st_file *f, const char *what, fc_model **out,
         if (fc_arch_parse(a, &arch)) return fc_fail(err, FC_EINPUT, "%s: unknown arch '%s'", what, a);
     } else {
         /* A file made elsewhere (e.g. by PyTorch) without our metadata: infer from the names. */
-        arch = fc_st_find(f, "G.up0.weight") ? FC_ARCH_DCGAN : FC_ARCH_SEED;
+        arch = fc_st_find(f, "G.up0.weight") ? FC_ARCH_DCGAN : fc_st_find(f, "G.bn0.weight") ? FC_ARCH_FACE : FC_ARCH_SEED;
     }
     if (w) {
         char *end;
         width = strtof(w, &end);
         if (end == w || *end || !(width > 0 && width <= 4)) return fc_fail(err, FC_EINPUT, "%s: bad width '%s'", what, w);
     } else {
-        const fc_st_tensor *t = fc_st_find(f, arch == FC_ARCH_SEED ? "G.fc.weight" : "G.up0.weight");
-        if (!t || t->ndim < 2) return fc_fail(err, FC_EINPUT, "%s: not a facecrypt generator (no %s)", what,
-                                              arch == FC_ARCH_SEED ? "G.fc.weight" : "G.up0.weight");
-        width = arch == FC_ARCH_SEED ? (float)t->shape[0] / (64.0f * 128.0f) : (float)t->shape[1] / 512.0f;
+        const char *key = arch == FC_ARCH_DCGAN ? "G.up0.weight" : "G.fc.weight";
+        const fc_st_tensor *t = fc_st_find(f, key);
+        if (!t || t->ndim < 2) return fc_fail(err, FC_EINPUT, "%s: not a facecrypt generator (no %s)", what, key);
+        width = arch == FC_ARCH_DCGAN ? (float)t->shape[1] / 512.0f
+                                      : (float)t->shape[0] / (arch == FC_ARCH_FACE ? 512.0f * 16.0f : 64.0f * 128.0f);
     }
     fc_model *m = calloc(1, sizeof *m);
     if (!m) return fc_fail(err, FC_ENOMEM, "out of memory");
-    int with_d = fc_st_find(f, "D.conv1.weight") != NULL;
+    int with_d = fc_st_find(f, "D.conv1.weight") || fc_st_find(f, "D.conv1.weight_orig");
     const char *opt[2][2] = {{"optim.G.exp_avg", "optim.G.exp_avg_sq"}, {"optim.D.exp_avg", "optim.D.exp_avg_sq"}};
     fc_net *nets[2] = {&m->G, &m->D};
     /* Lay the model out and check the file's tensors against it before any of
@@ -175,6 +188,8 @@ int fc_checkpoint_load_st(const fc_st_file *f, const char *what, fc_model **out,
     rc = fc_model_finalize(m, 1, err);
     int moments = 0;
     if (!rc) rc = load_net(f, &m->G, err);
+    int has_ema = fc_st_find(f, "G_ema.fc.weight") || fc_st_find(f, "G_ema.up0.weight");
+    if (!rc && has_ema && !(rc = fc_model_enable_ema(m, err))) rc = load_net(f, &m->Gema, err);
     if (!rc && with_d) rc = load_net(f, &m->D, err);
     for (int ni = 0; ni < (with_d ? 2 : 1) && !rc; ni++)
         for (int j = 0; j < 2 && !rc; j++) {

@@ -1,6 +1,10 @@
 /* Checkpoints: safetensors with PyTorch's tensor names and layouts (they load into
  * the PyTorch models of tools/torch_models.py).
- *   G.* / D.*                 parameters (and BatchNorm running statistics)
+ *   G.* / D.*                 parameters (and BatchNorm running statistics; for a spectral-normalised
+ *                             layer weight_orig, weight_u, weight_v as torch.nn.utils.spectral_norm)
+ *   G_ema.*                   the EMA of G's weights with its own BatchNorm statistics (training
+ *                             checkpoints of runs with an EMA; a generator-only file stores the EMA
+ *                             weights under G.* and says so in metadata "generator_weights")
  *   optim.G.exp_avg, optim.G.exp_avg_sq, optim.D.*   Adam moments over the fused
  *                             parameter array, in the order of fc_net_tensor (training checkpoints only)
  *   __metadata__              format, arch, width, step, adam_t, seed, and the training loop's state

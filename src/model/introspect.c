@@ -32,6 +32,9 @@ static const char *kind_name(fc_layer_kind k) {
     case FC_L_BN: return "BatchNorm2d";
     case FC_L_DROPOUT: return "Dropout";
     case FC_L_RESHAPE: return "Reshape";
+    case FC_L_UPSAMPLE: return "Upsample";
+    case FC_L_UPCONV: return "Upsample+Conv2d";
+    default: break;
     }
     return "?";
 }
@@ -47,10 +50,13 @@ int fc_model_layer(const fc_model *m, int net, int i, fc_layer_info *out, fc_err
     const fc_layer *L = &n->layers[i];
     *out = (fc_layer_info){.net = n->prefix, .name = L->name, .kind = kind_name(L->kind), .in_c = L->in_c,
                            .out_c = L->out_c, .out_h = L->out_h, .out_w = L->out_w, .k = L->k, .stride = L->stride,
-                           .pad = L->pad, .slope = L->slope, .p = L->p, .params = L->w_n + L->b_n};
+                           .pad = L->pad, .slope = L->slope, .p = L->p, .params = L->w_n + L->b_n,
+                           .spectral_norm = L->sn != 0};
     return FC_OK;
 }
 
-/* Every architecture's discriminator ends in a logit: the Sigmoid of PyTorch's
- * model is applied inside the loss (BCE with logits). */
-int fc_model_d_sigmoid_fused(const fc_model *m) { return m->has_d; }
+int fc_model_has_ema(const fc_model *m) { return m->has_ema; }
+
+/* The discriminators of seed and dcgan end in a logit: the Sigmoid of PyTorch's model is
+ * applied inside the loss (BCE with logits).  face's logit goes to the hinge loss as it is. */
+int fc_model_d_sigmoid_fused(const fc_model *m) { return m->has_d && m->arch != FC_ARCH_FACE; }

@@ -27,6 +27,7 @@ void fc_model_free(fc_model *m) {
     if (!m) return;
     fc_net_free(&m->G);
     fc_net_free(&m->D);
+    fc_net_free(&m->Gema);
     free(m);
 }
 
@@ -44,18 +45,64 @@ fc_precision fc_model_set_precision(fc_model *m, fc_precision p) {
 
 int fc_model_generate(fc_model *m, const float *z, int n, float *out, fc_error *err) {
     if (n < 0) return fc_fail(err, FC_EUSAGE, "negative sample count");
+    fc_net *G = m->has_ema ? &m->Gema : &m->G;
     const int chunk = 64;
-    int rc = fc_net_reserve(&m->G, n < chunk ? (n ? n : 1) : chunk, err);
+    int rc = fc_net_reserve(G, n < chunk ? (n ? n : 1) : chunk, err);
     if (rc) return rc;
-    int was_training = m->G.training;
-    m->G.training = 0; /* batchnorm uses running statistics */
-    const size_t osz = (size_t)m->G.out_size;
+    int was_training = G->training;
+    G->training = 0; /* batchnorm uses running statistics */
+    const size_t osz = (size_t)G->out_size;
     for (int i = 0; i < n; i += chunk) {
         int b = n - i < chunk ? n - i : chunk;
-        const float *y = fc_net_forward(&m->G, z + (size_t)i * FC_LATENT_DIM, b);
+        const float *y = fc_net_forward(G, z + (size_t)i * FC_LATENT_DIM, b);
         memcpy(out + (size_t)i * osz, y, (size_t)b * osz * sizeof(float));
     }
-    m->G.training = was_training;
+    G->training = was_training;
+    return FC_OK;
+}
+
+int fc_model_enable_ema(fc_model *m, fc_error *err) {
+    if (m->has_ema) return FC_OK;
+    fc_model_build_g(&m->Gema, "G_ema", m->arch, m->width);
+    int rc = fc_net_finalize(&m->Gema, 1, err);
+    if (rc) {
+        fc_net_free(&m->Gema);
+        return rc;
+    }
+    memcpy(m->Gema.params, m->G.params, m->G.nparams * sizeof(float));
+    for (int i = 0; i < m->G.nlayers; i++) {
+        const fc_layer *S = &m->G.layers[i];
+        fc_layer *T = &m->Gema.layers[i];
+        if (S->kind != FC_L_BN) continue;
+        memcpy(T->running_mean, S->running_mean, (size_t)S->in_c * sizeof(float));
+        memcpy(T->running_var, S->running_var, (size_t)S->in_c * sizeof(float));
+    }
+    m->Gema.training = 0;
+    m->has_ema = 1;
+    return FC_OK;
+}
+
+int fc_model_ema_refresh_bn(fc_model *m, int batches, int batch, fc_error *err) {
+    if (!m->has_ema) return FC_OK;
+    fc_net *G = &m->Gema;
+    int has_bn = 0;
+    for (int i = 0; i < G->nlayers; i++) has_bn |= G->layers[i].kind == FC_L_BN;
+    if (!has_bn) return FC_OK;
+    int rc = fc_net_reserve(G, batch, err);
+    if (rc) return rc;
+    float *z = fc_alloc_floats((size_t)batch * FC_LATENT_DIM);
+    if (!z) return fc_fail(err, FC_ENOMEM, "out of memory");
+    fc_rng r;
+    fc_rng_seed(&r, 0x57a2d1257a75ULL); /* fixed: the statistics depend on the weights only */
+    G->training = 1;
+    for (int k = 0; k < batches; k++) {
+        G->bn_momentum = 1.0f / (float)(k + 1); /* running = mean of the batches' statistics */
+        fc_rng_fill_normal(&r, z, (size_t)batch * FC_LATENT_DIM, 0.0f, 1.0f);
+        fc_net_forward(G, z, batch);
+    }
+    G->bn_momentum = 0.1f;
+    G->training = 0;
+    fc_free_aligned(z);
     return FC_OK;
 }
 

@@ -10,6 +10,8 @@ struct fc_model {
     float width;
     int has_d; /* 0 for a generator-only model (shipped weights) */
     fc_net G, D;
+    int has_ema;       /* Gema holds an exponential moving average of G's weights */
+    fc_net Gema;       /* same layers as G, prefix "G_ema"; used for sampling when has_ema */
     uint64_t step;     /* completed training steps */
     uint64_t adam_t;   /* Adam step counter (== step unless resumed from elsewhere) */
     uint64_t seed;     /* training seed */
@@ -25,6 +27,14 @@ int fc_model_plan(fc_model *m, fc_arch arch, float width, int with_d, fc_error *
 int fc_model_finalize(fc_model *m, int max_batch, fc_error *err);
 /* Plan + finalize: the networks of an architecture without initialising weights. */
 int fc_model_build(fc_model *m, fc_arch arch, float width, int with_d, int max_batch, fc_error *err);
+/* Build an architecture's generator alone into G with a tensor-name prefix. */
+void fc_model_build_g(fc_net *G, const char *prefix, fc_arch arch, float width);
+/* Give the model an EMA generator, a copy of G (no-op when it has one). */
+int fc_model_enable_ema(fc_model *m, fc_error *err);
+/* Recompute the EMA generator's BatchNorm running statistics ("standing statistics",
+ * Brock et al. 2019): forward batches x batch latent vectors from a fixed seed in training
+ * mode and average the batch statistics.  Deterministic in Gema's weights. */
+int fc_model_ema_refresh_bn(fc_model *m, int batches, int batch, fc_error *err);
 /* Image value range the discriminator expects for real data: [lo, hi]. */
 void fc_model_data_range(const fc_model *m, float *lo, float *hi);
 

@@ -43,6 +43,7 @@ void fc_net_init(fc_net *n, const char *prefix, int in_c, int in_h, int in_w) {
     n->in_h = in_h;
     n->in_w = in_w;
     n->training = 1;
+    n->bn_momentum = 0.1f;
 }
 
 static void add_weight(fc_net *n, fc_layer *L, int ndim, const int *shape, int bias_n) {
@@ -62,7 +63,7 @@ static void add_weight(fc_net *n, fc_layer *L, int ndim, const int *shape, int b
     }
 }
 
-void fc_net_dense(fc_net *n, const char *name, int out) {
+static void dense(fc_net *n, const char *name, int out, int bias) {
     fc_layer *L = push(n, FC_L_DENSE, name);
     if (!L) return;
     L->in_c = L->in_c * L->in_h * L->in_w;
@@ -70,8 +71,11 @@ void fc_net_dense(fc_net *n, const char *name, int out) {
     L->out_c = out;
     L->out_h = L->out_w = 1;
     int shape[2] = {out, L->in_c};
-    add_weight(n, L, 2, shape, out);
+    add_weight(n, L, 2, shape, bias ? out : 0);
 }
+
+void fc_net_dense(fc_net *n, const char *name, int out) { dense(n, name, out, 1); }
+void fc_net_dense_nobias(fc_net *n, const char *name, int out) { dense(n, name, out, 0); }
 
 void fc_net_conv(fc_net *n, const char *name, int transposed, int cout, int k, int stride, int pad, int bias) {
     fc_layer *L = push(n, transposed ? FC_L_CONVT : FC_L_CONV, name);
@@ -118,6 +122,36 @@ void fc_net_reshape(fc_net *n, int c, int h, int w) {
     L->out_w = w;
 }
 
+void fc_net_upsample(fc_net *n) {
+    fc_layer *L = push(n, FC_L_UPSAMPLE, "");
+    if (!L) return;
+    L->out_h = 2 * L->in_h;
+    L->out_w = 2 * L->in_w;
+}
+
+void fc_net_upconv(fc_net *n, const char *name, int cout, int bias) {
+    fc_layer *L = push(n, FC_L_UPCONV, name);
+    if (!L) return;
+    L->k = 3;
+    L->stride = 1;
+    L->pad = 1;
+    L->out_c = cout;
+    L->out_h = 2 * L->in_h;
+    L->out_w = 2 * L->in_w;
+    int shape[4] = {cout, L->in_c, 3, 3};
+    add_weight(n, L, 4, shape, bias ? cout : 0);
+}
+
+void fc_net_spectral_norm(fc_net *n) {
+    if (n->nlayers < 1 || n->nlayers > FC_NET_MAX_LAYERS) return;
+    fc_layer *L = &n->layers[n->nlayers - 1];
+    L->sn = 1; /* finalize checks the layer kind */
+    if (L->w_off != NOPARAM) {
+        L->sn_rows = L->w_shape[0];
+        L->sn_cols = (int)(L->w_n / (size_t)L->w_shape[0]);
+    }
+}
+
 static size_t in_size(const fc_layer *L) { return (size_t)L->in_c * L->in_h * L->in_w; }
 static size_t out_size(const fc_layer *L) { return (size_t)L->out_c * L->out_h * L->out_w; }
 
@@ -157,12 +191,13 @@ int fc_net_reserve(fc_net *n, int max_batch, fc_error *err) {
     float *prev_out = NULL;
     for (int i = 0; i < n->nlayers; i++) {
         fc_layer *L = &n->layers[i];
-        if (L->kind == FC_L_CONV || L->kind == FC_L_CONVT) {
-            fc_conv_desc d = {.transposed = L->kind == FC_L_CONVT,
+        if (L->kind == FC_L_CONV || L->kind == FC_L_CONVT || L->kind == FC_L_UPCONV) {
+            int up = L->kind == FC_L_UPCONV;
+            fc_conv_desc d = {.transposed = L->kind != FC_L_CONV,
                               .cin = L->in_c,
                               .cout = L->out_c,
-                              .k = L->k,
-                              .stride = L->stride,
+                              .k = up ? 4 : L->k,
+                              .stride = up ? 2 : L->stride,
                               .pad = L->pad,
                               .h = L->in_h,
                               .w = L->in_w};
@@ -199,6 +234,24 @@ int fc_net_finalize(fc_net *n, int max_batch, fc_error *err) {
             return fc_fail(err, FC_EINTERNAL, "reshape changes the element count");
         if (in_size(L) > n->max_act) n->max_act = in_size(L);
         if (out_size(L) > n->max_act) n->max_act = out_size(L);
+        if (L->kind == FC_L_UPCONV) {
+            L->w_t = fc_alloc_floats(L->w_n / 9 * 16);
+            L->dw_t = fc_alloc_floats(L->w_n / 9 * 16);
+            if (!L->w_t || !L->dw_t) return fc_fail(err, FC_ENOMEM, "out of memory");
+        }
+        if (L->sn) {
+            if (L->kind != FC_L_DENSE && L->kind != FC_L_CONV)
+                return fc_fail(err, FC_EINTERNAL, "spectral norm on a layer that is not Dense or Conv2d");
+            L->sn_u = calloc((size_t)L->sn_rows, sizeof(float));
+            L->sn_v = calloc((size_t)L->sn_cols, sizeof(float));
+            L->w_sn = fc_alloc_floats(L->w_n);
+            L->dw_sn = fc_alloc_floats(L->w_n);
+            L->sn_scratch = malloc(((size_t)L->sn_rows + (size_t)L->sn_cols) * sizeof(double));
+            if (!L->sn_u || !L->sn_v || !L->w_sn || !L->dw_sn || !L->sn_scratch)
+                return fc_fail(err, FC_ENOMEM, "out of memory");
+            L->sn_u[0] = 1.0f; /* unit vectors until fc_net_init_params draws them */
+            L->sn_v[0] = 1.0f;
+        }
         if (L->kind == FC_L_BN) {
             L->running_mean = calloc((size_t)L->in_c, sizeof(float));
             L->running_var = malloc((size_t)L->in_c * sizeof(float));
@@ -229,6 +282,13 @@ void fc_net_free(fc_net *n) {
         free(L->running_var);
         free(L->bn.mean);
         free(L->bn.invstd);
+        free(L->sn_u);
+        free(L->sn_v);
+        fc_free_aligned(L->w_sn);
+        fc_free_aligned(L->dw_sn);
+        free(L->sn_scratch);
+        fc_free_aligned(L->w_t);
+        fc_free_aligned(L->dw_t);
     }
     fc_free_aligned(n->params);
     fc_free_aligned(n->grads);
@@ -260,6 +320,17 @@ void fc_net_init_params(fc_net *n, fc_rng *rng, int dcgan_init) {
             fc_rng_fill_uniform(rng, w, L->w_n, -bound, bound);
             if (b) fc_rng_fill_uniform(rng, b, L->b_n, -bound, bound);
         }
+        if (L->sn) { /* PyTorch: u, v = normalize(N(0,1)) */
+            float *vecs[2] = {L->sn_u, L->sn_v};
+            int lens[2] = {L->sn_rows, L->sn_cols};
+            for (int k = 0; k < 2; k++) {
+                fc_rng_fill_normal(rng, vecs[k], (size_t)lens[k], 0.0f, 1.0f);
+                double s = 0;
+                for (int j = 0; j < lens[k]; j++) s += (double)vecs[k][j] * vecs[k][j];
+                double nrm = sqrt(s) > 1e-12 ? sqrt(s) : 1e-12;
+                for (int j = 0; j < lens[k]; j++) vecs[k][j] = (float)(vecs[k][j] / nrm);
+            }
+        }
     }
 }
 
@@ -270,6 +341,11 @@ const float *fc_net_forward(fc_net *n, const float *x, int N) {
         const float *W = L->w_off == NOPARAM ? NULL : n->params + L->w_off;
         const float *b = L->b_off == NOPARAM ? NULL : n->params + L->b_off;
         size_t cnt = (size_t)N * out_size(L);
+        if (L->sn) {
+            L->sn_sigma = fc_sn_forward(L->w_sn, W, L->sn_u, L->sn_v, L->sn_rows, L->sn_cols, n->training,
+                                        L->sn_scratch);
+            W = L->w_sn;
+        }
         switch (L->kind) {
         case FC_L_DENSE: fc_dense_forward_prec(n->precision, L->out, in, W, b, N, L->in_c, L->out_c); break;
         case FC_L_CONV:
@@ -281,7 +357,7 @@ const float *fc_net_forward(fc_net *n, const float *x, int N) {
         case FC_L_BN:
             if (n->training)
                 fc_batchnorm_forward_train(L->out, in, W, b, L->running_mean, L->running_var, &L->bn, N, L->in_c,
-                                           L->in_h * L->in_w, 1e-5f, 0.1f);
+                                           L->in_h * L->in_w, 1e-5f, n->bn_momentum);
             else
                 fc_batchnorm_forward_eval(L->out, in, W, b, L->running_mean, L->running_var, N, L->in_c,
                                           L->in_h * L->in_w, 1e-5f);
@@ -295,6 +371,11 @@ const float *fc_net_forward(fc_net *n, const float *x, int N) {
             }
             break;
         case FC_L_RESHAPE: break;
+        case FC_L_UPSAMPLE: fc_upsample2_forward(L->out, in, N, L->in_c, L->in_h, L->in_w); break;
+        case FC_L_UPCONV:
+            fc_upconv_weights(L->w_t, W, L->in_c, L->out_c);
+            fc_conv_forward(L->conv, N, in, L->w_t, b, L->out);
+            break;
         }
         in = L->out;
     }
@@ -314,6 +395,14 @@ void fc_net_backward(fc_net *n, const float *x, const float *dy, int N, float *d
         float *db = L->b_off == NOPARAM ? NULL : n->grads + L->b_off;
         size_t cnt = (size_t)N * out_size(L);
         if (!gin && !wgrad) break; /* nothing more is needed */
+        float *dW_orig = dW;
+        if (L->sn) { /* the layer ran with W / sigma: its gradient goes to scratch, then through sigma */
+            W = L->w_sn;
+            if (wgrad) {
+                fc_zero(L->dw_sn, L->w_n);
+                dW = L->dw_sn;
+            }
+        }
         switch (L->kind) {
         case FC_L_DENSE:
             if (wgrad) fc_dense_backward_prec(n->precision, gin, dW, db, g, in, W, N, L->in_c, L->out_c);
@@ -346,7 +435,21 @@ void fc_net_backward(fc_net *n, const float *x, const float *dy, int N, float *d
         case FC_L_RESHAPE:
             if (gin && gin != g) memcpy(gin, g, cnt * sizeof(float));
             break;
+        case FC_L_UPSAMPLE:
+            if (gin) fc_upsample2_backward(gin, g, N, L->in_c, L->in_h, L->in_w);
+            break;
+        case FC_L_UPCONV: /* L->w_t is the forward's transformed weight */
+            if (wgrad) {
+                fc_zero(L->dw_t, L->w_n / 9 * 16);
+                fc_conv_backward_weights(L->conv, N, g, in, L->dw_t, db);
+                fc_upconv_weights_backward(dW, L->dw_t, L->in_c, L->out_c);
+            }
+            if (gin) fc_conv_backward_data(L->conv, N, g, L->w_t, gin);
+            break;
         }
+        if (L->sn && wgrad)
+            fc_sn_backward(dW_orig, L->dw_sn, n->params + L->w_off, L->sn_u, L->sn_v, L->sn_rows, L->sn_cols,
+                           L->sn_sigma);
         if (i > 0) {
             g = gin;
             which ^= 1;
@@ -366,7 +469,7 @@ int fc_net_tensor_count(const fc_net *n) {
         const fc_layer *L = &n->layers[i];
         if (L->w_off != NOPARAM) c++;
         if (L->b_off != NOPARAM) c++;
-        if (L->kind == FC_L_BN) c += 2;
+        if (L->kind == FC_L_BN || L->sn) c += 2;
     }
     return c;
 }
@@ -377,11 +480,20 @@ void fc_net_tensor(const fc_net *n, int idx, fc_tensor_ref *t) {
     for (int i = 0; i < n->nlayers; i++) {
         const fc_layer *L = &n->layers[i];
         const char *names[4] = {"weight", "bias", "running_mean", "running_var"};
+        const char *sn_names[4] = {"weight_orig", "bias", "weight_u", "weight_v"}; /* torch spectral_norm */
         for (int k = 0; k < 4; k++) {
-            int present = k == 0 ? L->w_off != NOPARAM : k == 1 ? L->b_off != NOPARAM : L->kind == FC_L_BN;
+            int present = k == 0 ? L->w_off != NOPARAM : k == 1 ? L->b_off != NOPARAM : L->kind == FC_L_BN || L->sn;
             if (!present) continue;
             if (c++ != idx) continue;
-            snprintf(t->name, sizeof t->name, "%s.%s.%s", n->prefix, L->name, names[k]);
+            snprintf(t->name, sizeof t->name, "%s.%s.%s", n->prefix, L->name, (L->sn ? sn_names : names)[k]);
+            if (L->sn && k >= 2) {
+                t->ndim = 1;
+                t->shape[0] = k == 2 ? L->sn_rows : L->sn_cols;
+                t->n = (size_t)t->shape[0];
+                t->data = k == 2 ? L->sn_u : L->sn_v;
+                t->is_buffer = 1;
+                return;
+            }
             if (k == 0) {
                 t->ndim = L->w_ndim;
                 memcpy(t->shape, L->w_shape, sizeof t->shape);

@@ -19,6 +19,8 @@ typedef enum fc_layer_kind {
     FC_L_BN,
     FC_L_DROPOUT,
     FC_L_RESHAPE, /* reinterpret [N,F] as [N,C,H,W] or back (Flatten): no data movement */
+    FC_L_UPSAMPLE, /* nearest-neighbour x2 (resize-convolution's first half) */
+    FC_L_UPCONV,   /* nearest x2 then Conv 3x3 p1 (weights [cout,cin,3,3]), run as ConvT k4 s2 p1 */
 } fc_layer_kind;
 
 typedef struct fc_layer {
@@ -36,15 +38,22 @@ typedef struct fc_layer {
     /* batchnorm: running statistics (buffers, saved in checkpoints) and cache */
     float *running_mean, *running_var;
     fc_bn_cache bn;
+    /* spectral normalisation of the weight (Dense, Conv2d): u [sn_rows], v [sn_cols] are buffers
+     * (saved as weight_u, weight_v); w_sn = W / sigma is what forward and backward use; dw_sn is
+     * scratch for its gradient; sn_scratch holds sn_rows + sn_cols doubles */
+    int sn, sn_rows, sn_cols;
+    float *sn_u, *sn_v, *w_sn, *dw_sn, sn_sigma;
+    double *sn_scratch;
+    float *w_t, *dw_t; /* upconv: the equivalent ConvTranspose weight [cin,cout,4,4] and its gradient */
     /* forward output [max_batch * out size]; NULL for in-place-free layers */
     float *out;
     uint8_t *mask; /* dropout mask */
 } fc_layer;
 
-#define FC_NET_MAX_LAYERS 24
+#define FC_NET_MAX_LAYERS 32
 
 typedef struct fc_net {
-    char prefix[4]; /* "G" or "D" */
+    char prefix[8]; /* "G", "D" or "G_ema" */
     int nlayers;
     fc_layer layers[FC_NET_MAX_LAYERS];
     int max_batch;
@@ -54,8 +63,9 @@ typedef struct fc_net {
     size_t max_act;                          /* largest per-sample activation (floats) */
     int in_c, in_h, in_w;                    /* per-sample input shape */
     int in_size, out_size;                   /* per-sample input/output floats */
-    int training;                            /* dropout / batchnorm mode */
+    int training;                            /* dropout / batchnorm / spectral-norm mode */
     fc_precision precision;                  /* of the conv and dense GEMMs (fc_net_set_precision) */
+    float bn_momentum;                       /* BatchNorm running-stat momentum (PyTorch's 0.1) */
     /* Dropout masks (counter-based, see fc_dropout_forward): layer i uses seed drop_seed + i.
      * Before each training forward the caller sets drop_counter (a fresh value per pass) and
      * drop_rows (global index of each input row, borrowed; NULL = 0..N-1). */
@@ -66,11 +76,17 @@ typedef struct fc_net {
 /* Building: add layers in order, then fc_net_finalize allocates everything. */
 void fc_net_init(fc_net *n, const char *prefix, int in_c, int in_h, int in_w);
 void fc_net_dense(fc_net *n, const char *name, int out);
+void fc_net_dense_nobias(fc_net *n, const char *name, int out); /* before BatchNorm: a bias would be inert */
 void fc_net_conv(fc_net *n, const char *name, int transposed, int cout, int k, int stride, int pad, int bias);
 void fc_net_act(fc_net *n, fc_layer_kind kind, float slope);
 void fc_net_bn(fc_net *n, const char *name);
 void fc_net_dropout(fc_net *n, float p);
 void fc_net_reshape(fc_net *n, int c, int h, int w);
+void fc_net_upsample(fc_net *n);
+/* Resize-convolution: Upsample x2 (nearest) + Conv2d 3x3 p1 in one layer (src/nn/upconv.c). */
+void fc_net_upconv(fc_net *n, const char *name, int cout, int bias);
+/* Spectral normalisation on the last added layer (Dense or Conv2d). */
+void fc_net_spectral_norm(fc_net *n);
 int fc_net_finalize(fc_net *n, int max_batch, fc_error *err);
 void fc_net_free(fc_net *n);
 /* PyTorch default initialisation (kaiming_uniform(a=sqrt(5)) for weights, U(-1/sqrt(fan_in), ..) for bias;
@@ -97,7 +113,7 @@ typedef struct fc_tensor_ref {
     int ndim, shape[4];
     float *data;
     size_t n;
-    int is_buffer; /* BN running stats (not trained) */
+    int is_buffer; /* BN running stats, spectral-norm u and v (not trained) */
 } fc_tensor_ref;
 int fc_net_tensor_count(const fc_net *n);
 void fc_net_tensor(const fc_net *n, int i, fc_tensor_ref *out);

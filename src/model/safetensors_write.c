@@ -123,7 +123,7 @@ static uint64_t numel_of(const fc_st_entry *e) {
 }
 
 /* Build the padded header and the write order.  *order is malloc'd. */
-static int build_header(const fc_st_entry *t, size_t n, const char *const *meta, size_t n_meta, sbuf *hb,
+static int build_header_parts(const fc_st_entry *t, size_t n, const char *const *meta, size_t n_meta, sbuf *hb,
                         ent_ref **order, fc_error *err) {
     int rc = check_entries(t, n, meta, n_meta, err);
     if (rc) return rc;
@@ -208,6 +208,17 @@ static int build_header(const fc_st_entry *t, size_t n, const char *const *meta,
     return FC_OK;
 }
 
+/* The header and the data order; on failure nothing is left allocated. */
+static int build_header(const fc_st_entry *t, size_t n, const char *const *meta, size_t n_meta, sbuf *hb,
+                        ent_ref **order, fc_error *err) {
+    int rc = build_header_parts(t, n, meta, n_meta, hb, order, err);
+    if (rc) {
+        free(hb->p);
+        hb->p = NULL;
+    }
+    return rc;
+}
+
 /* Header length, header, then each tensor converted in chunks. */
 static int write_stream(FILE *fp, const sbuf *hb, const ent_ref *ord, size_t n) {
     uint8_t len8[8];
@@ -245,10 +256,7 @@ int fc_st_write(const char *path, const fc_st_entry *t, size_t n, const char *co
     sbuf hb = {0};
     ent_ref *ord = NULL;
     int rc = build_header(t, n, meta, n_meta, &hb, &ord, err);
-    if (rc) {
-        free(hb.p);
-        return rc;
-    }
+    if (rc) return rc;
     fc_atomic_file af;
     rc = fc_atomic_open(&af, path, overwrite, err);
     if (!rc) {
@@ -272,10 +280,7 @@ int fc_st_serialize(const fc_st_entry *t, size_t n, const char *const *meta, siz
     sbuf hb = {0};
     ent_ref *ord = NULL;
     int rc = build_header(t, n, meta, n_meta, &hb, &ord, err);
-    if (rc) {
-        free(hb.p);
-        return rc;
-    }
+    if (rc) return rc;
     char *buf = NULL;
     size_t blen = 0;
     FILE *fp = open_memstream(&buf, &blen);

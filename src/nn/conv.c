@@ -340,18 +340,24 @@ static void bwd_weights_image(fc_conv *c, const float *dy, const float *x, float
 
 /* ---- public entry points ----------------------------------------------------- */
 
+/* The weights in the layout the GEMM lowering reads (permuted once per call where the
+ * plan needs it), and the per-image input and output sizes. */
+static const float *gemm_weights(fc_conv *c, const float *W, size_t *isz, size_t *osz) {
+    const fc_conv_desc *d = &c->d;
+    *isz = (size_t)d->cin * d->h * d->w;
+    *osz = (size_t)d->cout * d->oh * d->ow;
+    if (!c->permuted) return W;
+    permute_weights(c, W);
+    return c->wperm;
+}
+
 void fc_conv_forward(fc_conv *c, int N, const float *x, const float *W, const float *b, float *y) {
     if (c->wino) {
         fc_wino_forward(c->wino, N, x, W, b, y);
         return;
     }
-    const fc_conv_desc *d = &c->d;
-    const size_t isz = (size_t)d->cin * d->h * d->w, osz = (size_t)d->cout * d->oh * d->ow;
-    const float *W2 = W;
-    if (c->permuted) {
-        permute_weights(c, W);
-        W2 = c->wperm;
-    }
+    size_t isz, osz;
+    const float *W2 = gemm_weights(c, W, &isz, &osz);
     int par, T = plan_threads(c, N, &par);
     if (!par) {
         for (int n = 0; n < N; n++) fwd_image(c, x + n * isz, W2, b, y + n * osz, c->col, T > 1);
@@ -367,13 +373,8 @@ void fc_conv_backward_data(fc_conv *c, int N, const float *dy, const float *W, f
         fc_wino_backward_data(c->wino, N, dy, W, dx);
         return;
     }
-    const fc_conv_desc *d = &c->d;
-    const size_t isz = (size_t)d->cin * d->h * d->w, osz = (size_t)d->cout * d->oh * d->ow;
-    const float *W2 = W;
-    if (c->permuted) {
-        permute_weights(c, W);
-        W2 = c->wperm;
-    }
+    size_t isz, osz;
+    const float *W2 = gemm_weights(c, W, &isz, &osz);
     int par, T = plan_threads(c, N, &par);
     if (!par) {
         for (int n = 0; n < N; n++) bwd_data_image(c, dy + n * osz, W2, dx + n * isz, c->col, T > 1);

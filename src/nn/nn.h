@@ -123,6 +123,56 @@ void fc_batchnorm_backward(float *dx, float *dgamma, float *dbeta, const float *
  * prob (may be NULL) receives sigmoid(z).  Returns the loss. */
 float fc_bce_logits(const float *z, const float *t, int N, float *dz, float scale, float *prob);
 
+/* ---- Nearest upsampling by 2 (torch.nn.Upsample(scale_factor=2), resize-convolution's
+ * first half): x [N,C,h,w] -> y [N,C,2h,2w]; backward sums each 2x2 block (dx overwritten). */
+void fc_upsample2_forward(float *y, const float *x, int N, int C, int h, int w);
+void fc_upsample2_backward(float *dx, const float *dy, int N, int C, int h, int w);
+
+/* ---- Resize-convolution (upsample x2 nearest, then Conv 3x3 p1) as ConvTranspose2d k4 s2 p1
+ * (src/nn/upconv.c): Wt [cin,cout,4,4] from W [cout,cin,3,3]; the backward accumulates
+ * dW += fold(dWt). */
+void fc_upconv_weights(float *Wt, const float *W, int cin, int cout);
+void fc_upconv_weights_backward(float *dW, const float *dWt, int cin, int cout);
+
+/* ---- Spectral normalisation (Miyato et al. 2018) as torch.nn.utils.spectral_norm (dim 0,
+ * eps 1e-12): W viewed as [rows, cols] (Conv2d [cout, cin*k*k], Linear [out, in]); u [rows]
+ * and v [cols] persist between calls.  power_iter != 0 (training): v = normalize(W^T u),
+ * u = normalize(W v) in place first.  Writes Wsn = W / sigma, sigma = u . (W v); returns sigma.
+ * scratch: rows + cols doubles. */
+float fc_sn_forward(float *Wsn, const float *W, float *u, float *v, int rows, int cols, int power_iter,
+                    double *scratch);
+/* dW += (dWsn - <dWsn, W>/sigma * u v^T) / sigma: PyTorch's gradient (u, v constants). */
+void fc_sn_backward(float *dW, const float *dWsn, const float *W, const float *u, const float *v, int rows, int cols,
+                    float sigma);
+
+/* ---- DiffAugment (Zhao et al. 2020), "color,translation,cutout", one draw per image
+ * (src/nn/diffaug.c has the exact definitions). */
+typedef struct fc_diffaug_params {
+    float brightness; /* added */
+    float saturation; /* factor about the per-pixel channel mean */
+    float contrast;   /* factor about the image mean */
+    int tx, ty;       /* translation: out[h][w] = in[h + tx][w + ty] (0 outside) */
+    int cx, cy;       /* cutout square (H/2 x W/2) centred at row cx, column cy */
+} fc_diffaug_params;
+/* Parameters of global row `row` for (seed, counter); brightness_scale 1 for data in [-1,1],
+ * 0.5 for [0,1]. */
+void fc_diffaug_draw(fc_diffaug_params *p, uint64_t seed, uint64_t counter, uint32_t row, int H, int W,
+                     float brightness_scale);
+/* x, y: [N,C,H,W], y must not alias x; prm[N].  Backward: dx = transpose of the linear part (overwritten). */
+void fc_diffaug_forward(float *y, const float *x, const fc_diffaug_params *prm, int N, int C, int H, int W);
+void fc_diffaug_backward(float *dx, const float *dy, const fc_diffaug_params *prm, int N, int C, int H, int W);
+
+/* ---- Hinge loss on logits: mean_i relu(1 - sign z_i) (D: sign +1 reals, -1 fakes);
+ * dz (may be NULL) = -sign/N * scale where the hinge is active.  Returns the loss. */
+float fc_hinge_logits(const float *z, int N, float sign, float *dz, float scale);
+/* The generator's hinge loss -mean(z); dz (may be NULL) = -scale/N. */
+float fc_neg_mean_logits(const float *z, int N, float *dz, float scale);
+
+/* ---- Weight EMA (Yazici et al. 2019): ema = decay*ema + (1-decay)*w; decay for update t
+ * (0-based) with warm-up: min(decay, (1+t)/(10+t)). */
+void fc_ema_update(float *ema, const float *w, size_t n, float decay);
+float fc_ema_decay_at(float decay, uint64_t t);
+
 /* ---- Adam (PyTorch semantics, bias-corrected, step t counts from 1) --------- */
 typedef struct fc_adam_cfg {
     float lr, beta1, beta2, eps;

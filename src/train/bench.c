@@ -14,18 +14,21 @@ static double layer_macs(const fc_layer *L) {
     case FC_L_DENSE: return (double)L->in_c * L->out_c;
     case FC_L_CONV: return out * L->in_c * L->k * L->k;
     case FC_L_CONVT: return (double)L->in_c * L->in_h * L->in_w * L->out_c * L->k * L->k;
+    case FC_L_UPCONV: return out * L->in_c * 9; /* as Upsample + Conv 3x3 */
     default: return 0;
     }
 }
 
 /* executed != 0: ConvTranspose k4 s2 p1 runs as Winograd F(3x3, 2x2), 2.25x fewer
- * multiply-adds than the direct form (src/nn/conv_wino.c). */
+ * multiply-adds than the direct form (src/nn/conv_wino.c); so does Upsample + Conv 3x3, run as
+ * one such ConvTranspose on folded weights (src/nn/upconv.c). */
 static double net_macs(const fc_net *n, int executed) {
     double s = 0;
     for (int i = 0; i < n->nlayers; i++) {
         const fc_layer *L = &n->layers[i];
         double m = layer_macs(L);
         if (executed && L->kind == FC_L_CONVT && L->k == 4 && L->stride == 2 && L->pad == 1) m /= 2.25;
+        if (executed && L->kind == FC_L_UPCONV) m = (double)L->in_c * L->in_h * L->in_w * L->out_c * 16 / 2.25;
         s += m;
     }
     return s;
@@ -51,8 +54,13 @@ int fc_bench_trainer_create(fc_model *m, int batch, fc_bench_trainer **out, fc_e
         free(b);
         return fc_fail(err, FC_ENOMEM, "out of memory");
     }
-    fc_adam_cfg a = {1e-4f, 0.9f, 0.999f, 1e-8f};
+    /* the architecture's training defaults: loss, DiffAugment, EMA, Adam */
+    fc_train_config cfg;
+    fc_train_config_default(&cfg);
+    fc_train_config_for_arch(&cfg, fc_model_arch(m));
+    fc_adam_cfg a = {cfg.lr_g, cfg.beta1, cfg.beta2, cfg.adam_eps};
     int rc = fc_trainer_init(&b->t, m, batch, &a, &a, 7, err);
+    if (!rc && (rc = fc_trainer_set_options(&b->t, cfg.loss, cfg.diffaug, cfg.ema_decay, err))) fc_trainer_free(&b->t);
     if (rc) {
         free(b->reals);
         free(b);

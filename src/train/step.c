@@ -61,7 +61,47 @@ void fc_trainer_free(fc_trainer *t) {
     fc_free_aligned(t->dlogits);
     fc_free_aligned(t->probs);
     free(t->grows);
+    free(t->augp);
+    fc_free_aligned(t->gaug);
+    fc_free_aligned(t->daug);
     memset(t, 0, sizeof *t);
+}
+
+int fc_trainer_set_options(fc_trainer *t, fc_loss loss, int diffaug, float ema_decay, fc_error *err) {
+    if (loss != FC_LOSS_BCE && loss != FC_LOSS_HINGE) return fc_fail(err, FC_EUSAGE, "unknown loss %d", (int)loss);
+    if (!(ema_decay >= 0.0f && ema_decay < 1.0f)) return fc_fail(err, FC_EUSAGE, "EMA decay must be in [0, 1)");
+    t->loss = loss;
+    t->diffaug = diffaug;
+    t->ema_decay = ema_decay;
+    float lo, hi;
+    fc_model_data_range(t->m, &lo, &hi);
+    t->aug_bscale = 0.5f * (hi - lo);
+    t->aug_seed = t->m->seed ^ 0xd1ffa06a5eedULL;
+    if (diffaug && !t->augp) {
+        size_t b = (size_t)t->rows;
+        t->augp = malloc(2 * b * sizeof *t->augp);
+        t->gaug = fc_alloc_floats(b * IMG);
+        t->daug = fc_alloc_floats(b * IMG);
+        if (!t->augp || !t->gaug || !t->daug) return fc_fail(err, FC_ENOMEM, "out of memory for DiffAugment");
+    }
+    return ema_decay > 0.0f ? fc_model_enable_ema(t->m, err) : FC_OK;
+}
+
+/* DiffAugment of n images for D-step rows grows[0..n) at this step and phase. */
+static void augment(fc_trainer *t, float *y, const float *x, const uint32_t *rows, int n, uint64_t counter,
+                    fc_diffaug_params *p) {
+    for (int i = 0; i < n; i++) fc_diffaug_draw(&p[i], t->aug_seed, counter, rows[i], FC_IMAGE_SIZE, FC_IMAGE_SIZE,
+                                                t->aug_bscale);
+    fc_diffaug_forward(y, x, p, n, 3, FC_IMAGE_SIZE, FC_IMAGE_SIZE);
+}
+
+/* D's loss on n logits of reals (real != 0) or fakes; dz and prob (sigmoid of the logits) for each. */
+static float d_loss(const fc_trainer *t, const float *logits, int n, int real, float *dz, float *prob) {
+    if (t->loss == FC_LOSS_HINGE) {
+        fc_bce_logits(logits, t->targets, n, NULL, 1.0f, prob); /* probabilities for the statistics only */
+        return fc_hinge_logits(logits, n, real ? 1.0f : -1.0f, dz, 1.0f);
+    }
+    return fc_bce_logits(logits, t->targets + (real ? 0 : t->rows), n, dz, 1.0f, prob);
 }
 
 static int has_batchnorm(const fc_net *n) {
@@ -94,24 +134,29 @@ void fc_trainer_step(fc_trainer *t, const float *reals, const float *z1, const f
 
     /* ---- D step ---- */
     const float *fake = fc_net_forward(&m->G, latent(t, z1), b);
-    memcpy(t->dbatch, reals, bimg * sizeof(float));
-    memcpy(t->dbatch + bimg, fake, bimg * sizeof(float));
+    if (t->diffaug) {
+        augment(t, t->dbatch, reals, t->grows, b, 2 * m->step, t->augp);
+        augment(t, t->dbatch + bimg, fake, t->grows + b, b, 2 * m->step, t->augp + b);
+    } else {
+        memcpy(t->dbatch, reals, bimg * sizeof(float));
+        memcpy(t->dbatch + bimg, fake, bimg * sizeof(float));
+    }
     fc_net_zero_grad(&m->D);
     m->D.drop_counter = 2 * m->step; /* phase 0 */
     m->D.drop_rows = t->grows;
     float lr, lf;
     if (!has_batchnorm(&m->D)) {
         const float *logits = fc_net_forward(&m->D, t->dbatch, 2 * b);
-        lr = fc_bce_logits(logits, t->targets, b, t->dlogits, 1.0f, t->probs);
-        lf = fc_bce_logits(logits + b, t->targets + b, b, t->dlogits + b, 1.0f, t->probs + b);
+        lr = d_loss(t, logits, b, 1, t->dlogits, t->probs);
+        lf = d_loss(t, logits + b, b, 0, t->dlogits + b, t->probs + b);
         fc_net_backward(&m->D, t->dbatch, t->dlogits, 2 * b, NULL, 1);
     } else { /* batch statistics: reals and fakes in separate passes, as in Radford et al. */
         const float *logits = fc_net_forward(&m->D, t->dbatch, b);
-        lr = fc_bce_logits(logits, t->targets, b, t->dlogits, 1.0f, t->probs);
+        lr = d_loss(t, logits, b, 1, t->dlogits, t->probs);
         fc_net_backward(&m->D, t->dbatch, t->dlogits, b, NULL, 1);
         m->D.drop_rows = t->grows + b;
         logits = fc_net_forward(&m->D, t->dbatch + bimg, b);
-        lf = fc_bce_logits(logits, t->targets + b, b, t->dlogits + b, 1.0f, t->probs + b);
+        lf = d_loss(t, logits, b, 0, t->dlogits + b, t->probs + b);
         fc_net_backward(&m->D, t->dbatch + bimg, t->dlogits + b, b, NULL, 1);
     }
     fc_dist_allreduce_mean(t->dist, m->D.grads, m->D.nparams, frac);
@@ -128,15 +173,24 @@ void fc_trainer_step(fc_trainer *t, const float *reals, const float *z1, const f
     const float *fake2 = fc_net_forward(&m->G, zg, b);
     m->D.drop_counter = 2 * m->step + 1; /* phase 1 */
     m->D.drop_rows = t->grows;           /* fakes of the G step: global rows row0 + i */
-    const float *logits = fc_net_forward(&m->D, fake2, b);
-    st->g_loss = fc_bce_logits(logits, t->targets, b, t->dlogits, 1.0f, NULL);
-    fc_net_backward(&m->D, fake2, t->dlogits, b, t->dimg, 0);
+    const float *dx_in = fake2;
+    if (t->diffaug) {
+        augment(t, t->gaug, fake2, t->grows, b, 2 * m->step + 1, t->augp);
+        dx_in = t->gaug;
+    }
+    const float *logits = fc_net_forward(&m->D, dx_in, b);
+    st->g_loss = t->loss == FC_LOSS_HINGE ? fc_neg_mean_logits(logits, b, t->dlogits, 1.0f)
+                                          : fc_bce_logits(logits, t->targets, b, t->dlogits, 1.0f, NULL);
+    fc_net_backward(&m->D, dx_in, t->dlogits, b, t->diffaug ? t->daug : t->dimg, 0);
+    if (t->diffaug) fc_diffaug_backward(t->dimg, t->daug, t->augp, b, 3, FC_IMAGE_SIZE, FC_IMAGE_SIZE);
     fc_net_zero_grad(&m->G);
     fc_net_backward(&m->G, zg, t->dimg, b, NULL, 1);
     fc_dist_allreduce_mean(t->dist, m->G.grads, m->G.nparams, frac);
     m->D.drop_rows = NULL;
     if (t->grads_only) return;
     fc_net_adam(&m->G, &t->adam_g, m->adam_t);
+    if (t->ema_decay > 0.0f && m->has_ema)
+        fc_ema_update(m->Gema.params, m->G.params, m->G.nparams, fc_ema_decay_at(t->ema_decay, m->step));
     m->step++;
 }
 

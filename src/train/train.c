@@ -46,7 +46,30 @@ void fc_train_config_default(fc_train_config *c) {
     c->dropout = 0.2f;
     c->sample_every = 500;
     c->ckpt_every = 500;
+    c->loss = FC_LOSS_BCE;
 }
+
+void fc_train_config_for_arch(fc_train_config *c, fc_arch arch) {
+    c->arch = arch;
+    if (arch != FC_ARCH_FACE) return;
+    /* Miyato et al. 2018's hinge + spectral-norm setting (lr 2e-4, betas (0.5, 0.999)), with
+     * DiffAugment for a 20,000-image set and a weight EMA of G for sampling. */
+    c->loss = FC_LOSS_HINGE;
+    c->diffaug = 1;
+    c->ema_decay = 0.999f;
+    c->lr_g = c->lr_d = 2e-4f;
+    c->beta1 = 0.5f;
+    c->beta2 = 0.999f;
+}
+
+int fc_loss_parse(const char *name, fc_loss *out) {
+    if (!strcmp(name, "bce")) *out = FC_LOSS_BCE;
+    else if (!strcmp(name, "hinge")) *out = FC_LOSS_HINGE;
+    else return FC_EUSAGE;
+    return FC_OK;
+}
+
+const char *fc_loss_name(fc_loss loss) { return loss == FC_LOSS_HINGE ? "hinge" : "bce"; }
 
 static double now(void) {
     struct timespec ts;
@@ -115,7 +138,7 @@ typedef struct step_votes {
 _Static_assert(sizeof(step_votes) == 7 * sizeof(double), "step_votes is summed as an array of doubles");
 
 static int save_checkpoint(run_state *s, fc_error *err) {
-    char rz[80], rd[32], batch[32], lrg[32], lrd[32], b1[32], b2[32];
+    char rz[80], rd[32], batch[32], lrg[32], lrd[32], b1[32], b2[32], ema[32];
     fc_rng_to_hex(&s->tr.zrng, rz, sizeof rz);
     snprintf(rd, sizeof rd, "%016" PRIx64, s->m->D.drop_seed);
     snprintf(batch, sizeof batch, "%d", s->cfg->batch);
@@ -123,8 +146,10 @@ static int save_checkpoint(run_state *s, fc_error *err) {
     snprintf(lrd, sizeof lrd, "%.9g", s->cfg->lr_d);
     snprintf(b1, sizeof b1, "%.9g", s->cfg->beta1);
     snprintf(b2, sizeof b2, "%.9g", s->cfg->beta2);
+    snprintf(ema, sizeof ema, "%.9g", s->tr.ema_decay);
     const char *meta[] = {"rng_z", rz, "dropout_seed", rd, "batch", batch, "lr_g", lrg, "lr_d", lrd,
-                          "beta1", b1, "beta2", b2, "partition", s->cfg->partition};
+                          "beta1", b1, "beta2", b2, "partition", s->cfg->partition,
+                          "loss", fc_loss_name(s->tr.loss), "diffaug", s->tr.diffaug ? "1" : "0", "ema_decay", ema};
     fc_ckpt_opts o = {.with_optimizer = 1, .overwrite = 1, .meta = meta, .n_meta = sizeof meta / sizeof meta[0] / 2};
     return fc_checkpoint_save(s->m, s->ckpt_path, &o, err);
 }
@@ -144,8 +169,20 @@ static int save_samples(run_state *s, fc_error *err) {
 
 static int init_trainer(run_state *s, uint64_t zseed, fc_error *err) {
     const fc_train_config *c = s->cfg;
-    return fc_trainer_init_dist(&s->tr, s->m, c->batch, &(fc_adam_cfg){c->lr_g, c->beta1, c->beta2, c->adam_eps},
-                                &(fc_adam_cfg){c->lr_d, c->beta1, c->beta2, c->adam_eps}, zseed, c->dist, err);
+    int rc = fc_trainer_init_dist(&s->tr, s->m, c->batch, &(fc_adam_cfg){c->lr_g, c->beta1, c->beta2, c->adam_eps},
+                                  &(fc_adam_cfg){c->lr_d, c->beta1, c->beta2, c->adam_eps}, zseed, c->dist, err);
+    return rc ? rc : fc_trainer_set_options(&s->tr, c->loss, c->diffaug, c->ema_decay, err);
+}
+
+/* A resumed run with other loss/augmentation/EMA settings than its checkpoint's: say so. */
+static void note_changed_options(const run_state *s, const fc_st_file *f) {
+    const char *l = fc_st_meta(f, "loss"), *a = fc_st_meta(f, "diffaug"), *e = fc_st_meta(f, "ema_decay");
+    const fc_train_config *c = s->cfg;
+    char ema[32];
+    snprintf(ema, sizeof ema, "%.9g", c->ema_decay);
+    if ((l && strcmp(l, fc_loss_name(c->loss))) || (a && atoi(a) != (c->diffaug != 0)) || (e && strcmp(e, ema)))
+        msg(c, "note: resuming with --loss %s --diffaug %d --ema %s; the checkpoint was trained with %s, %s, %s",
+            fc_loss_name(c->loss), c->diffaug != 0, ema, l ? l : "?", a ? a : "?", e ? e : "?");
 }
 
 /* Open or resume the model (rank 0; the others build a fresh one and receive rank 0's state). */
@@ -173,6 +210,7 @@ static int open_model(run_state *s, fc_error *err) {
     if (!rc && b && atoi(b) != c->batch)
         rc = fc_fail(err, FC_EUSAGE, "--resume: the run used --batch %s, not %d", b, c->batch);
     if (!rc) rc = init_trainer(s, 0, err);
+    if (!rc) note_changed_options(s, f);
     if (!rc && (fc_rng_from_hex(fc_st_meta(f, "rng_z"), &s->tr.zrng) || fc_resume_dropout_seed(f, &s->m->D.drop_seed)))
         rc = fc_fail(err, FC_EINPUT, "%s: missing or malformed generator state (rng_z, dropout_seed)", s->ckpt_path);
     fc_st_close(f);
@@ -218,12 +256,19 @@ static int share_model(run_state *s, fc_error *err) {
         bcast_floats(d, n->params, n->nparams);
         bcast_floats(d, n->adam_m, n->nparams);
         bcast_floats(d, n->adam_v, n->nparams);
-        for (int i = 0; i < n->nlayers; i++)
-            if (n->layers[i].kind == FC_L_BN) {
-                bcast_floats(d, n->layers[i].running_mean, (size_t)n->layers[i].in_c);
-                bcast_floats(d, n->layers[i].running_var, (size_t)n->layers[i].in_c);
+        for (int i = 0; i < n->nlayers; i++) {
+            fc_layer *L = &n->layers[i];
+            if (L->kind == FC_L_BN) {
+                bcast_floats(d, L->running_mean, (size_t)L->in_c);
+                bcast_floats(d, L->running_var, (size_t)L->in_c);
             }
+            if (L->sn) {
+                bcast_floats(d, L->sn_u, (size_t)L->sn_rows);
+                bcast_floats(d, L->sn_v, (size_t)L->sn_cols);
+            }
+        }
     }
+    if (m->has_ema) bcast_floats(d, m->Gema.params, m->Gema.nparams);
     uint64_t st[8] = {m->step, m->adam_t, m->seed, m->D.drop_seed,
                       s->tr.zrng.s[0], s->tr.zrng.s[1], s->tr.zrng.s[2], s->tr.zrng.s[3]};
     fc_dist_bcast(d, st, sizeof st, 0);
@@ -265,7 +310,8 @@ static int save_outputs(run_state *s, fc_trainlog *log, int ckpt, int samples, f
     sync_bn_buffers(s);
     int rc = FC_OK;
     if (fc_dist_is_root(s->cfg->dist)) {
-        if (samples) rc = save_samples(s, err);
+        rc = fc_model_ema_refresh_bn(s->m, 4, N_SAMPLE, err); /* standing statistics for the EMA generator */
+        if (!rc && samples) rc = save_samples(s, err);
         if (!rc && ckpt) rc = save_checkpoint(s, err);
         if (!rc && ckpt && log) rc = fc_trainlog_plot(log, s->plot_path, err);
     }

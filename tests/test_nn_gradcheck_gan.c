@@ -1,0 +1,319 @@
+/* Finite-difference gradient checks for the layers of --arch face (nearest upsampling,
+ * spectral normalisation, DiffAugment, hinge losses), unit checks of the power iteration
+ * and the weight EMA, and a check of the spectral-norm wiring in fc_net.  Method as
+ * tests/test_nn_gradcheck.c: L = sum_i r_i y_i, central differences from float forwards
+ * summed in double; linear maps use a large step (exact up to rounding). */
+#include <string.h>
+#include "model/net.h"
+#include "nn/nn.h"
+#include "testutil.h"
+
+typedef double (*loss_fn)(void *ctx);
+static fc_rng g_rng;
+
+static float *randn(size_t n, float std) {
+    float *p = fc_alloc_floats(n);
+    fc_rng_fill_normal(&g_rng, p, n, 0.0f, std);
+    return p;
+}
+
+static double dot(const float *a, const float *b, size_t n) {
+    double s = 0;
+    for (size_t i = 0; i < n; i++) s += (double)a[i] * b[i];
+    return s;
+}
+
+static void check_grad(const char *what, loss_fn f, void *ctx, float *param, const float *grad, size_t n, float h,
+                       double rtol, double atol, size_t max_checks) {
+    size_t step = n > max_checks ? n / max_checks : 1;
+    double worst = 0, wn = 0, wa = 0;
+    size_t wi = 0;
+    for (size_t i = 0; i < n; i += step) {
+        float save = param[i], up = save + h, dn = save - h;
+        param[i] = up;
+        double lp = f(ctx);
+        param[i] = dn;
+        double lm = f(ctx);
+        param[i] = save;
+        double num = (lp - lm) / ((double)up - (double)dn), ana = grad[i];
+        double e = fabs(num - ana) / (atol + rtol * fmax(fabs(num), fabs(ana)));
+        if (!(e <= worst)) worst = e, wi = i, wn = num, wa = ana;
+    }
+    CHECKF(worst <= 1.0, "%s: element %zu numeric %.6g analytic %.6g", what, wi, wn, wa);
+}
+
+/* ---- Upsample ---- */
+typedef struct {
+    int N, C, h, w;
+    float *x, *y, *r;
+} up_ctx;
+
+static double up_loss(void *p) {
+    up_ctx *c = p;
+    fc_upsample2_forward(c->y, c->x, c->N, c->C, c->h, c->w);
+    return dot(c->y, c->r, (size_t)c->N * c->C * c->h * c->w * 4);
+}
+
+static void test_upsample(int N, int C, int h, int w) {
+    size_t xn = (size_t)N * C * h * w;
+    up_ctx c = {N, C, h, w, randn(xn, 1), fc_alloc_floats(4 * xn), randn(4 * xn, 1)};
+    float *dx = fc_alloc_floats(xn);
+    up_loss(&c);
+    /* forward: every output is its block's input */
+    size_t bad = 0;
+    for (int n = 0; n < N * C; n++)
+        for (int i = 0; i < 2 * h; i++)
+            for (int j = 0; j < 2 * w; j++)
+                bad += c.y[((size_t)n * 2 * h + i) * 2 * w + j] != c.x[((size_t)n * h + i / 2) * w + j / 2];
+    CHECKF(bad == 0, "upsample forward: %zu wrong values", bad);
+    fc_upsample2_backward(dx, c.r, N, C, h, w);
+    check_grad("upsample dx", up_loss, &c, c.x, dx, xn, 0.25f, 1e-4, 1e-5, 500);
+    fc_free_aligned(c.x), fc_free_aligned(c.y), fc_free_aligned(c.r), fc_free_aligned(dx);
+}
+
+/* ---- Spectral norm (u, v constants: PyTorch's gradient) ---- */
+typedef struct {
+    int rows, cols;
+    float *W, *Wsn, *u, *v, *r;
+    double *scratch;
+} sn_ctx;
+
+static double sn_loss(void *p) {
+    sn_ctx *c = p;
+    fc_sn_forward(c->Wsn, c->W, c->u, c->v, c->rows, c->cols, 0, c->scratch);
+    return dot(c->Wsn, c->r, (size_t)c->rows * c->cols);
+}
+
+static void test_sn(int rows, int cols) {
+    size_t n = (size_t)rows * cols;
+    sn_ctx c = {rows, cols, randn(n, 0.5f), fc_alloc_floats(n), randn(rows, 1), randn(cols, 1), randn(n, 1),
+                malloc((rows + cols) * sizeof(double))};
+    /* one training forward: a power iteration from random u; then u, v are fixed */
+    float sigma = fc_sn_forward(c.Wsn, c.W, c.u, c.v, rows, cols, 1, c.scratch);
+    double nu = sqrt(dot(c.u, c.u, rows)), nv = sqrt(dot(c.v, c.v, cols));
+    CHECKF(fabs(nu - 1) < 1e-5 && fabs(nv - 1) < 1e-5, "sn: u, v not unit (%g, %g)", nu, nv);
+    CHECK(sigma > 0);
+    float *dW = fc_alloc_floats(n);
+    float *dW0 = randn(n, 1); /* accumulation: dW starts non-zero */
+    memcpy(dW, dW0, n * sizeof(float));
+    sn_loss(&c);
+    fc_sn_backward(dW, c.r, c.W, c.u, c.v, rows, cols, sigma);
+    for (size_t i = 0; i < n; i++) dW[i] -= dW0[i];
+    char name[64];
+    snprintf(name, sizeof name, "spectral norm %dx%d dW", rows, cols);
+    check_grad(name, sn_loss, &c, c.W, dW, n, 1e-2f, 2e-3, 1e-4, 400);
+    fc_free_aligned(c.W), fc_free_aligned(c.Wsn), fc_free_aligned(c.u), fc_free_aligned(c.v);
+    fc_free_aligned(c.r), fc_free_aligned(dW), fc_free_aligned(dW0);
+    free(c.scratch);
+}
+
+/* The power iteration finds the largest singular value: W = diag(5, 3, 1) padded. */
+static void test_sn_power(void) {
+    int rows = 3, cols = 4;
+    float W[12] = {0}, Wsn[12], u[3] = {0.3f, 0.5f, 0.8f}, v[4];
+    double scratch[7];
+    W[0] = 5, W[5] = 3, W[10] = 1;
+    float s = 0;
+    for (int it = 0; it < 30; it++) s = fc_sn_forward(Wsn, W, u, v, rows, cols, 1, scratch);
+    CHECKF(fabsf(s - 5.0f) < 1e-4f, "power iteration converges to %g, not 5", s);
+    CHECK(fabsf(Wsn[0] - 1.0f) < 1e-4f && fabsf(Wsn[5] - 0.6f) < 1e-4f);
+    /* without iteration, sigma = u.(W v) for the given u, v, which stay as they are */
+    float u3[3] = {0, 1, 0}, v2[4] = {0, 1, 0, 0};
+    CHECKF(fc_sn_forward(Wsn, W, u3, v2, rows, cols, 0, scratch) == 3.0f, "sigma = u.(W v)");
+    CHECK(u3[1] == 1 && v2[1] == 1 && u3[0] == 0 && v2[0] == 0);
+}
+
+/* ---- DiffAugment ---- */
+typedef struct {
+    int N, C, H, W;
+    fc_diffaug_params *p;
+    float *x, *y, *r;
+} aug_ctx;
+
+static double aug_loss(void *q) {
+    aug_ctx *c = q;
+    fc_diffaug_forward(c->y, c->x, c->p, c->N, c->C, c->H, c->W);
+    return dot(c->y, c->r, (size_t)c->N * c->C * c->H * c->W);
+}
+
+static void test_diffaug(void) {
+    int N = 6, C = 3, H = 16, W = 12;
+    size_t n = (size_t)N * C * H * W;
+    fc_diffaug_params p[6];
+    for (int i = 0; i < N; i++) fc_diffaug_draw(&p[i], 99, 7, (uint32_t)i, H, W, 0.5f);
+    /* extremes: full translation both ways, cutout centred on corners */
+    p[0].tx = 2, p[0].ty = -2, p[0].cx = 0, p[0].cy = W;
+    p[1].tx = -2, p[1].ty = 2, p[1].cx = H, p[1].cy = 0;
+    aug_ctx c = {N, C, H, W, p, randn(n, 1), fc_alloc_floats(n), randn(n, 1)};
+    float *dx = fc_alloc_floats(n);
+    aug_loss(&c);
+    fc_diffaug_backward(dx, c.r, p, N, C, H, W);
+    check_grad("diffaug dx", aug_loss, &c, c.x, dx, n, 0.25f, 1e-4, 1e-4, 4000);
+    /* identity parameters leave the image alone except the cutout square */
+    fc_diffaug_params id = {0, 1, 1, 0, 0, -100, -100};
+    fc_diffaug_forward(c.y, c.x, &id, 1, C, H, W);
+    CHECK(memcmp(c.y, c.x, (size_t)C * H * W * sizeof(float)) == 0 || tu_max_abs_err(c.y, c.x, C * H * W, NULL) < 1e-6);
+    /* the draw covers its ranges: translation [-H/8, H/8], cutout centre [0, H] */
+    int tmin = 99, tmax = -99, cmin = 99, cmax = -99;
+    float bmin = 9, bmax = -9;
+    for (uint32_t r = 0; r < 4000; r++) {
+        fc_diffaug_params q;
+        fc_diffaug_draw(&q, 5, 1, r, 64, 64, 0.5f);
+        tmin = q.tx < tmin ? q.tx : tmin, tmax = q.tx > tmax ? q.tx : tmax;
+        cmin = q.cx < cmin ? q.cx : cmin, cmax = q.cx > cmax ? q.cx : cmax;
+        bmin = q.brightness < bmin ? q.brightness : bmin, bmax = q.brightness > bmax ? q.brightness : bmax;
+        CHECK(q.saturation >= 0 && q.saturation < 2 && q.contrast >= 0.5f && q.contrast < 1.5f);
+    }
+    CHECKF(tmin == -8 && tmax == 8 && cmin == 0 && cmax == 64, "ranges t [%d,%d] c [%d,%d]", tmin, tmax, cmin, cmax);
+    CHECK(bmin >= -0.25f && bmax < 0.25f && bmin < -0.24f && bmax > 0.24f);
+    fc_free_aligned(c.x), fc_free_aligned(c.y), fc_free_aligned(c.r), fc_free_aligned(dx);
+}
+
+/* ---- hinge losses ---- */
+typedef struct {
+    int N;
+    float sign, *z;
+    int g;
+} hinge_ctx;
+
+static double hinge_loss(void *q) {
+    hinge_ctx *c = q;
+    return c->g ? fc_neg_mean_logits(c->z, c->N, NULL, 1) : fc_hinge_logits(c->z, c->N, c->sign, NULL, 1);
+}
+
+static void test_hinge(void) {
+    float z[8] = {-2.5f, -0.5f, 0.3f, 0.7f, 1.6f, 2.2f, -1.4f, 0.05f}, dz[8];
+    for (int k = 0; k < 3; k++) {
+        hinge_ctx c = {8, k == 0 ? 1.0f : -1.0f, z, k == 2};
+        if (c.g) fc_neg_mean_logits(z, 8, dz, 1);
+        else fc_hinge_logits(z, 8, c.sign, dz, 1);
+        /* the loss comes back as a float: a step of 1e-2 keeps its rounding below 1e-4 relative */
+        check_grad(k == 0 ? "hinge real" : k == 1 ? "hinge fake" : "hinge G", hinge_loss, &c, z, dz, 8, 1e-2f, 1e-3,
+                   1e-6, 8);
+    }
+    CHECK(fabsf(fc_hinge_logits(z, 2, 1.0f, NULL, 1) - (3.5f + 1.5f) / 2) < 1e-6f);
+}
+
+/* ---- EMA ---- */
+static void test_ema(void) {
+    CHECK(fc_ema_decay_at(0.999f, 0) == 0.1f);
+    CHECK(fabsf(fc_ema_decay_at(0.999f, 90) - 0.91f) < 1e-6f);
+    CHECK(fc_ema_decay_at(0.999f, 1000000) == 0.999f);
+    float e[3] = {1, 2, 3}, w[3] = {3, 2, 1};
+    fc_ema_update(e, w, 3, 0.75f);
+    CHECK(e[0] == 1.5f && e[1] == 2.0f && e[2] == 2.5f);
+}
+
+/* ---- spectral norm inside fc_net: conv (SN) -> upsample -> reshape -> dense (SN).  No kinked
+ * activation: a weight step moves every output through sigma, and would cross kinks. ---- */
+typedef struct {
+    fc_net *n;
+    float *x, *r;
+    int N;
+} net_ctx;
+
+static double net_loss(void *q) {
+    net_ctx *c = q;
+    const float *y = fc_net_forward(c->n, c->x, c->N);
+    return dot(y, c->r, (size_t)c->N * c->n->out_size);
+}
+
+static void test_net_sn(void) {
+    fc_net n;
+    fc_error err = {0};
+    fc_net_init(&n, "D", 2, 6, 6);
+    fc_net_conv(&n, "c", 0, 3, 4, 2, 1, 1);
+    fc_net_spectral_norm(&n);
+    fc_net_upsample(&n);
+    fc_net_reshape(&n, 3 * 6 * 6, 1, 1);
+    fc_net_dense(&n, "fc", 2);
+    fc_net_spectral_norm(&n);
+    CHECK(fc_net_finalize(&n, 3, &err) == FC_OK);
+    fc_net_init_params(&n, &g_rng, 0);
+    CHECK(fc_net_tensor_count(&n) == 8); /* weight_orig, bias, weight_u, weight_v twice */
+    fc_tensor_ref t;
+    fc_net_tensor(&n, 2, &t);
+    CHECK(!strcmp(t.name, "D.c.weight_u") && t.is_buffer && t.n == 3);
+    fc_net_tensor(&n, 3, &t);
+    CHECK(!strcmp(t.name, "D.c.weight_v") && t.n == 2 * 16);
+    int N = 3;
+    net_ctx c = {&n, randn((size_t)N * 2 * 36, 1), randn((size_t)N * 2, 1), N};
+    n.training = 1;
+    net_loss(&c); /* one power iteration; then evaluate with u, v fixed (evaluation mode) */
+    n.training = 0;
+    net_loss(&c);
+    float *dx = fc_alloc_floats((size_t)N * 72);
+    fc_net_zero_grad(&n);
+    fc_net_backward(&n, c.x, c.r, N, dx, 1);
+    float *g = fc_alloc_floats(n.nparams);
+    memcpy(g, n.grads, n.nparams * sizeof(float));
+    check_grad("net SN dx", net_loss, &c, c.x, dx, (size_t)N * 72, 1e-2f, 2e-3, 1e-4, 300);
+    check_grad("net SN params", net_loss, &c, n.params, g, n.nparams, 1e-2f, 2e-3, 1e-4, 400);
+    fc_net_free(&n);
+    fc_free_aligned(c.x), fc_free_aligned(c.r), fc_free_aligned(dx), fc_free_aligned(g);
+}
+
+/* ---- resize-convolution: FC_L_UPCONV (a Winograd ConvTranspose on folded weights) against
+ * Upsample + Conv2d 3x3 p1 with the same parameters, and against finite differences ---- */
+static double rel_norm(const float *a, const float *b, size_t n) {
+    double d = 0, w = 0;
+    for (size_t i = 0; i < n; i++) d += ((double)a[i] - b[i]) * ((double)a[i] - b[i]), w += (double)b[i] * b[i];
+    return w > 0 ? sqrt(d / w) : sqrt(d);
+}
+
+static void test_upconv(int cin, int cout, int h, int w, int N) {
+    fc_net a, b;
+    fc_error err = {0};
+    fc_net_init(&a, "G", cin, h, w);
+    fc_net_upconv(&a, "c", cout, 1);
+    fc_net_init(&b, "G", cin, h, w);
+    fc_net_upsample(&b);
+    fc_net_conv(&b, "c", 0, cout, 3, 1, 1, 1);
+    CHECK(fc_net_finalize(&a, N, &err) == FC_OK && fc_net_finalize(&b, N, &err) == FC_OK);
+    CHECK(a.nparams == b.nparams && a.out_size == b.out_size);
+    fc_net_init_params(&a, &g_rng, 0);
+    memcpy(b.params, a.params, a.nparams * sizeof(float));
+    size_t xn = (size_t)N * cin * h * w, yn = (size_t)N * a.out_size;
+    float *x = randn(xn, 1), *r = randn(yn, 1), *dxa = fc_alloc_floats(xn), *dxb = fc_alloc_floats(xn);
+    const float *ya = fc_net_forward(&a, x, N), *yb = fc_net_forward(&b, x, N);
+    double ey = rel_norm(ya, yb, yn);
+    CHECKF(ey < 1e-6, "upconv %d->%d %dx%d forward differs from upsample+conv: %.3e", cin, cout, h, w, ey);
+    fc_net_zero_grad(&a);
+    fc_net_zero_grad(&b);
+    fc_net_backward(&a, x, r, N, dxa, 1);
+    fc_net_backward(&b, x, r, N, dxb, 1);
+    double ex = rel_norm(dxa, dxb, xn), ew = rel_norm(a.grads, b.grads, a.nparams);
+    CHECKF(ex < 1e-6 && ew < 1e-6, "upconv backward differs: dx %.3e dW %.3e", ex, ew);
+    /* finite differences of the upconv net itself (linear: a large step) */
+    net_ctx c = {&a, x, r, N};
+    float *g = fc_alloc_floats(a.nparams);
+    memcpy(g, a.grads, a.nparams * sizeof(float));
+    check_grad("upconv dx", net_loss, &c, x, dxa, xn, 0.25f, 1e-3, 1e-4, 300);
+    check_grad("upconv dW", net_loss, &c, a.params, g, a.nparams, 0.25f, 1e-3, 1e-4, 300);
+    fc_net_free(&a);
+    fc_net_free(&b);
+    fc_free_aligned(x), fc_free_aligned(r), fc_free_aligned(dxa), fc_free_aligned(dxb), fc_free_aligned(g);
+}
+
+int main(void) {
+    fc_set_threads(1);
+    fc_rng_seed(&g_rng, 4321);
+    test_upsample(2, 3, 4, 5);
+    test_upsample(1, 2, 1, 1);
+    test_sn(4, 12);
+    test_sn(1, 30); /* a Linear -> 1 (D's last layer) */
+    test_sn(16, 3);
+    test_sn_power();
+    test_diffaug();
+    test_hinge();
+    test_ema();
+    test_net_sn();
+    test_upconv(3, 4, 5, 6, 2);
+    test_upconv(8, 2, 4, 4, 3);
+    test_upconv(2, 5, 1, 1, 2);
+    fc_set_threads(2);
+    test_upconv(16, 8, 8, 8, 4); /* threaded */
+    test_upsample(4, 8, 16, 16); /* threaded */
+    test_sn(64, 600);
+    return TEST_END();
+}

@@ -1,0 +1,225 @@
+/* The C engine against PyTorch for --arch face: one whole training step
+ * (tests/data/ref_face_step.bin from tools/torch_reference_face.py, float64 PyTorch
+ * rounded to float32): DiffAugment parameters and images, every layer's activations
+ * (resize-convolutions, BatchNorm, spectral norms), hinge losses, every parameter
+ * gradient, the gradients into the augmented and the raw generated images, and the
+ * state after both Adam updates and the EMA update (weights, BN statistics, spectral-norm
+ * u and v, G_ema), through the same fc_trainer_step the training loop uses.
+ *
+ * Errors are norm-wise: ||got - want|| / ||want|| over the stored positions.  Bounds, in
+ * units of float32's u = 6e-8 (PyTorch float32 against float64 lands at most 1.4e-5 on every
+ * tensor; tools/torch_reference_face.py --compare lists it):
+ *   activations, sigmas, losses  2e-5  (~300 u: some tens of roundings per value through a
+ *                                       dozen layers, with BatchNorm's 1/std amplification)
+ *   logits                       1e-4  (means of cancelling terms)
+ *   gradients                    1e-4  (sums over the batch and positions that cancel)
+ *   state after the step         2e-4 of each tensor's norm (Adam's first step is lr*sign(g):
+ *                                       a gradient within rounding of 0 may land either way)
+ * A wrong gradient, augmentation or normalisation is off by O(1). */
+#include <string.h>
+#include "model/model.h"
+#include "refdata.h"
+#include "testutil.h"
+#include "train/step.h"
+
+#define B 4
+#define IMG (3 * 64 * 64)
+
+static ref_file *R;
+
+static int load_weights(fc_net *n, const char *prefix) {
+    fc_error err = {0};
+    for (int i = 0; i < fc_net_tensor_count(n); i++) {
+        fc_tensor_ref t;
+        fc_net_tensor(n, i, &t);
+        char name[96];
+        snprintf(name, sizeof name, "%s%s", prefix, t.name);
+        uint64_t shape[4];
+        for (int d = 0; d < t.ndim; d++) shape[d] = (uint64_t)t.shape[d];
+        if (ref_get_full(R, name, t.ndim, shape, t.data, &err)) {
+            fprintf(stderr, "%s\n", err.msg);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* ||got - want|| / ||want|| over the reference's stored positions (absolute when want is 0). */
+static void cmp(const char *name, const float *got, size_t numel, double tol) {
+    ref_tensor t;
+    fc_error err = {0};
+    if (ref_get(R, name, &t, &err)) {
+        CHECKF(0, "missing reference tensor %s: %s", name, err.msg);
+        return;
+    }
+    CHECKF(t.numel == numel, "%s: %zu elements, engine has %zu", name, t.numel, numel);
+    if (t.numel == numel) {
+        double d2 = 0, w2 = 0;
+        for (size_t i = 0; i < t.n; i++) {
+            size_t j = t.idx ? t.idx[i] : i;
+            double d = (double)got[j] - t.val[i];
+            d2 += d * d;
+            w2 += (double)t.val[i] * t.val[i];
+        }
+        double rel = w2 > 0 ? sqrt(d2 / w2) : sqrt(d2);
+        printf("  %-34s n=%-6zu norm rel err %.2e\n", name, t.n, rel);
+        CHECKF(rel <= tol, "%s: norm-wise relative error %.3e > %.1e", name, rel, tol);
+    }
+    ref_tensor_free(&t);
+}
+
+static void grads(fc_net *n, const char *prefix, double tol) {
+    for (int i = 0; i < fc_net_tensor_count(n); i++) {
+        fc_tensor_ref t;
+        fc_net_tensor(n, i, &t);
+        if (t.is_buffer) continue;
+        char name[96];
+        snprintf(name, sizeof name, "%s%s", prefix, t.name);
+        cmp(name, n->grads + (t.data - n->params), t.n, tol);
+    }
+}
+
+static void state(fc_net *n, const char *prefix, int with_buffers) {
+    for (int i = 0; i < fc_net_tensor_count(n); i++) {
+        fc_tensor_ref t;
+        fc_net_tensor(n, i, &t);
+        if (t.is_buffer && !with_buffers) continue;
+        char name[96];
+        snprintf(name, sizeof name, "%s%s", prefix, t.name);
+        cmp(name, t.data, t.n, 2e-4);
+    }
+}
+
+static void sigmas(fc_net *D, const char *prefix) {
+    for (int i = 0; i < D->nlayers; i++) {
+        if (!D->layers[i].sn) continue;
+        char name[96];
+        snprintf(name, sizeof name, "%sD.%s", prefix, D->layers[i].name);
+        cmp(name, &D->layers[i].sn_sigma, 1, 2e-5);
+    }
+}
+
+static void scalar(const char *name, double got, double tol, double scale) {
+    double want = 0;
+    fc_error err = {0};
+    CHECKF(ref_scalar(R, name, &want, &err) == 0, "%s: %s", name, err.msg);
+    double e = fabs(got - want) / scale;
+    printf("  %-34s %.9f (ref %.9f) err %.2e\n", name, got, want, e);
+    CHECKF(e <= tol, "%s: %.9g vs %.9g", name, got, want);
+}
+
+int main(void) {
+    fc_error err = {0};
+    fc_set_threads(2);
+    if (ref_open("tests/data/ref_face_step.bin", &R, &err)) {
+        fprintf(stderr, "%s (run from the repository root)\n", err.msg);
+        CHECK(0);
+        return TEST_END();
+    }
+    const char *as = ref_meta(R, "aug_seed");
+    CHECK(as != NULL);
+    uint64_t aug_seed = as ? strtoull(as, NULL, 10) : 0;
+    fc_model *m = NULL;
+    CHECK(fc_model_create(FC_ARCH_FACE, 0.125f, 0, &m, &err) == FC_OK);
+    if (!m) return TEST_END();
+    CHECK(load_weights(&m->G, "init/") == 0);
+    CHECK(load_weights(&m->D, "init/") == 0);
+
+    float *z1 = malloc(B * 100 * sizeof(float)), *z2 = malloc(B * 100 * sizeof(float));
+    float *x = malloc(B * IMG * sizeof(float)), *T = malloc(2 * B * IMG * sizeof(float));
+    uint64_t zs[2] = {B, 100}, xs[4] = {B, 3, 64, 64};
+    CHECK(ref_get_full(R, "in/z1", 2, zs, z1, &err) == 0);
+    CHECK(ref_get_full(R, "in/z2", 2, zs, z2, &err) == 0);
+    CHECK(ref_get_full(R, "in/x", 4, xs, x, &err) == 0);
+
+    /* ---- DiffAugment parameters: the engine's counter-based draw, as ported to Python ---- */
+    fc_diffaug_params p[3][B];
+    const char *an[3] = {"aug/d_real", "aug/d_fake", "aug/g"};
+    for (int k = 0; k < 3; k++) {
+        float ref[B * 7];
+        uint64_t shp[2] = {B, 7};
+        CHECK(ref_get_full(R, an[k], 2, shp, ref, &err) == 0);
+        int same = 1;
+        for (int i = 0; i < B; i++) {
+            uint32_t row = (uint32_t)(k == 1 ? B + i : i);
+            fc_diffaug_draw(&p[k][i], aug_seed, k == 2 ? 1 : 0, row, 64, 64, 0.5f);
+            const fc_diffaug_params *q = &p[k][i];
+            float got[7] = {q->brightness, q->saturation, q->contrast, (float)q->tx, (float)q->ty, (float)q->cx,
+                            (float)q->cy};
+            same &= memcmp(got, ref + 7 * i, sizeof got) == 0;
+        }
+        CHECKF(same, "%s: the engine's DiffAugment draw differs from the reference's", an[k]);
+    }
+
+    /* ---- activations with the initial weights ---- */
+    printf("activations (D step):\n");
+    fc_net_reserve(&m->G, B, &err);
+    fc_net_reserve(&m->D, 2 * B, &err);
+    fc_net_forward(&m->G, z1, B);
+    /* see build_face_g: fc, reshape, bn0, relu, 4 x (upconv, bn, relu), out, sigmoid; ReLU and
+     * Sigmoid run in place, so a BN layer's buffer holds the block's activation */
+    fc_layer *G = m->G.layers;
+    cmp("d_step/G/fc", G[0].out, (size_t)B * 1024, 2e-5);
+    cmp("d_step/G/act0", G[2].out, (size_t)B * 1024, 2e-5);
+    const int cv[4] = {4, 7, 10, 13}, bn[4] = {5, 8, 11, 14};
+    for (int i = 0; i < 4; i++) {
+        char name[64];
+        size_t n = (size_t)B * G[cv[i]].out_c * G[cv[i]].out_h * G[cv[i]].out_w;
+        snprintf(name, sizeof name, "d_step/G/conv%d", i + 1);
+        cmp(name, G[cv[i]].out, n, 2e-5);
+        snprintf(name, sizeof name, "d_step/G/act%d", i + 1);
+        cmp(name, G[bn[i]].out, n, 2e-5);
+    }
+    cmp("d_step/G/out", G[16].out, (size_t)B * IMG, 2e-5);
+    fc_diffaug_forward(T, x, p[0], B, 3, 64, 64);
+    fc_diffaug_forward(T + B * IMG, G[16].out, p[1], B, 3, 64, 64);
+    cmp("d_step/T", T, 2 * (size_t)B * IMG, 2e-5);
+    const float *logit = fc_net_forward(&m->D, T, 2 * B);
+    fc_layer *D = m->D.layers; /* conv1, lrelu, conv2, lrelu, conv3, lrelu, conv4, lrelu, reshape, fc */
+    for (int l = 0; l < 4; l++) {
+        char name[64];
+        snprintf(name, sizeof name, "d_step/D/conv%d", l + 1);
+        cmp(name, D[2 * l].out, 2 * (size_t)B * D[2 * l].out_c * D[2 * l].out_h * D[2 * l].out_w, 2e-5);
+    }
+    cmp("d_step/D/fc", logit, 2 * B, 1e-4);
+    sigmas(&m->D, "d_step/sigma/");
+
+    /* ---- the whole step, as training runs it (from the initial state again: the forwards
+     * above moved BN running statistics and the spectral-norm vectors) ---- */
+    CHECK(load_weights(&m->G, "init/") == 0);
+    CHECK(load_weights(&m->D, "init/") == 0);
+    fc_trainer t;
+    fc_adam_cfg ad = {2e-4f, 0.5f, 0.999f, 1e-8f};
+    CHECK(fc_trainer_init(&t, m, B, &ad, &ad, 1, &err) == FC_OK);
+    CHECK(fc_trainer_set_options(&t, FC_LOSS_HINGE, 1, 0.999f, &err) == FC_OK);
+    t.aug_seed = aug_seed;
+    fc_step_stats st;
+    fc_trainer_step(&t, x, z1, z2, &st);
+    printf("losses:\n");
+    scalar("d_step/d_loss", st.d_loss, 2e-5, 1.0);
+    /* g_loss = -mean(logits) cancels: bound relative to the logits' mean magnitude */
+    double lmag = 0;
+    const float *lg = m->D.layers[9].out;
+    for (int i = 0; i < B; i++) lmag += fabs(lg[i]) / B;
+    scalar("g_step/g_loss", st.g_loss, 1e-4, lmag > 0 ? lmag : 1.0);
+    cmp("g_step/D/fc", lg, B, 1e-4);
+    cmp("g_step/T", t.gaug, (size_t)B * IMG, 2e-5);
+    sigmas(&m->D, "g_step/sigma/");
+
+    printf("gradients:\n");
+    grads(&m->D, "d_step/grad/", 1e-4); /* the G step computes no D weight gradients */
+    grads(&m->G, "g_step/grad/", 1e-4);
+    cmp("g_step/G_grad/T", t.daug, (size_t)B * IMG, 1e-4);
+    cmp("g_step/G_grad/out", t.dimg, (size_t)B * IMG, 1e-4);
+    printf("state after the step:\n");
+    state(&m->D, "final/", 1);
+    state(&m->G, "final/", 1);
+    CHECK(m->has_ema);
+    state(&m->Gema, "final/", 0); /* the EMA's parameters; its BN statistics are derived (refresh_bn) */
+
+    fc_trainer_free(&t);
+    fc_model_free(m);
+    free(z1), free(z2), free(x), free(T);
+    ref_close(R);
+    return TEST_END();
+}
