@@ -787,7 +787,8 @@ FC_API FC_CHECK fc_status fc_decrypt_image_opts(const fc_image *container, const
  * the cover is beyond the decoder's limits (its container could not be read). */
 FC_API int64_t fc_capacity(int w, int h, int bits, size_t name_len);
 /* Channels a secret of len bytes with a name of name_len bytes occupies
- * (public header + keyed slots): the least w*h*3 a cover needs. */
+ * (public and header slots + body slots, at bits 1 or 2, or sized for the
+ * stealth rate with FC_STEALTH): the least w*h*3 a cover needs. */
 FC_API uint64_t fc_channels_needed(size_t len, size_t name_len, int bits);
 /* The face grid fc_encrypt_buffer draws for such a secret: cols x rows faces of
  * (64 * *scale)^2 pixels; face_scale 0 = auto (as in fc_encrypt_opts). */

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "facecrypt.h"
+#include "stego/cover.h"
 #include "testutil.h"
 #include "util/fileio.h"
 
@@ -134,6 +135,31 @@ int main(void) {
         CHECKF(want.w == cover.w && want.h == cover.h && same_faces(&want, &cover),
                "case %zu: cover differs from the documented derivation", t);
         fc_image_free(&want);
+        if (eb == FC_STEALTH) {
+            /* Mode 1 is side-informed: the drawer's unrounded values round to the
+             * cover, and the body's changes go towards them (the header's 640 LSB
+             * matching slots follow the sign stream: half of theirs). */
+            uint8_t ck[32];
+            cover_key(raw, salt, nonce, ck);
+            fc_image again;
+            float *u = NULL;
+            CHECK(fc_cover_faces_si(m, ck, nonce, fc_channels_needed(n, 10, FC_STEALTH), scale, &again, &u, &err) ==
+                  FC_OK);
+            size_t N = (size_t)cover.w * cover.h * 3, bad = 0, changes = 0, towards = 0;
+            for (size_t i = 0; u && again.w == cover.w && i < N; i++) {
+                bad += fabsf(u[i] - (float)again.px[i]) > 0.5f + 1e-3f;
+                int dv = (int)cont.px[i] - (int)cover.px[i];
+                if (!dv) continue;
+                changes++;
+                towards += (dv > 0) == (u[i] > (float)cover.px[i]);
+            }
+            CHECKF(u && again.w == cover.w && same_faces(&again, &cover) && bad == 0, "case %zu: side information", t);
+            if (n >= 2000)
+                CHECKF(towards >= changes * 8 / 10, "case %zu: %zu of %zu changes towards the unrounded values", t,
+                       towards, changes);
+            free(u);
+            fc_image_free(&again);
+        }
         uint8_t *d;
         size_t dl;
         char *name;
