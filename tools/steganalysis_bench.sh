@@ -11,7 +11,9 @@
 #                 side-informed HILL costs, cover sized for at most 0.2 bits per value):
 #                 a secret that fills a G x G grid of 64x64 faces at 0.2
 #   photo-stealth CelebA photos (as below) with --cover at the default embedding, a
-#                 secret that fills them at 0.2 bits per value
+#                 secret that fills them at 0.2 bits per value (photo-stealth-R: at R < 0.2;
+#                 photo-stealth-0.0: an empty secret, i.e. little but the 640 public and
+#                 header slots, which LSB matching changes in both embeddings)
 #   faceG-default generated faces, the dense embedding (--dense, 1 bit; the default
 #                 before body mode 1): a secret sized so that the
 #                 CLI draws a G x G grid of 64x64 faces (G = 2: 128x128, 5.4 KB; G = 4:
@@ -61,9 +63,10 @@ OVH=$(( (SLOTS - 640) / 8 - 1000 ))
 
 # secret_len CHANNELS PAYLOAD: the secret length that writes PAYLOAD bits per channel
 secret_len() { awk -v ch="$1" -v p="$2" -v o="$OVH" 'BEGIN { printf "%d", (p * ch - 640) / 8 - o }'; }
-# stealth_len CHANNELS: the largest secret the default embedding puts in CHANNELS
-# values (40 body slots a byte: 0.2 bits per value)
-stealth_len() { echo $(( ($1 - 640) / 40 - OVH )); }
+# stealth_len CHANNELS [RATE]: the largest secret the default embedding puts in
+# CHANNELS values (40 body slots a byte: 0.2 bits per value), or the one at RATE
+# bits per body slot
+stealth_len() { awk -v ch="$1" -v p="${2:-0.2}" -v o="$OVH" 'BEGIN { l = int(p * (ch - 640) / 8 - o); printf "%d", l < 0 ? 0 : l }'; }
 
 # one_pair DIR I LEN COVER_ARGS...: encrypt a fresh random secret; 0 ok, 2 cover refused
 one_pair() {
@@ -135,7 +138,7 @@ photo_setting() { # name bits payload (bits 0: the default, stealth embedding)
     photo_list
     setting_dirs "$s"
     local i=0 len emb
-    if [ "$bits" = 0 ]; then len=$(stealth_len $((178 * 218 * 3))); emb=""
+    if [ "$bits" = 0 ]; then len=$(stealth_len $((178 * 218 * 3)) "$p"); emb=""
     else len=$(secret_len $((178 * 218 * 3)) "$p"); emb="--dense --bits $bits"; fi
     while read -r f; do
         i=$((i + 1)); local id; id=$(printf '%03d' $i)
@@ -154,6 +157,7 @@ for s in $SETTINGS; do
         face[1-8]-0.*) g=${s#face}; face_cover_setting "$s" "${g%%-*}" "${s#face?-}" ;;
         photo-dense) photo_setting "$s" 2 1.8 ;;
         photo-stealth) photo_setting "$s" 0 0.2 ;;
+        photo-stealth-0.*) photo_setting "$s" 0 "${s#photo-stealth-}" ;;
         photo-0.*) photo_setting "$s" 1 "${s#photo-}" ;;
         null-face[1-8]) ;;
         *) echo "unknown setting $s" >&2; exit 1 ;;
@@ -189,7 +193,8 @@ for s in settings:
     w, h = png_size(f"{out}/{s}/cover/" + sorted(os.listdir(f"{out}/{s}/cover"))[0])
     L = sum(lens) / len(lens)
     bpv = (640 + 8 * (L + ovh)) / (3 * w * h)
-    print(f"{s:14} {r['pairs']:5d} {bpv:10.3f} {w * h / L:8.2f} {100 * r['changed_share']:7.2f}% "
+    pxb = f"{w * h / L:8.2f}" if L else f"{'-':>8}"
+    print(f"{s:14} {r['pairs']:5d} {bpv:10.3f} {pxb} {100 * r['changed_share']:7.2f}% "
           f"{fmt(f.get('accuracy')):>15} {fmt(f.get('accuracy_pe')):>15} {fmt(e.get('accuracy')):>15}")
 for name in ['photo-refused-count'] + [f"{s}/refused" for s in settings if not s.startswith('null-')]:
     p = f"{out}/{name}"
