@@ -10,10 +10,12 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include "crypto/keys.h"
 #include "facecrypt.h"
 #include "stego/body_stc.h"
 #include "stego/costs.h"
 #include "stego/layout.h"
+#include "stego/lsb.h"
 #include "stego/slots.h"
 #include "testutil.h"
 
@@ -278,6 +280,63 @@ static void test_distortion(void) {
     fc_key_free(k);
 }
 
+/* Headers that authenticate (forged here with the key) but describe what this
+ * reader does not do: mode 1 at 2 bits, a mode parameter, an unknown mode, or a
+ * body longer than mode 1's slots carry (8 C > K - 320) give FC_EINPUT (exit 2),
+ * never a wrong output; mode 0 claimed for a mode-1 body fails its tag. */
+static void test_forged_headers(void) {
+    fc_error err;
+    fc_key *k = raw_key(8);
+    fc_image cover, cont;
+    photo(&cover, 48, 40);
+    fc_encrypt_opts o;
+    fc_encrypt_opts_init(&o);
+    o.cover = &cover;
+    const uint8_t secret[] = "forged";
+    CHECK(fc_encrypt_buffer(secret, 6, "f", &o, k, &cont, NULL, &err) == FC_OK);
+    fc_slot_map m;
+    CHECK(fc_slot_map_v2(&m, 48, 40, &err) == FC_OK);
+    uint8_t pub[FC_V2_PUBLIC_BYTES];
+    fc_lsb_extract_public(cont.px, &m, pub, sizeof pub);
+    fc_subkeys *keys = NULL;
+    CHECK(fc_derive_subkeys_v2(k, 0, pub, &keys, &err) == FC_OK && fc_slot_map_key(&m, keys->slots, &err) == FC_OK);
+    const uint32_t C = 10 + 1 + 6 + 16, too_long = (uint32_t)(((uint64_t)m.keyed - 320) / 8 + 1);
+    const struct {
+        int mode, bits;
+        unsigned param;
+        uint32_t len;
+        int want;
+    } cases[] = {{1, 1, 0, C, FC_OK},        {1, 2, 0, C, FC_EINPUT}, {1, 1, 5, C, FC_EINPUT},
+                 {2, 1, 0, C, FC_EINPUT},    {1, 1, 0, too_long, FC_EINPUT}, {0, 1, 0, C, FC_EAUTH}};
+    for (size_t t = 0; t < sizeof cases / sizeof *cases; t++) {
+        fc_image f;
+        fc_image_alloc(&f, 48, 40, 3, &err);
+        memcpy(f.px, cont.px, (size_t)48 * 40 * 3);
+        fc_v2_header hd = {cases[t].mode, cases[t].bits, cases[t].param, cases[t].len};
+        uint8_t ad[FC_V2_AD_BYTES], plain[FC_V2_HEADER_PLAIN], hdr[FC_V2_HEADER_BYTES];
+        fc_v2_ad(48, 40, 0, pub, ad);
+        fc_v2_header_pack(&hd, plain);
+        fc_v2_commit(keys->header, ad, hdr);
+        crypto_aead_xchacha20poly1305_ietf_encrypt(hdr + FC_V2_COMMIT_BYTES, NULL, plain, sizeof plain, ad, sizeof ad,
+                                                   NULL, pub + FC_SALT_BYTES, keys->header);
+        uint8_t signs[48 * 40 * 3 / 8 + 1] = {0};
+        fc_lsb_embed_keyed(f.px, &m, 0, 1, hdr, sizeof hdr, signs, FC_WALK_SCATTER);
+        uint8_t *d = NULL;
+        size_t dl = 0;
+        int rc = fc_decrypt_image(&f, k, &d, &dl, NULL, &err);
+        CHECKF(rc == cases[t].want && (rc != FC_OK) == (d == NULL), "case %zu: rc %d (%s)", t, rc, err.msg);
+        if (rc == FC_OK) CHECK(dl == 6 && !memcmp(d, secret, 6));
+        if (cases[t].want == FC_EINPUT && t < 4) CHECKF(strstr(err.msg, "does not know") != NULL, "%s", err.msg);
+        free(d);
+        fc_image_free(&f);
+    }
+    fc_subkeys_free(keys);
+    fc_slot_map_free(&m);
+    fc_image_free(&cont);
+    fc_image_free(&cover);
+    fc_key_free(k);
+}
+
 int main(void) {
     CHECK(sodium_init() >= 0);
     test_sizing();
@@ -285,6 +344,7 @@ int main(void) {
     test_roundtrip_photo(1, 41, 31);
     test_roundtrip_photo(20000, 520, 520);
     test_every_bit_flip();
+    test_forged_headers();
     test_side_info();
     test_distortion();
     /* About 1 MB: a 14-megapixel cover at 0.2 bits per channel (the slow one:
