@@ -284,6 +284,13 @@ static void test_container(void) {
     CHECKF(!strcmp(chunks, "IHDRIDATIEND"), "chunks %s", chunks);
     png_chunks(P("e.png"), chunks, sizeof chunks);
     CHECKF(!strcmp(chunks, "IHDRIDATIEND"), "chunks %s", chunks);
+    /* The default (stealth) embedding in the same photo: 5000 bytes need more than
+     * 0.2 bits per value of 300x200 (exit 4, naming --dense), 3000 bytes fit. */
+    CHECK(run_err("st.err", "encrypt s.bin -o st.png --key-file k1.key --cover cover3.png") == FC_ENOFIT &&
+          file_has("st.err", "--dense") && !fc_file_exists(P("st.png")));
+    random_file(P("s3.bin"), 3000);
+    CHECK(RUN("encrypt s3.bin -o st.png --key-file k1.key --cover cover3.png -q") == 0);
+    CHECK(RUN("decrypt st.png -o st.out --key-file k1.key -q") == 0 && files_equal(P("s3.bin"), P("st.out")));
     /* Two encryptions of the same file differ. */
     CHECK(RUN("encrypt s.bin -o c2.png --key-file k1.key --cover cover3.png --cover-size 240x160 --dense -q") == 0);
     CHECK(!files_equal(P("c.png"), P("c2.png")));
