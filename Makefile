@@ -163,7 +163,7 @@ haar-score: $(BUILD)/facecrypt
 .PHONY: haar-score
 # fuzz-container: the container reader (extraction + authentication) on images made from fuzz bytes
 FUZZ_CONTAINER_SRC := tests/fuzz/fuzz_container.c src/stego/open.c src/stego/open_v1.c src/stego/open_v2.c src/stego/slots.c src/stego/container.c src/stego/cover_fit.c src/stego/cover_quality.c \
-                      src/stego/limits.c src/stego/face_grid.c \
+                      src/stego/limits.c src/stego/face_grid.c src/stego/body_stc.c src/stego/stc.c src/stego/costs.c \
                       src/stego/layout.c src/stego/lsb.c src/stego/perm.c src/crypto/keys.c src/crypto/seal.c \
                       src/crypto/stream.c src/data/image_io.c src/data/resize.c src/util/error.c src/util/fileio.c \
                       tests/fuzz/fuzz_container_nomodel.c

@@ -238,7 +238,7 @@ static void test_roundtrips(void) {
     write_bytes(P("pw"), (const uint8_t *)"open sesame\n", 12);
     write_bytes(P("pw_nonl"), (const uint8_t *)"open sesame", 11);
     write_bytes(P("pw_bad"), (const uint8_t *)"open sesamE\n", 12);
-    CHECK(RUN("encrypt pic.png -o cp.png --password-file pw --kdf-cost interactive --cover cover.png -q") == 0);
+    CHECK(RUN("encrypt pic.png -o cp.png --password-file pw --kdf-cost interactive --cover cover.png --dense -q") == 0);
     CHECK(RUN("decrypt cp.png -o cp.out --password-file pw_nonl -q") == 0 && files_equal(P("pic.png"), P("cp.out")));
     /* A wrong password would cost every preset; --kdf-cost interactive tries the first two only. */
     CHECK(RUN("decrypt cp.png -o cp.bad --password-file pw_bad --kdf-cost interactive") == FC_EAUTH &&
@@ -261,7 +261,7 @@ static void test_container(void) {
     fc_image_save_png(&cover, P("cover3.png"), 1, &err);
     random_file(P("s.bin"), 5000);
     /* --emit-cover: the untouched (resized) cover; the container differs by at most 1 per channel. */
-    CHECK(RUN("encrypt s.bin -o c.png --key-file k1.key --cover cover3.png --cover-size 240x160 --emit-cover e.png "
+    CHECK(RUN("encrypt s.bin -o c.png --key-file k1.key --cover cover3.png --cover-size 240x160 --emit-cover e.png --dense "
               "--force -q") == 0);
     CHECK(fc_image_load(P("c.png"), &cont, &err) == FC_OK && fc_image_load(P("e.png"), &em, &err) == FC_OK);
     fc_image rs;
@@ -284,8 +284,15 @@ static void test_container(void) {
     CHECKF(!strcmp(chunks, "IHDRIDATIEND"), "chunks %s", chunks);
     png_chunks(P("e.png"), chunks, sizeof chunks);
     CHECKF(!strcmp(chunks, "IHDRIDATIEND"), "chunks %s", chunks);
+    /* The default (stealth) embedding in the same photo: 5000 bytes need more than
+     * 0.2 bits per value of 300x200 (exit 4, naming --dense), 3000 bytes fit. */
+    CHECK(run_err("st.err", "encrypt s.bin -o st.png --key-file k1.key --cover cover3.png") == FC_ENOFIT &&
+          file_has("st.err", "--dense") && !fc_file_exists(P("st.png")));
+    random_file(P("s3.bin"), 3000);
+    CHECK(RUN("encrypt s3.bin -o st.png --key-file k1.key --cover cover3.png -q") == 0);
+    CHECK(RUN("decrypt st.png -o st.out --key-file k1.key -q") == 0 && files_equal(P("s3.bin"), P("st.out")));
     /* Two encryptions of the same file differ. */
-    CHECK(RUN("encrypt s.bin -o c2.png --key-file k1.key --cover cover3.png --cover-size 240x160 -q") == 0);
+    CHECK(RUN("encrypt s.bin -o c2.png --key-file k1.key --cover cover3.png --cover-size 240x160 --dense -q") == 0);
     CHECK(!files_equal(P("c.png"), P("c2.png")));
 
     /* Damage. Each case must fail with the right code and write nothing. */
@@ -350,7 +357,7 @@ static void test_container(void) {
     CHECK(files_equal(P("plain.err"), P("wrong.err")) && file_has("plain.err", FC_MSG_AUTH));
     /* The same with a password (presets up to interactive): a picture costs the
      * same derivations as a container, and says the same. */
-    CHECK(RUN("encrypt s.bin -o cpw.png --password-file pw --kdf-cost interactive --cover cover3.png -q") == 0);
+    CHECK(RUN("encrypt s.bin -o cpw.png --password-file pw --kdf-cost interactive --cover cover3.png --dense -q") == 0);
     CHECK(run_err("plainpw.err", "decrypt cover3.png -o bad.bin --password-file pw --kdf-cost interactive") ==
           FC_EAUTH);
     CHECK(run_err("wrongpw.err", "decrypt cpw.png -o bad.bin --password-file pw_bad --kdf-cost interactive") ==
@@ -424,15 +431,16 @@ static void test_limits(void) {
     int fd = open(P("huge.bin"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     CHECK(fd >= 0 && ftruncate(fd, 38000000) == 0);
     close(fd);
-    int64_t max1 = fc_max_secret(1, 8, 1, 0), max2 = fc_max_secret(2, 8, 1, 0);
+    int64_t max0 = fc_max_secret(FC_STEALTH, 8, 1, 0), max1 = fc_max_secret(1, 8, 1, 0), max2 = fc_max_secret(2, 8, 1, 0);
     CHECKF(max1 > 37000000 && max1 < 38000000 && max2 > 74000000 && max2 < 76000000, "%lld %lld", (long long)max1,
            (long long)max2);
+    CHECKF(max0 > 7000000 && max0 < 7600000, "stealth: %lld", (long long)max0); /* 0.2 bits per channel */
     time_t t0 = time(NULL);
     /* timeout: before the fix this drew a 10240x9984 face cover for minutes */
     int rc = run_err("huge.err", "encrypt huge.bin -o huge.png --key-file k1.key");
     CHECKF(rc == FC_ENOFIT && time(NULL) - t0 < 20, "38 MB secret: exit %d after %ld s", rc, (long)(time(NULL) - t0));
     char msg[64];
-    snprintf(msg, sizeof msg, "at most %lld bytes", (long long)max1);
+    snprintf(msg, sizeof msg, "at most %lld bytes", (long long)max0); /* the default is stealth */
     CHECKF(file_has("huge.err", msg), "no '%s' in the message", msg);
     CHECK(!fc_file_exists(P("huge.png")) && leftovers() == 0);
     /* Without a key option and no terminal: the limit is reported, not the missing password. */
@@ -440,6 +448,7 @@ static void test_limits(void) {
                     F) == FC_ENOFIT);
     /* --bits 2 holds it (not encrypted here: only the check is asked for, through capacity). */
     CHECK(RUN("capacity --for huge.bin") == FC_ENOFIT);
+    CHECK(RUN("capacity --for huge.bin --dense") == FC_ENOFIT);
     CHECK(RUN("capacity --for huge.bin --bits 2") == 0);
     /* A --cover-size beyond the limit: 4, naming the largest size of that shape, before any resizing. */
     t0 = time(NULL);
@@ -454,17 +463,24 @@ static void test_limits(void) {
     CHECK(tu_system("cd '%s' && '%s' capacity --size 10000x10000 --name-len 0 > capmax.txt", D, F) == 0);
     long long cap = -1;
     FILE *f = fopen(P("capmax.txt"), "r");
-    CHECK(f && fscanf(f, "%lld", &cap) == 1 && cap == fc_capacity(10000, 10000, 1, 0) && cap > 0);
+    CHECK(f && fscanf(f, "%lld", &cap) == 1 && cap == fc_capacity(10000, 10000, FC_STEALTH, 0) && cap > 0);
     if (f) fclose(f);
     CHECK(fc_capacity(10001, 10000, 1, 0) == -1 && fc_capacity(16384, 6103, 1, 0) > 0);
-    /* The largest face secret's cover is within the limit; one byte more is refused. */
-    int cols, rows, sc;
-    fc_face_cover_shape((size_t)max1, 8, 1, 0, &cols, &rows, &sc);
-    uint64_t w = (uint64_t)cols * 64 * sc, h = (uint64_t)rows * 64 * sc;
-    CHECKF(w <= FC_IMAGE_MAX_SIDE && h <= FC_IMAGE_MAX_SIDE && w * h <= FC_IMAGE_MAX_PIXELS, "%llux%llu",
-           (unsigned long long)w, (unsigned long long)h);
-    CHECK(fc_encrypt_check((uint64_t)max1, "huge.bin", NULL, 0, 0, NULL) == FC_OK);
-    CHECK(fc_encrypt_check((uint64_t)max1 + 1, "huge.bin", NULL, 0, 0, NULL) == FC_ENOFIT);
+    /* The largest face secret's cover is within the limit; one byte more is refused
+     * (stealth, the default, and dense). */
+    fc_encrypt_opts dense;
+    fc_encrypt_opts_init(&dense);
+    dense.dense = 1;
+    for (int e = 0; e < 2; e++) {
+        int64_t mx = e ? max1 : max0;
+        int cols, rows, sc;
+        fc_face_cover_shape((size_t)mx, 8, e ? 1 : FC_STEALTH, 0, &cols, &rows, &sc);
+        uint64_t w = (uint64_t)cols * 64 * sc, h = (uint64_t)rows * 64 * sc;
+        CHECKF(w <= FC_IMAGE_MAX_SIDE && h <= FC_IMAGE_MAX_SIDE && w * h <= FC_IMAGE_MAX_PIXELS, "%llux%llu",
+               (unsigned long long)w, (unsigned long long)h);
+        CHECK(fc_encrypt_check((uint64_t)mx, "huge.bin", e ? &dense : NULL, 0, 0, NULL) == FC_OK);
+        CHECK(fc_encrypt_check((uint64_t)mx + 1, "huge.bin", e ? &dense : NULL, 0, 0, NULL) == FC_ENOFIT);
+    }
     unlink(P("huge.bin"));
 }
 
@@ -648,7 +664,7 @@ static void test_capacity_cmd(void) {
     /* From an image file. */
     CHECK(tu_system("cd '%s' && '%s' capacity cover3.png --name-len 0 > cap2.txt", D, F) == 0);
     f = fopen(P("cap2.txt"), "r");
-    CHECK(f && fscanf(f, "%lld", &cap) == 1 && cap == fc_capacity(300, 200, 1, 0));
+    CHECK(f && fscanf(f, "%lld", &cap) == 1 && cap == fc_capacity(300, 200, FC_STEALTH, 0));
     if (f) fclose(f);
     CHECK(RUN("capacity") == FC_EUSAGE);
     CHECK(RUN("capacity --for cap.bin") == 0);

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "facecrypt.h"
+#include "stego/cover.h"
 #include "testutil.h"
 #include "util/fileio.h"
 
@@ -77,6 +78,22 @@ static void expected_cover(fc_model *m, const uint8_t raw[32], const uint8_t sal
     free(faces);
 }
 
+/* The same faces: the generator runs here on all faces at once, in the encryptor
+ * in batches, and a GEMM's rounding may depend on the batch size, so a value
+ * whose float lies within an ulp of a .5 boundary may round the other way: every
+ * value within 1, and at most 1 in 10^4 differing (25 faces at scale 2 showed 1
+ * of 1.2 million). */
+static int same_faces(const fc_image *a, const fc_image *b) {
+    if (a->w != b->w || a->h != b->h) return 0;
+    size_t n = (size_t)a->w * a->h * 3, diff = 0;
+    for (size_t i = 0; i < n; i++) {
+        int d = abs((int)a->px[i] - (int)b->px[i]);
+        if (d > 1) return 0;
+        diff += d;
+    }
+    return diff <= n / 10000;
+}
+
 int main(void) {
     CHECK(sodium_init() >= 0);
     fc_error err = {0};
@@ -108,14 +125,41 @@ int main(void) {
         CHECKF(rc == FC_OK, "case %zu: %s", t, err.msg);
         if (rc) continue;
         int cols, rows, scale;
-        fc_face_cover_shape(n, 10, o.bits, o.face_scale, &cols, &rows, &scale);
+        /* 1 bit: the stealth default (mode 1, side-informed STC); 2 bits: dense (mode 0). */
+        int eb = o.bits == 2 ? 2 : FC_STEALTH;
+        fc_face_cover_shape(n, 10, eb, o.face_scale, &cols, &rows, &scale);
         CHECK(cont.w == cols * 64 * scale && cont.h == rows * 64 * scale && cover.w == cont.w && cover.h == cont.h);
-        CHECK(fc_capacity(cont.w, cont.h, o.bits, 10) >= (int64_t)n);
+        CHECK(fc_capacity(cont.w, cont.h, eb, 10) >= (int64_t)n);
         if (o.face_scale) CHECK(scale == o.face_scale);
         expected_cover(m, raw, salt, nonce, cols, rows, scale, &want);
-        CHECKF(want.w == cover.w && want.h == cover.h && !memcmp(want.px, cover.px, (size_t)cover.w * cover.h * 3),
+        CHECKF(want.w == cover.w && want.h == cover.h && same_faces(&want, &cover),
                "case %zu: cover differs from the documented derivation", t);
         fc_image_free(&want);
+        if (eb == FC_STEALTH) {
+            /* Mode 1 is side-informed: the drawer's unrounded values round to the
+             * cover, and the body's changes go towards them (the header's 640 LSB
+             * matching slots follow the sign stream: half of theirs). */
+            uint8_t ck[32];
+            cover_key(raw, salt, nonce, ck);
+            fc_image again;
+            float *u = NULL;
+            CHECK(fc_cover_faces_si(m, ck, nonce, fc_channels_needed(n, 10, FC_STEALTH), scale, &again, &u, &err) ==
+                  FC_OK);
+            size_t N = (size_t)cover.w * cover.h * 3, bad = 0, changes = 0, towards = 0;
+            for (size_t i = 0; u && again.w == cover.w && i < N; i++) {
+                bad += fabsf(u[i] - (float)again.px[i]) > 0.5f + 1e-3f;
+                int dv = (int)cont.px[i] - (int)cover.px[i];
+                if (!dv) continue;
+                changes++;
+                towards += (dv > 0) == (u[i] > (float)cover.px[i]);
+            }
+            CHECKF(u && again.w == cover.w && same_faces(&again, &cover) && bad == 0, "case %zu: side information", t);
+            if (n >= 2000)
+                CHECKF(towards >= changes * 8 / 10, "case %zu: %zu of %zu changes towards the unrounded values", t,
+                       towards, changes);
+            free(u);
+            fc_image_free(&again);
+        }
         uint8_t *d;
         size_t dl;
         char *name;
@@ -133,7 +177,7 @@ int main(void) {
         fc_image cont2, cover2;
         CHECK(fc_encrypt_buffer(secret, n, "secret.dat", &o, k, &cont2, &cover2, &err) == FC_OK);
         expected_cover(m, raw, salt, nonce2, cols, rows, scale, &want);
-        CHECK(!memcmp(want.px, cover2.px, (size_t)cover.w * cover.h * 3));
+        CHECK(same_faces(&want, &cover2));
         fc_image_free(&want);
         float z1[100], z2[100];
         expected_z(raw, salt, nonce, z1);
@@ -215,7 +259,7 @@ int main(void) {
     snprintf(cp, sizeof cp, "%s/c.png", dir);
     CHECK(fc_image_load(cp, &c, &err) == FC_OK);
     int cols, rows, scale;
-    fc_face_cover_shape(20000, 5, 1, 0, &cols, &rows, &scale);
+    fc_face_cover_shape(20000, 5, FC_STEALTH, 0, &cols, &rows, &scale);
     CHECK(c.w == cols * 64 * scale && c.h == rows * 64 * scale);
     fc_image_free(&c);
     CHECK(tu_system("cd '%s' && '%s' encrypt s.bin -o c2.png --key-file k --model missing.safetensors 2>/dev/null",

@@ -32,9 +32,9 @@ static void write_file(const char *p, const void *b, size_t n) {
  * K = the raw key, or Argon2id(password, salt, ops, mem); master = BLAKE2b-256(key
  * = K, message = label || salt || nonce); body key = subkey 1 of "fcrypt02";
  * associated data = "facecrypt-v2" || w || h || kdf id || salt || nonce || header
- * (mode 0, bits, param 0, body length). */
+ * (mode: 1 = STC, the default, 0 = --dense; bits, param 0, body length). */
 static void expected_cipher(const uint8_t K[32], int raw, int kdf_id, int w, int h, const uint8_t *secret, size_t len,
-                            const char *name, int bits, const uint8_t *salt, const uint8_t *nonce, uint8_t *out) {
+                            const char *name, int mode, int bits, const uint8_t *salt, const uint8_t *nonce, uint8_t *out) {
     const char *label = raw ? "facecrypt-v2 key file" : "facecrypt-v2 password";
     uint8_t msg[64], master[32], k[32];
     size_t ll = strlen(label);
@@ -61,7 +61,7 @@ static void expected_cipher(const uint8_t K[32], int raw, int kdf_id, int w, int
     ad[20] = (uint8_t)kdf_id;
     memcpy(ad + 21, salt, 16);
     memcpy(ad + 37, nonce, 24);
-    ad[61] = 0, ad[62] = (uint8_t)bits, ad[63] = 0, ad[64] = 0;
+    ad[61] = (uint8_t)mode, ad[62] = (uint8_t)bits, ad[63] = 0, ad[64] = 0;
     unsigned long long clen;
     crypto_aead_xchacha20poly1305_ietf_encrypt(out, &clen, pt, plen, ad, sizeof ad, NULL, nonce, k);
     free(pt);
@@ -98,9 +98,10 @@ static void test_keys(void) {
     /* ... and equals Argon2id of "hunter2" (minimal preset: 1 pass, 8 KiB) computed here. */
     uint8_t master[32], want[64];
     CHECK(crypto_pwhash(master, 32, "hunter2", 7, salt, 1, 8 * 1024, crypto_pwhash_ALG_ARGON2ID13) == 0);
-    expected_cipher(master, 0, 1, 100, 80, (const uint8_t *)"x", 1, "n", 1, salt, nonce, want);
+    expected_cipher(master, 0, 1, 100, 80, (const uint8_t *)"x", 1, "n", 1, 1, salt, nonce, want);
     CHECK(cl[0] == 10 + 1 + 1 + 16 && !memcmp(ct[0], want, cl[0]));
-    /* Another preset (interactive: 2 passes, 64 MiB), another cover size, 2 bits. */
+    /* Another preset (interactive: 2 passes, 64 MiB), another cover size, 2 bits (the dense
+     * embedding: mode 0; the default above is mode 1, STC). */
     CHECK(fc_key_from_password_file(path("pw1"), &k, &err) == FC_OK);
     o.kdf_cost = FC_KDF_INTERACTIVE;
     o.bits = 2;
@@ -110,7 +111,7 @@ static void test_keys(void) {
     CHECK(fc_cipher_layer((const uint8_t *)"xy", 2, "n", &o, k, &ci, &cil, NULL, &err) == FC_OK);
     fc_key_free(k);
     CHECK(crypto_pwhash(master, 32, "hunter2", 7, salt, 2, 64 * 1024 * 1024, crypto_pwhash_ALG_ARGON2ID13) == 0);
-    expected_cipher(master, 0, 2, 81, 80, (const uint8_t *)"xy", 2, "n", 2, salt, nonce, want);
+    expected_cipher(master, 0, 2, 81, 80, (const uint8_t *)"xy", 2, "n", 0, 2, salt, nonce, want);
     CHECK(cil == 10 + 1 + 2 + 16 && !memcmp(ci, want, cil));
     free(ci);
     cover.w = 100;
@@ -136,7 +137,7 @@ static void test_keys(void) {
     CHECK(fc_cipher_layer((const uint8_t *)"hello", 5, "a.txt", &o, k, &c1, &n1, &off, &err) == FC_OK);
     fc_key_free(k);
     /* Raw key: no stretching, kdf id 0. */
-    expected_cipher(raw, 1, 0, 100, 80, (const uint8_t *)"hello", 5, "a.txt", 1, salt, nonce, want);
+    expected_cipher(raw, 1, 0, 100, 80, (const uint8_t *)"hello", 5, "a.txt", 1, 1, salt, nonce, want);
     CHECK(n1 == 10 + 5 + 5 + 16 && off == 15 && !memcmp(c1, want, n1));
     free(c1);
     /* Without a cover: the size of the face grid the secret would be drawn in. */
@@ -145,8 +146,8 @@ static void test_keys(void) {
     CHECK(fc_cipher_layer((const uint8_t *)"hello", 5, "a.txt", &o, k, &c1, &n1, &off, &err) == FC_OK);
     fc_key_free(k);
     int cols, rows, scale;
-    fc_face_cover_shape(5, 5, 1, 0, &cols, &rows, &scale);
-    expected_cipher(raw, 1, 0, cols * 64 * scale, rows * 64 * scale, (const uint8_t *)"hello", 5, "a.txt", 1, salt,
+    fc_face_cover_shape(5, 5, FC_STEALTH, 0, &cols, &rows, &scale);
+    expected_cipher(raw, 1, 0, cols * 64 * scale, rows * 64 * scale, (const uint8_t *)"hello", 5, "a.txt", 1, 1, salt,
                     nonce, want);
     CHECK(n1 == 10 + 5 + 5 + 16 && !memcmp(c1, want, n1));
     free(c1);

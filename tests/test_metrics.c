@@ -652,6 +652,7 @@ static void test_cli(void) {
     fc_encrypt_opts o;
     fc_encrypt_opts_init(&o);
     o.cover = &c;
+    o.dense = 1; /* the PNG fills the 160x128 cover only densely (LSB matching) */
     fc_image ci = {0};
     int rc = fc_encrypt_buffer(secret, slen, "plain.png", &o, key, &ci, NULL, &err);
     CHECKF(rc == FC_OK, "encrypt: %s", err.msg);

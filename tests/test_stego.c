@@ -260,6 +260,7 @@ static void test_capacity(void) {
         fc_encrypt_opts o;
         fc_encrypt_opts_init(&o);
         o.cover = &cover;
+        o.dense = 1; /* mode 0's exact capacity; mode 1: tests/test_stego_stc.c */
         o.bits = bits;
         const char *name = "n.bin";
         int64_t cap = fc_capacity(w, h, bits, strlen(name));
@@ -304,6 +305,7 @@ static void roundtrip(size_t n, int bits, int kind) {
     fc_encrypt_opts o;
     fc_encrypt_opts_init(&o);
     o.cover = &cover;
+    o.dense = 1; /* LSB matching (mode 0); mode 1: tests/test_stego_stc.c */
     o.bits = bits;
     int rc = fc_encrypt_buffer(s, n, "file.bin", &o, k, &cont, &cov_out, &err);
     CHECKF(rc == FC_OK, "n %zu: %s", n, err.msg);
@@ -385,6 +387,7 @@ static void test_every_bit_flip(int bits) {
     fc_encrypt_opts o;
     fc_encrypt_opts_init(&o);
     o.cover = &cover;
+    o.dense = 1; /* mode 0: which bits are used is known here; mode 1: test_stego_stc.c */
     o.bits = bits;
     uint8_t salt[16] = {42}, nonce[24] = {43};
     o.salt = salt;
@@ -463,9 +466,13 @@ static void test_public_bits_uniform(void) {
         fc_encrypt_opts o;
         fc_encrypt_opts_init(&o);
         o.cover = &cover;
+        /* Both embeddings: mode 1 (STC, the default) a third of the time, with
+         * smaller secrets (its cover holds 1/5 as much), and mode 0 at 1 and 2 bits. */
+        o.dense = r % 3 != 0;
         o.bits = 1 + r % 2;
+        if (!o.dense) o.bits = 1;
         fc_image cont;
-        CHECK(fc_encrypt_buffer(secret, (size_t)(r % 5) * 40, "s", &o, k, &cont, NULL, &err) == FC_OK);
+        CHECK(fc_encrypt_buffer(secret, (size_t)(r % 5) * (o.dense ? 40 : 20), "s", &o, k, &cont, NULL, &err) == FC_OK);
         for (uint32_t i = 0; i < 320; i++) {
             uint64_t c = fc_slot_public(&m, i);
             ones[i] += cont.px[c] & 1;
@@ -511,6 +518,7 @@ static void test_damage(void) {
     fc_encrypt_opts o;
     fc_encrypt_opts_init(&o);
     o.cover = &cover;
+    o.dense = 1; /* 3000 bytes in 120x90 (mode 1's damage: test_stego_stc.c) */
     uint8_t secret[3000];
     randombytes_buf(secret, sizeof secret);
     CHECK(fc_encrypt_buffer(secret, sizeof secret, "s", &o, k, &cont, NULL, &err) == FC_OK);
@@ -721,6 +729,7 @@ static void test_cover_quality(void) {
             fc_encrypt_opts o;
             fc_encrypt_opts_init(&o);
             o.cover = &c;
+            o.dense = 1; /* small covers: the quality check is the same for both embeddings */
             o.bits = bits;
             fc_image cont = {0};
             err.msg[0] = 0;
@@ -762,7 +771,7 @@ int main(void) {
         fc_encrypt_opts o;
         fc_encrypt_opts_init(&o);
         o.cover = &cover;
-        o.bits = 2;
+        o.bits = 2; /* implies dense (mode 0) */
         uint8_t s[777];
         randombytes_buf(s, sizeof s);
         CHECK(fc_encrypt_buffer(s, sizeof s, "x", &o, k, &cont, NULL, &err) == FC_OK);

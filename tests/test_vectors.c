@@ -29,12 +29,16 @@ static const struct {
 #define PLAIN2_SHA256 "e47afe0ccb1ad84cfd0a6c999d900edb1c5bf4dc69737d86df8efce63f69c903"
 static const struct {
     const char *file, *sha256;
-    int password, bits;
+    int password, bits; /* bits 0: body mode 1 (STC) */
 } vectors2[] = {
     {"v2-keyfile-1bit.png", "246558b152c534849bbabf388502768f13cd682c15166d51b4d128b1d87ef5cf", 0, 1},
     {"v2-keyfile-2bit.png", "ba14e7de78ce63e2ee2a0e0c672f04e174619b4be8aabe47bb181b831cda160e", 0, 2},
     {"v2-password-1bit.png", "023d7f0f5d33618950aa21993eb78b7853cfaf32b282ec47ca1ab2fda7f9f465", 1, 1},
     {"v2-password-2bit.png", "237a304e52826372ec28a50e011f294f8af7862730453b341e27ef4a7ec96149", 1, 2},
+    /* Body mode 1 (STC under side-informed HILL costs, the stealth default): two
+     * faces, sized for at most 0.2 bits per channel. */
+    {"v2-keyfile-stc.png", "7b4c0b80ddc7b5418e23f3a19559cb960068181c20db787e578c328a471e035c", 0, 0},
+    {"v2-password-stc.png", "08a44f69c2a7147d705b1e20c9bfe82ff7538f7596f9b74149a657adb6f27127", 1, 0},
 };
 
 static void sha256_hex(const uint8_t *d, size_t n, char hex[65]) {
@@ -136,6 +140,8 @@ int main(void) {
         uint8_t h[26];
         public_header(&im, h);
         CHECKF(!(h[0] == 1 && !(h[1] & ~3u)), "%s: looks like a v1 header", path);
+        /* One 64x64 face holds the dense ones; the stealth sizing needs two. */
+        CHECKF(im.w == (vectors2[v].bits ? 64 : 128) && im.h == 64, "%s: %dx%d", path, im.w, im.h);
         uint8_t *d = NULL;
         size_t dl = 0;
         char *name = NULL;

@@ -42,18 +42,25 @@ i=0
 while [ $i -lt 32 ]; do printf "\\$(printf %03o $i)" >> v1-keyfile.key; i=$((i + 1)); done
 printf 'correct horse battery staple\n' > v1-password.txt
 
-# Covers: generated faces (the shipped generator; one 64x64 face holds this).
-"$FC" encrypt "$name" -o v$V-keyfile-1bit.png --key-file v1-keyfile.key --bits 1 -q --force
-"$FC" encrypt "$name" -o v$V-keyfile-2bit.png --key-file v1-keyfile.key --bits 2 -q --force
+# Covers: generated faces (the shipped generator; one 64x64 face holds this densely).
+# The *-1bit / *-2bit files are the dense embedding (body mode 0, LSB matching: the
+# only one when they were made, hence --dense now); the *-stc files the stealth
+# default (body mode 1, STC, two faces).
+"$FC" encrypt "$name" -o v$V-keyfile-1bit.png --key-file v1-keyfile.key --dense --bits 1 -q --force
+"$FC" encrypt "$name" -o v$V-keyfile-2bit.png --key-file v1-keyfile.key --dense --bits 2 -q --force
 # Password: Argon2id at the interactive preset (2 passes, 64 MiB), the cheapest the CLI writes.
-"$FC" encrypt "$name" -o v$V-password-1bit.png --password-file v1-password.txt --kdf-cost interactive -q --force
+"$FC" encrypt "$name" -o v$V-password-1bit.png --password-file v1-password.txt --kdf-cost interactive --dense -q \
+  --force
 if [ "$V" != 1 ]; then
   "$FC" encrypt "$name" -o v$V-password-2bit.png --password-file v1-password.txt --kdf-cost interactive --bits 2 \
     -q --force
+  "$FC" encrypt "$name" -o v$V-keyfile-stc.png --key-file v1-keyfile.key -q --force
+  "$FC" encrypt "$name" -o v$V-password-stc.png --password-file v1-password.txt --kdf-cost interactive -q --force
 fi
 
 # Each must open now.
-for c in v$V-keyfile-1bit v$V-keyfile-2bit; do
+for c in v$V-keyfile-*; do
+  c=${c%.png}
   "$FC" decrypt $c.png -o check.bin --key-file v1-keyfile.key -q --force
   cmp -s check.bin "$name"
 done

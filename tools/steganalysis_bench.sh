@@ -7,12 +7,21 @@
 #
 # Settings (payload = bits written into the cover per colour value, secret plus
 # headers and tag):
-#   faceG-default generated faces, today's defaults (1 bit): a secret sized so that the
+#   faceG-stealth generated faces, the default embedding (body mode 1: STC under
+#                 side-informed HILL costs, cover sized for at most 0.2 bits per value):
+#                 a secret that fills a G x G grid of 64x64 faces at 0.2
+#   photo-stealth CelebA photos (as below) with --cover at the default embedding, a
+#                 secret that fills them at 0.2 bits per value (photo-stealth-R: at R < 0.2;
+#                 photo-stealth-0.0: an empty secret, i.e. little but the 640 public and
+#                 header slots, which LSB matching changes in both embeddings)
+#   faceG-default generated faces, the dense embedding (--dense, 1 bit; the default
+#                 before body mode 1): a secret sized so that the
 #                 CLI draws a G x G grid of 64x64 faces (G = 2: 128x128, 5.4 KB; G = 4:
 #                 256x256, 21.9 KB; G = 8: 512x512, 88 KB, not in the default list: slow)
 #                 and fills it to ~0.9 bits per value
 #                 (encrypt SECRET --emit-cover ...)
 #   faceG-dense   the same grid at --bits 2, ~1.8 bits per value
+# All the settings below but *-stealth use the dense embedding (LSB matching, --dense).
 #   faceG-0.3, faceG-0.1
 #                 faceG-default's covers (untouched face grids) given back as --cover
 #                 with smaller secrets
@@ -32,7 +41,7 @@ OUT=${1:-steg-bench}
 N=${N:-200}
 FC=${FACECRYPT:-build/facecrypt}
 CELEBA=${CELEBA:-/work/shared/data/celeba/img_align_celeba}
-SETTINGS=${SETTINGS:-face2-default face2-dense face4-default face4-dense face4-0.3 face4-0.1 null-face2 photo-0.1 photo-0.3 photo-0.9 photo-dense}
+SETTINGS=${SETTINGS:-face4-stealth photo-stealth face2-default face2-dense face4-default face4-dense face4-0.3 face4-0.1 null-face2 photo-0.1 photo-0.3 photo-0.9 photo-dense}
 ENCRYPT_ARGS=${ENCRYPT_ARGS:-}
 FOLDS=${FOLDS:-5}
 SEED=${SEED:-1}
@@ -46,13 +55,18 @@ KEY=$OUT/bench.key
 [ -f "$KEY" ] || "$FC" keygen -o "$KEY"
 NAME=s.bin # every secret's stored name (its length enters the overhead)
 
-# Bytes of overhead (keyed header, name, tag) besides the secret, from capacity --for.
+# Bytes of overhead (sealed header: size, name length, name, tag) besides the secret,
+# from capacity --for (dense: 640 public and header slots, then 8 slots a byte).
 head -c 1000 /dev/urandom > "$TMP/$NAME"
-SLOTS=$("$FC" capacity --for "$TMP/$NAME" | sed -n 's/.* need \([0-9]*\) channel slots.*/\1/p')
-OVH=$(( (SLOTS - 208) / 8 - 1000 ))
+SLOTS=$("$FC" capacity --for "$TMP/$NAME" --dense | sed -n 's/.* need \([0-9]*\) channel slots.*/\1/p')
+OVH=$(( (SLOTS - 640) / 8 - 1000 ))
 
 # secret_len CHANNELS PAYLOAD: the secret length that writes PAYLOAD bits per channel
-secret_len() { awk -v ch="$1" -v p="$2" -v o="$OVH" 'BEGIN { printf "%d", (p * ch - 208) / 8 - o }'; }
+secret_len() { awk -v ch="$1" -v p="$2" -v o="$OVH" 'BEGIN { printf "%d", (p * ch - 640) / 8 - o }'; }
+# stealth_len CHANNELS [RATE]: the largest secret the default embedding puts in
+# CHANNELS values (40 body slots a byte: 0.2 bits per value), or the one at RATE
+# bits per body slot
+stealth_len() { awk -v ch="$1" -v p="${2:-0.2}" -v o="$OVH" 'BEGIN { l = int(p * (ch - 640) / 8 - o); printf "%d", l < 0 ? 0 : l }'; }
 
 # one_pair DIR I LEN COVER_ARGS...: encrypt a fresh random secret; 0 ok, 2 cover refused
 one_pair() {
@@ -75,12 +89,13 @@ have() { [ -f "$OUT/$1/stego/$2.png" ] && [ -f "$OUT/$1/cover/$2.png" ]; }
 
 grid_values() { echo $(( 64 * $1 * 64 * $1 * 3 )); } # a G x G grid of 64x64 faces
 
-face_setting() { # name grid bits payload
-    local s=$1 g=$2 bits=$3 p=$4
+face_setting() { # name grid bits payload (bits 0: the default, stealth embedding)
+    local s=$1 g=$2 bits=$3 p=$4 len
     setting_dirs "$s"
-    local len; len=$(secret_len "$(grid_values "$g")" "$p")
+    if [ "$bits" = 0 ]; then len=$(stealth_len "$(grid_values "$g")"); else len=$(secret_len "$(grid_values "$g")" "$p"); fi
     for i in $(seq -w 1 "$N"); do
-        have "$s" "$i" || one_pair "$OUT/$s" "$i" "$len" --bits "$bits"
+        if [ "$bits" = 0 ]; then have "$s" "$i" || one_pair "$OUT/$s" "$i" "$len"
+        else have "$s" "$i" || one_pair "$OUT/$s" "$i" "$len" --dense --bits "$bits"; fi
     done
 }
 
@@ -91,7 +106,7 @@ face_cover_setting() { # name grid payload: faceG-default's covers as --cover
     local len; len=$(secret_len "$(grid_values "$g")" "$p") refused=0
     for i in $(seq -w 1 "$N"); do
         have "$s" "$i" && continue
-        one_pair "$OUT/$s" "$i" "$len" --cover "$src/$i.png" || refused=$((refused + 1))
+        one_pair "$OUT/$s" "$i" "$len" --dense --cover "$src/$i.png" || refused=$((refused + 1))
     done
     echo "$refused" > "$OUT/$s/refused"
 }
@@ -106,7 +121,7 @@ photo_list() {
     for f in $(ls "$CELEBA" | sort); do
         [ $n -ge "$N" ] && break
         local rc=0
-        "$FC" encrypt "$TMP/probe.bin" -o "$TMP/probe.png" --key-file "$KEY" --force -q --cover "$CELEBA/$f" \
+        "$FC" encrypt "$TMP/probe.bin" -o "$TMP/probe.png" --key-file "$KEY" --force -q --dense --cover "$CELEBA/$f" \
             2> "$TMP/err" || rc=$?
         case $rc in
             0) echo "$f" >> "$TMP/list"; n=$((n + 1)) ;;
@@ -118,14 +133,16 @@ photo_list() {
     mv "$TMP/list" "$list"
 }
 
-photo_setting() { # name bits payload
+photo_setting() { # name bits payload (bits 0: the default, stealth embedding)
     local s=$1 bits=$2 p=$3
     photo_list
     setting_dirs "$s"
-    local i=0 len; len=$(secret_len $((178 * 218 * 3)) "$p")
+    local i=0 len emb
+    if [ "$bits" = 0 ]; then len=$(stealth_len $((178 * 218 * 3)) "$p"); emb=""
+    else len=$(secret_len $((178 * 218 * 3)) "$p"); emb="--dense --bits $bits"; fi
     while read -r f; do
         i=$((i + 1)); local id; id=$(printf '%03d' $i)
-        have "$s" "$id" || one_pair "$OUT/$s" "$id" "$len" --bits "$bits" --cover "$CELEBA/$f" \
+        have "$s" "$id" || one_pair "$OUT/$s" "$id" "$len" $emb --cover "$CELEBA/$f" \
             || { echo "refused $f at $s" >&2; exit 1; }
     done < "$OUT/photo-covers.txt"
 }
@@ -134,10 +151,13 @@ mkdir -p "$OUT/results"
 for s in $SETTINGS; do
     echo "== $s" >&2
     case $s in
+        face[1-8]-stealth) g=${s#face}; face_setting "$s" "${g%%-*}" 0 0.2 ;;
         face[1-8]-default) g=${s#face}; face_setting "$s" "${g%%-*}" 1 0.9 ;;
         face[1-8]-dense) g=${s#face}; face_setting "$s" "${g%%-*}" 2 1.8 ;;
         face[1-8]-0.*) g=${s#face}; face_cover_setting "$s" "${g%%-*}" "${s#face?-}" ;;
         photo-dense) photo_setting "$s" 2 1.8 ;;
+        photo-stealth) photo_setting "$s" 0 0.2 ;;
+        photo-stealth-0.*) photo_setting "$s" 0 "${s#photo-stealth-}" ;;
         photo-0.*) photo_setting "$s" 1 "${s#photo-}" ;;
         null-face[1-8]) ;;
         *) echo "unknown setting $s" >&2; exit 1 ;;
@@ -172,8 +192,9 @@ for s in settings:
     lens = [int(open(f"{out}/{s}/len/{f}").read()) for f in os.listdir(f"{out}/{s}/len")]
     w, h = png_size(f"{out}/{s}/cover/" + sorted(os.listdir(f"{out}/{s}/cover"))[0])
     L = sum(lens) / len(lens)
-    bpv = (208 + 8 * (L + ovh)) / (3 * w * h)
-    print(f"{s:14} {r['pairs']:5d} {bpv:10.3f} {w * h / L:8.2f} {100 * r['changed_share']:7.2f}% "
+    bpv = (640 + 8 * (L + ovh)) / (3 * w * h)
+    pxb = f"{w * h / L:8.2f}" if L else f"{'-':>8}"
+    print(f"{s:14} {r['pairs']:5d} {bpv:10.3f} {pxb} {100 * r['changed_share']:7.2f}% "
           f"{fmt(f.get('accuracy')):>15} {fmt(f.get('accuracy_pe')):>15} {fmt(e.get('accuracy')):>15}")
 for name in ['photo-refused-count'] + [f"{s}/refused" for s in settings if not s.startswith('null-')]:
     p = f"{out}/{name}"

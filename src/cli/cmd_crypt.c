@@ -114,8 +114,11 @@ int cmd_encrypt(int argc, char **argv) {
         {.name = "--kdf-cost", .type = CLI_CALL, .dst = &o.kdf_cost, .parse = parse_kdf_cost,
          .bad = "--kdf-cost must be interactive, moderate or sensitive, got", .label = "--kdf-cost C",
          .help = "interactive | moderate (default) | sensitive"},
+        {.name = "--dense", .type = CLI_FLAG, .dst = &o.dense, .label = "--dense",
+         .help = "the smallest container instead of the stealthy default: LSB matching\n"
+                 "at --bits per channel, about 5 times smaller, easy for a steganalyser"},
         {.name = "--bits", .type = CLI_INT, .dst = &o.bits, .lo = 1, .hi = 2, .bad = "--bits must be 1 or 2, got", .label = "--bits B",
-         .help = "1 (default) or 2 bits per colour channel"},
+         .help = "1 (default) or 2 bits per colour channel; 2 implies --dense"},
         {.name = "--face-scale", .type = CLI_CALL, .dst = &o.face_scale, .parse = cli_parse_face_scale,
          .bad = "--face-scale must be auto or 1..4, got", .label = "--face-scale S",
          .help = "auto (default) or 1..4: upscale each 64x64 face S times"},
@@ -139,9 +142,10 @@ int cmd_encrypt(int argc, char **argv) {
     const cli_cmd cmd = {
         C,
         "usage: facecrypt encrypt IN -o OUT.png [--key-file K | --password-file P] [options]\n"
-        "Encrypts IN (any file, 0 bytes to about 37 MB, 75 MB with --bits 2) with XChaCha20-Poly1305\n"
-        "and hides it, with its name, in a PNG of generated faces.  Without a key option, asks for\n"
-        "a password twice.\n",
+        "Encrypts IN (any file, 0 bytes to about 7 MB; 37 MB with --dense, 75 MB with --bits 2) with\n"
+        "XChaCha20-Poly1305 and hides it, with its name, in a PNG of generated faces: by default with\n"
+        "syndrome-trellis codes under HILL costs at most 0.2 bits per channel (stealth), with --dense\n"
+        "by LSB matching in the smallest cover.  Without a key option, asks for a password twice.\n",
         NULL, encrypt_exit_codes, 19, opts, CLI_N(opts), pos, 1};
     int done, rc = cli_parse(&cmd, argc, argv, &done);
     if (rc || done) return rc;
@@ -194,7 +198,7 @@ int cmd_encrypt(int argc, char **argv) {
         }
         o.cover = &cover;
         /* A cover that would give the secret away is refused before the password prompt. */
-        if ((rc = fc_cover_check_quality(&cover, o.bits ? o.bits : 1, &err))) {
+        if ((rc = fc_cover_check_quality(&cover, o.bits == 2 ? 2 : 1, &err))) {
             fc_fail_ctx(&err, rc, "cover %s", cover_path);
             rc = cli_report(C, &err);
             goto done;
@@ -219,10 +223,13 @@ int cmd_encrypt(int argc, char **argv) {
     }
     if ((rc = write_outputs(C, &container, out, emit ? &used_cover : NULL, emit, oflags))) goto done;
     if (!quiet) {
-        int64_t cap = fc_capacity(container.w, container.h, o.bits ? o.bits : 1, strlen(base_name(in)));
-        fprintf(stderr, "facecrypt encrypt: %s (%zu bytes) -> %s (%dx%d, %d bit%s per channel, %.1f%% of capacity)\n",
-                in, len, out, container.w, container.h, o.bits ? o.bits : 1, o.bits == 2 ? "s" : "",
-                cap > 0 ? 100.0 * (double)len / (double)cap : 100.0);
+        int dense = o.dense || o.bits == 2, b = o.bits ? o.bits : 1;
+        int64_t cap = fc_capacity(container.w, container.h, dense ? b : FC_STEALTH, strlen(base_name(in)));
+        char how[64];
+        if (dense) snprintf(how, sizeof how, "dense, %d bit%s per channel", b, b == 2 ? "s" : "");
+        else snprintf(how, sizeof how, "stealth, at most %.1f bits per channel", FC_STEALTH_RATE);
+        fprintf(stderr, "facecrypt encrypt: %s (%zu bytes) -> %s (%dx%d, %s, %.1f%% of capacity)\n", in, len, out,
+                container.w, container.h, how, cap > 0 ? 100.0 * (double)len / (double)cap : 100.0);
     }
 done:
     if (fd >= 0) close(fd);
@@ -396,6 +403,13 @@ int cmd_keygen(int argc, char **argv) {
     return FC_OK;
 }
 
+/* How an embedding (FC_STEALTH, 1 or 2 dense bits) is named in capacity's output. */
+static const char *embedding_name(int bits) {
+    return bits == FC_STEALTH ? "by the stealth embedding (default, at most 0.2 bits per channel)"
+           : bits == 1        ? "by the dense embedding (--dense, 1 bit per channel)"
+                              : "by the dense embedding (--bits 2, 2 bits per channel)";
+}
+
 static void capacity_help_tail(void) {
     printf("Containers are at most %d pixels a side and %llu megapixels (what decrypt reads).\n"
            "exit codes: 0 ok, 1 usage, 2 unreadable SECRET or IMAGE, 4 nothing fits (a cover beyond\n"
@@ -405,13 +419,16 @@ static void capacity_help_tail(void) {
 
 int cmd_capacity(int argc, char **argv) {
     const char *C = "capacity", *size = NULL, *image = NULL, *name = NULL, *secret = NULL;
-    long bits = 1, name_len = -1;
-    int face_scale = 0;
+    long bits = 0, name_len = -1;
+    int face_scale = 0, dense = 0;
     const cli_opt opts[] = {
         {.name = "--size", .type = CLI_STR, .dst = &size, .label = "--size WxH / IMAGE",
          .help = "print the largest secret (bytes) that fits this cover, for a stored\n"
                  "file name of N bytes (default 12); exact, all overheads included"},
         {.name = "--for", .type = CLI_STR, .dst = &secret, .label = "--for SECRET", .help = "print the face grid that encrypt would draw for this file"},
+        {.name = "--dense", .type = CLI_FLAG, .dst = &dense, .label = "--dense, --bits 1|2",
+         .help = "the dense embedding (as encrypt --dense; --bits 2 implies it);\n"
+                 "the table below the first line shows every embedding"},
         {.name = "--bits", .type = CLI_LONG, .dst = &bits, .lo = 1, .hi = 2, .bad = "--bits must be 1 or 2, got"},
         {.name = "--name-len", .type = CLI_LONG, .dst = &name_len, .lo = 0, .hi = FC_NAME_MAX, .bad = "--name-len must be 0..255, got"},
         {.name = "--name", .type = CLI_STR, .dst = &name},
@@ -420,12 +437,14 @@ int cmd_capacity(int argc, char **argv) {
     };
     const char *pos[1] = {NULL};
     const cli_cmd cmd = {C,
-                         "usage: facecrypt capacity (--size WxH | IMAGE | --for SECRET) [--bits 1|2]\n"
+                         "usage: facecrypt capacity (--size WxH | IMAGE | --for SECRET) [--dense] [--bits 1|2]\n"
                          "                          [--name-len N | --name NAME] [--face-scale auto|1..4]\n",
                          NULL, capacity_help_tail, 19, opts, CLI_N(opts), pos, 1};
     int done, rc = cli_parse(&cmd, argc, argv, &done);
     if (rc || done) return rc;
     image = pos[0];
+    /* The embedding asked about (FC_STEALTH, or dense at 1 or 2 bits), as encrypt's. */
+    bits = dense || bits == 2 ? (bits ? bits : 1) : FC_STEALTH;
     if (!!size + !!image + !!secret != 1) return cli_usage_err(C, "give exactly one of --size WxH, IMAGE or --for SECRET", NULL);
     if (name && name_len >= 0) return cli_usage_err(C, "--name and --name-len exclude each other", NULL);
     if (name && (strlen(name) > FC_NAME_MAX || strchr(name, '/'))) return cli_usage_err(C, "bad --name", name);
@@ -439,8 +458,11 @@ int cmd_capacity(int argc, char **argv) {
         size_t nl = name ? strlen(name) : name_len >= 0 ? (size_t)name_len : strlen(base_name(secret));
         if (nl > FC_NAME_MAX) return cli_usage_err(C, "the file name is longer than 255 bytes:", base_name(secret));
         uint64_t ch = fc_channels_needed((size_t)len, nl, (int)bits);
-        printf("%s: %llu bytes need %llu channel slots at %ld bit%s per channel\n", secret, (unsigned long long)len,
-               (unsigned long long)ch, bits, bits == 1 ? "" : "s");
+        printf("%s: %llu bytes need %llu channel slots %s\n", secret, (unsigned long long)len, (unsigned long long)ch,
+               embedding_name((int)bits));
+        for (int e = 0; e <= 2; e++)
+            if (e != bits)
+                printf("  (%s: %llu)\n", embedding_name(e), (unsigned long long)fc_channels_needed((size_t)len, nl, e));
         /* Only the stored name's length matters to the fit: a stand-in of nl bytes. */
         char nm[FC_NAME_MAX + 1];
         memset(nm, 'x', nl);
@@ -450,7 +472,8 @@ int cmd_capacity(int argc, char **argv) {
             if (face_scale && s != face_scale) continue;
             fc_encrypt_opts o;
             fc_encrypt_opts_init(&o);
-            o.bits = (int)bits;
+            o.dense = bits != FC_STEALTH;
+            o.bits = bits != FC_STEALTH ? (int)bits : 1;
             o.face_scale = s;
             int cols, rows, sc;
             fc_face_cover_shape((size_t)len, nl, (int)bits, s, &cols, &rows, &sc);
@@ -463,7 +486,8 @@ int cmd_capacity(int argc, char **argv) {
         if (!any) {
             fc_encrypt_opts o;
             fc_encrypt_opts_init(&o);
-            o.bits = (int)bits;
+            o.dense = bits != FC_STEALTH;
+            o.bits = bits != FC_STEALTH ? (int)bits : 1;
             o.face_scale = (int)face_scale;
             return fc_encrypt_check(len, nm, &o, 0, 0, &err) ? cli_report(C, &err) : FC_EINTERNAL;
         }
@@ -484,11 +508,16 @@ int cmd_capacity(int argc, char **argv) {
     if (fc_cover_check_limit(w, h, &err)) return cli_report(C, &err);
     int64_t cap = fc_capacity(w, h, (int)bits, nl);
     if (cap < 0) {
-        fprintf(stderr, "facecrypt %s: not even an empty file fits a %dx%d cover at %ld bit%s per channel (stored "
-                        "name of %zu bytes)\n", C, w, h, bits, bits == 1 ? "" : "s", nl);
+        fprintf(stderr, "facecrypt %s: not even an empty file fits a %dx%d cover %s (stored name of %zu bytes)\n", C,
+                w, h, embedding_name((int)bits), nl);
         return FC_ENOFIT;
     }
-    printf("%lld bytes fit a %dx%d cover at %ld bit%s per channel (stored name of %zu bytes)\n", (long long)cap, w, h,
-           bits, bits == 1 ? "" : "s", nl);
+    printf("%lld bytes fit a %dx%d cover %s (stored name of %zu bytes)\n", (long long)cap, w, h,
+           embedding_name((int)bits), nl);
+    /* The table: every embedding, the stealth default first. */
+    for (int e = 0; e <= 2; e++) {
+        int64_t c = fc_capacity(w, h, e, nl);
+        printf("  %-66s %lld bytes\n", embedding_name(e), (long long)(c < 0 ? 0 : c));
+    }
     return FC_OK;
 }

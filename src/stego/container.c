@@ -8,6 +8,7 @@
 #include "crypto/keys.h"
 #include "crypto/seal.h"
 #include "crypto/stream.h"
+#include "stego/body_stc.h"
 #include "stego/cover.h"
 #include "stego/layout.h"
 #include "stego/lsb.h"
@@ -26,7 +27,8 @@ static int check_name(const char *name, size_t *len, fc_error *err) {
 /* Everything an encryption decides before touching a cover. */
 typedef struct sealing {
     uint64_t w, h;                    /* the container's size (bound into the AEAD data) */
-    int bits;
+    int mode;                         /* FC_V2_MODE_STC (default) or FC_V2_MODE_LSB (dense) */
+    int bits;                         /* body bits per slot: 1 (mode 1), 1 or 2 (mode 0) */
     uint8_t pub[FC_V2_PUBLIC_BYTES];  /* salt || nonce: the public slots */
     const uint8_t *nonce;             /* = pub + FC_SALT_BYTES */
     fc_subkeys *keys;
@@ -42,14 +44,14 @@ static void sealing_free(sealing *s) {
 }
 
 /* The size of the cover an encryption will use: the caller's, or the face grid. */
-static void cover_size(size_t len, size_t name_len, int bits, const fc_encrypt_opts *opts, uint64_t *w, uint64_t *h) {
+static void cover_size(size_t len, size_t name_len, const fc_encrypt_opts *opts, uint64_t *w, uint64_t *h) {
     if (opts && opts->cover) {
         *w = (uint64_t)opts->cover->w;
         *h = (uint64_t)opts->cover->h;
         return;
     }
     int cols, rows, scale;
-    fc_face_cover_shape(len, name_len, bits, opts ? opts->face_scale : 0, &cols, &rows, &scale);
+    fc_face_cover_shape(len, name_len, fc_opts_sizing_bits(opts), opts ? opts->face_scale : 0, &cols, &rows, &scale);
     *w = (uint64_t)cols * FC_IMAGE_SIZE * (uint64_t)scale;
     *h = (uint64_t)rows * FC_IMAGE_SIZE * (uint64_t)scale;
 }
@@ -63,14 +65,16 @@ static int seal_secret(const uint8_t *secret, size_t len, const char *name, cons
     if ((rc = check_name(name, &name_len, err))) return rc;
     int bits = opts && opts->bits ? opts->bits : 1;
     if (bits != 1 && bits != 2) return fc_fail(err, FC_EUSAGE, "bits per channel must be 1 or 2");
+    int dense = fc_opts_sizing_bits(opts) != FC_STEALTH; /* --dense, or 2 bits (mode 1 has 1) */
     if (len && !secret) return fc_fail(err, FC_EUSAGE, "no secret");
     uint64_t sealed = fc_sealed_len(len, name_len);
     if (len > FC_MAX_SEALED || sealed > FC_MAX_SEALED)
         return fc_fail(err, FC_ENOFIT, "the secret is too large (%zu bytes; at most about 4 GiB)", len);
     int kdf_id;
     if ((rc = fc_kdf2_id_for(key, opts, &kdf_id, err))) return rc;
+    s->mode = dense ? FC_V2_MODE_LSB : FC_V2_MODE_STC;
     s->bits = bits;
-    cover_size(len, name_len, bits, opts, &s->w, &s->h);
+    cover_size(len, name_len, opts, &s->w, &s->h);
     if (opts && opts->salt) memcpy(s->pub, opts->salt, FC_SALT_BYTES);
     else randombytes_buf(s->pub, FC_SALT_BYTES);
     if (opts && opts->nonce) memcpy(s->pub + FC_SALT_BYTES, opts->nonce, FC_NONCE_BYTES);
@@ -80,7 +84,7 @@ static int seal_secret(const uint8_t *secret, size_t len, const char *name, cons
 
     /* The header: the key commitment, then how the body is embedded and its
      * length, encrypted. */
-    fc_v2_header hd = {FC_V2_MODE_LSB, bits, 0, (uint32_t)sealed};
+    fc_v2_header hd = {s->mode, bits, 0, (uint32_t)sealed};
     uint8_t ad[FC_V2_AD_BYTES + FC_V2_HEADER_PLAIN];
     fc_v2_ad(s->w, s->h, kdf_id, s->pub, ad);
     fc_v2_header_pack(&hd, ad + FC_V2_AD_BYTES);
@@ -127,9 +131,11 @@ static int copy_image(const fc_image *src, fc_image *dst, fc_error *err) {
     return rc;
 }
 
-/* The face cover for a sealing: the caller's model or the embedded one. */
+/* The face cover for a sealing: the caller's model or the embedded one.  For
+ * mode 1, *unrounded = the generator's values before rounding (side
+ * information). */
 static int draw_faces(const fc_encrypt_opts *opts, const sealing *s, uint64_t channels, fc_image *cover,
-                      fc_error *err) {
+                      float **unrounded, fc_error *err) {
     fc_model *m = opts ? opts->model : NULL, *own = NULL;
     int rc = FC_OK;
     if (!m) {
@@ -138,13 +144,15 @@ static int draw_faces(const fc_encrypt_opts *opts, const sealing *s, uint64_t ch
         m = own;
     }
     int scale = opts && opts->face_scale ? opts->face_scale : fc_face_scale_auto(channels);
-    rc = fc_cover_faces(m, s->keys->cover, s->nonce, channels, scale, cover, err);
+    rc = fc_cover_faces_si(m, s->keys->cover, s->nonce, channels, scale, cover,
+                           s->mode == FC_V2_MODE_STC ? unrounded : NULL, err);
     fc_model_free(own);
     return rc;
 }
 
-/* Hide a sealing in a cover (container = a copy of the cover on entry). */
-static int embed(const sealing *s, fc_image *container, fc_error *err) {
+/* Hide a sealing in a cover (container = a copy of the cover on entry;
+ * unrounded: NULL or its values before rounding, for mode 1's costs). */
+static int embed(const sealing *s, fc_image *container, const float *unrounded, fc_error *err) {
     fc_slot_map map;
     int rc = fc_slot_map_v2(&map, (uint64_t)container->w, (uint64_t)container->h, err);
     if (rc) return rc == FC_EAUTH ? fc_fail(err, FC_EINTERNAL, "cover smaller than the payload") : rc;
@@ -163,16 +171,24 @@ static int embed(const sealing *s, fc_image *container, fc_error *err) {
         return fc_fail(err, FC_ENOMEM, "out of memory");
     }
     fc_keystream(s->keys->sign, s->nonce, 0, signs, sign_bytes);
-    fc_lsb_embed_public(container->px, &map, s->pub, FC_V2_PUBLIC_BYTES, signs);
-    fc_lsb_embed_keyed(container->px, &map, 0, 1, s->header, FC_V2_HEADER_BYTES, signs, FC_WALK_SCATTER);
-    /* The body's embedding: LSB matching at keyed slots 320.. in order (mode
-     * FC_V2_MODE_LSB).  Another embedding (syndrome-trellis codes) would choose
-     * its changes among the same slots here, and say so in the header's mode. */
-    fc_lsb_embed_keyed(container->px, &map, FC_V2_HEADER_SLOTS, s->bits, s->body, (size_t)s->body_len, signs,
-                       FC_WALK_AUTO);
+    /* The body first: mode 1's costs are those of the untouched cover (the
+     * public and header slots are other values). */
+    if (s->mode == FC_V2_MODE_STC) {
+        /* Syndrome-trellis codes over every keyed slot from 320 on, under HILL
+         * costs (side-informed for face covers). */
+        rc = fc_body_stc_embed(container, &map, unrounded, signs, s->body, (size_t)s->body_len, NULL, err);
+    } else {
+        /* LSB matching at keyed slots 320.. in order (--dense). */
+        fc_lsb_embed_keyed(container->px, &map, FC_V2_HEADER_SLOTS, s->bits, s->body, (size_t)s->body_len, signs,
+                           FC_WALK_AUTO);
+    }
+    if (!rc) {
+        fc_lsb_embed_public(container->px, &map, s->pub, FC_V2_PUBLIC_BYTES, signs);
+        fc_lsb_embed_keyed(container->px, &map, 0, 1, s->header, FC_V2_HEADER_BYTES, signs, FC_WALK_SCATTER);
+    }
     free(signs);
     fc_slot_map_free(&map);
-    return FC_OK;
+    return rc;
 }
 
 int fc_encrypt_buffer(const uint8_t *secret, size_t len, const char *name, const fc_encrypt_opts *opts,
@@ -185,19 +201,21 @@ int fc_encrypt_buffer(const uint8_t *secret, size_t len, const char *name, const
     if (rc) return rc;
     const fc_image *user = opts ? opts->cover : NULL;
     size_t name_len = name ? strlen(name) : 0;
-    int bits = opts && opts->bits ? opts->bits : 1;
-    uint64_t channels = fc_channels_needed(len, name_len, bits);
-    if (user && (rc = fc_cover_check_quality(user, bits, err))) return rc;
+    uint64_t channels = fc_channels_needed(len, name_len, fc_opts_sizing_bits(opts));
+    int sb = fc_opts_sizing_bits(opts);
+    if (user && (rc = fc_cover_check_quality(user, sb == FC_STEALTH ? 1 : sb, err))) return rc;
 
     sealing s;
     if ((rc = seal_secret(secret, len, name, opts, key, &s, err))) return rc;
     fc_image cover = {0};
-    rc = user ? copy_image(user, &cover, err) : draw_faces(opts, &s, channels, &cover, err);
+    float *unrounded = NULL;
+    rc = user ? copy_image(user, &cover, err) : draw_faces(opts, &s, channels, &cover, &unrounded, err);
     if (!rc && ((uint64_t)cover.w != s.w || (uint64_t)cover.h != s.h))
         rc = fc_fail(err, FC_EINTERNAL, "the cover is %dx%d, not the %llux%llu sealed for", cover.w, cover.h,
                      (unsigned long long)s.w, (unsigned long long)s.h);
     if (!rc) rc = copy_image(&cover, container, err);
-    if (!rc) rc = embed(&s, container, err);
+    if (!rc) rc = embed(&s, container, unrounded, err);
+    free(unrounded);
     sealing_free(&s);
     if (rc) {
         fc_image_free(container);

@@ -20,6 +20,11 @@ int fc_face_scale_auto(uint64_t channels);
  * > 1 each face is enlarged on its own with fc_image_upscale_unit (Lanczos-3). */
 int fc_cover_faces(fc_model *m, const uint8_t key[32], const uint8_t nonce[24], uint64_t channels, int scale,
                    fc_image *out, fc_error *err);
+/* The same, and, when unrounded is not NULL, *unrounded = w*h*3 floats (malloc'd,
+ * out's order): each value before rounding, on the 0..255 scale (the side
+ * information of side-informed costs, stego/costs.h). */
+int fc_cover_faces_si(fc_model *m, const uint8_t key[32], const uint8_t nonce[24], uint64_t channels, int scale,
+                      fc_image *out, float **unrounded, fc_error *err);
 
 /* FC_ENOFIT with a message naming the smallest cover of the same aspect ratio
  * that holds `channels` slots, if w x h is too small. */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "crypto/stream.h"
+#include "data/image_internal.h"
 #include "stego/cover.h"
 #include "stego/layout.h"
 #include "util/error.h"
@@ -19,9 +20,23 @@ static void put_tile(fc_image *grid, const fc_image *tile, int tx, int ty) {
                tile->px + (size_t)y * row, row);
 }
 
+/* The same for a tile's unrounded values (floats). */
+static void put_tile_f(float *grid, int gw, const float *tile, int tw, int tx, int ty) {
+    size_t row = (size_t)tw * 3;
+    for (int y = 0; y < tw; y++)
+        memcpy(grid + (((size_t)ty * tw + y) * (size_t)gw + (size_t)tx * tw) * 3, tile + (size_t)y * row,
+               row * sizeof *grid);
+}
+
 int fc_cover_faces(fc_model *m, const uint8_t key[32], const uint8_t nonce[24], uint64_t channels, int scale,
                    fc_image *out, fc_error *err) {
+    return fc_cover_faces_si(m, key, nonce, channels, scale, out, NULL, err);
+}
+
+int fc_cover_faces_si(fc_model *m, const uint8_t key[32], const uint8_t nonce[24], uint64_t channels, int scale,
+                      fc_image *out, float **unrounded, fc_error *err) {
     memset(out, 0, sizeof *out);
+    if (unrounded) *unrounded = NULL;
     if (scale < 1 || scale > 4) return fc_fail(err, FC_EUSAGE, "face scale must be 1..4");
     int cols, rows;
     fc_face_grid_shape(channels, scale, &cols, &rows);
@@ -36,7 +51,10 @@ int fc_cover_faces(fc_model *m, const uint8_t key[32], const uint8_t nonce[24], 
     const size_t zdim = FC_LATENT_DIM, fsz = (size_t)3 * FC_IMAGE_SIZE * FC_IMAGE_SIZE;
     float *z = malloc(FC_FACE_BATCH * zdim * sizeof *z);
     float *faces = malloc(FC_FACE_BATCH * fsz * sizeof *faces);
-    if (!z || !faces) {
+    const size_t tsz = (size_t)tile * tile * 3;
+    float *tile_u = unrounded ? malloc(tsz * sizeof *tile_u) : NULL;
+    float *grid_u = unrounded ? malloc(tsz * (size_t)cols * (size_t)rows * sizeof *grid_u) : NULL;
+    if (!z || !faces || (unrounded && (!tile_u || !grid_u))) {
         rc = fc_fail(err, FC_ENOMEM, "out of memory");
         goto done;
     }
@@ -51,8 +69,10 @@ int fc_cover_faces(fc_model *m, const uint8_t key[32], const uint8_t nonce[24], 
             /* Larger faces are enlarged from the unrounded output (Lanczos-3); at
              * scale 1 this is plain rounding, as fc_grid_image. */
             fc_image face = {0};
-            rc = fc_image_upscale_unit(faces + (size_t)j * fsz, 3, FC_IMAGE_SIZE, FC_IMAGE_SIZE, tile, tile, &face, err);
+            rc = fc_image_upscale_unit_si(faces + (size_t)j * fsz, 3, FC_IMAGE_SIZE, FC_IMAGE_SIZE, tile, tile, &face,
+                                          tile_u, err);
             if (!rc) put_tile(out, &face, (i0 + j) % cols, (i0 + j) / cols);
+            if (!rc && grid_u) put_tile_f(grid_u, out->w, tile_u, tile, (i0 + j) % cols, (i0 + j) / cols);
             fc_image_free(&face);
         }
     }
@@ -60,6 +80,12 @@ done:
     if (z) sodium_memzero(z, FC_FACE_BATCH * zdim * sizeof *z);
     free(z);
     free(faces);
-    if (rc) fc_image_free(out);
+    free(tile_u);
+    if (rc) {
+        fc_image_free(out);
+        free(grid_u);
+    } else if (unrounded) {
+        *unrounded = grid_u;
+    }
     return rc;
 }

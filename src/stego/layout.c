@@ -46,15 +46,24 @@ void fc_v2_commit(const uint8_t header_key[32], const uint8_t ad[FC_V2_AD_BYTES]
     sodium_memzero(&st, sizeof st);
 }
 
-uint64_t fc_slots_for_bytes(uint64_t bytes, int bits) { return (bytes * 8 + (uint64_t)bits - 1) / (uint64_t)bits; }
+uint64_t fc_slots_for_bytes(uint64_t bytes, int bits) {
+    if (bits == FC_STEALTH) return bytes * FC_STEALTH_SLOTS_PER_BYTE;
+    return (bytes * 8 + (uint64_t)bits - 1) / (uint64_t)bits;
+}
+
+int fc_opts_sizing_bits(const fc_encrypt_opts *opts) {
+    if (!opts || !(opts->dense || opts->bits == 2)) return FC_STEALTH;
+    return opts->bits ? opts->bits : 1;
+}
 
 int64_t fc_capacity(int w, int h, int bits, size_t name_len) {
-    if (w <= 0 || h <= 0 || (bits != 1 && bits != 2) || name_len > FC_NAME_MAX) return -1;
+    if (w <= 0 || h <= 0 || (bits != FC_STEALTH && bits != 1 && bits != 2) || name_len > FC_NAME_MAX) return -1;
     /* A container beyond the decoder's limits could not be read back. */
     if (w > FC_IMAGE_MAX_SIDE || h > FC_IMAGE_MAX_SIDE || (uint64_t)w * (uint64_t)h > FC_IMAGE_MAX_PIXELS) return -1;
     uint64_t n = (uint64_t)w * (uint64_t)h * 3;
     if (n <= FC_V2_PUBLIC_SLOTS + FC_V2_HEADER_SLOTS) return -1;
-    uint64_t bytes = (n - FC_V2_PUBLIC_SLOTS - FC_V2_HEADER_SLOTS) * (uint64_t)bits / 8;
+    uint64_t body = n - FC_V2_PUBLIC_SLOTS - FC_V2_HEADER_SLOTS;
+    uint64_t bytes = bits == FC_STEALTH ? body / FC_STEALTH_SLOTS_PER_BYTE : body * (uint64_t)bits / 8;
     uint64_t fixed = fc_sealed_len(0, name_len);
     if (bytes < fixed) return -1;
     uint64_t cap = bytes - fixed;
@@ -63,7 +72,7 @@ int64_t fc_capacity(int w, int h, int bits, size_t name_len) {
 }
 
 uint64_t fc_channels_needed(size_t len, size_t name_len, int bits) {
-    if (bits != 1 && bits != 2) bits = 1;
+    if (bits != FC_STEALTH && bits != 1 && bits != 2) bits = 1;
     return FC_V2_PUBLIC_SLOTS + FC_V2_HEADER_SLOTS + fc_slots_for_bytes(fc_sealed_len(len, name_len), bits);
 }
 

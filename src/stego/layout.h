@@ -24,14 +24,18 @@
 #define FC_V2_HEADER_SLOTS (8 * FC_V2_HEADER_BYTES)  /* 320, 1 bit each */
 #define FC_V2_LABEL "facecrypt-v2"
 #define FC_V2_AD_BYTES (12 + 4 + 4 + 1 + FC_V2_PUBLIC_BYTES) /* label, w, h, kdf id, public bytes: 61 */
-/* Body embeddings (header byte 0).  Only LSB matching in keyed order exists; a
- * reader refuses others (an authenticated header from a newer writer). */
-#define FC_V2_MODE_LSB 0
+/* Body embeddings (header byte 0); a reader refuses others (an authenticated
+ * header from a newer writer). */
+#define FC_V2_MODE_LSB 0 /* LSB matching at keyed slots 320.. in order, 1 or 2 bits (--dense) */
+#define FC_V2_MODE_STC 1 /* STC under HILL costs over all keyed slots 320.. (stego/body_stc.h), 1 bit */
+/* The stealth default (mode 1) sizes covers so that the body's relative payload
+ * is at most 1/5 bit per body slot (alpha = 0.2): 40 body slots per body byte. */
+#define FC_STEALTH_SLOTS_PER_BYTE 40
 
 typedef struct fc_v2_header {
-    int mode;          /* FC_V2_MODE_LSB */
-    int bits;          /* 1 or 2 bits per body slot */
-    unsigned param;    /* mode parameter, 0 for FC_V2_MODE_LSB */
+    int mode;          /* FC_V2_MODE_LSB or FC_V2_MODE_STC */
+    int bits;          /* 1 or 2 bits per body slot (mode 0); 1 (mode 1) */
+    unsigned param;    /* mode parameter, 0 for both modes */
     uint32_t body_len; /* sealed body in bytes, with its tag */
 } fc_v2_header;
 
@@ -45,8 +49,13 @@ void fc_v2_ad(uint64_t w, uint64_t h, int kdf_id, const uint8_t pub[FC_V2_PUBLIC
  * container cannot authenticate under two keys (partitioning-oracle attacks on
  * passwords, Len, Grubbs & Ristenpart 2021). */
 void fc_v2_commit(const uint8_t header_key[32], const uint8_t ad[FC_V2_AD_BYTES], uint8_t out[FC_V2_COMMIT_BYTES]);
-/* Keyed slots that `bytes` bytes take at bits (1 or 2) per slot. */
+/* Keyed slots that `bytes` bytes take at bits (1 or 2) per slot (mode 0), or,
+ * for bits = FC_STEALTH (0), the body slots the stealth default sizes for them
+ * (FC_STEALTH_SLOTS_PER_BYTE per byte). */
 uint64_t fc_slots_for_bytes(uint64_t bytes, int bits);
+/* The sizing "bits" of an encryption: FC_STEALTH unless opts->dense or
+ * opts->bits == 2 (the dense embedding), else opts->bits (1 if 0). */
+int fc_opts_sizing_bits(const fc_encrypt_opts *opts);
 
 /* ---- v1 (read only) ---- */
 #define FC_V1_VERSION 1

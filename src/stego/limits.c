@@ -3,6 +3,7 @@
  * it writes can be decrypted.  fc_encrypt_buffer runs fc_encrypt_check first;
  * the CLI runs it before it reads the secret or asks for a password. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include "crypto/seal.h"
 #include "stego/cover.h"
@@ -73,7 +74,7 @@ static int64_t max_fit(size_t name_len, int bits, const cover_spec *c) {
 }
 
 int64_t fc_max_secret(int bits, size_t name_len, int faces, int face_scale) {
-    if ((bits != 1 && bits != 2) || name_len > FC_NAME_MAX || face_scale < 0 || face_scale > 4) return -1;
+    if ((bits != FC_STEALTH && bits != 1 && bits != 2) || name_len > FC_NAME_MAX || face_scale < 0 || face_scale > 4) return -1;
     cover_spec c = {faces ? 0 : 2, face_scale, 0, 0};
     return max_fit(name_len, bits, &c);
 }
@@ -82,8 +83,9 @@ int fc_encrypt_check(uint64_t len, const char *name, const fc_encrypt_opts *opts
                      fc_error *err) {
     if (opts && opts->face_scale && (opts->face_scale < 1 || opts->face_scale > 4))
         return fc_fail(err, FC_EUSAGE, "face scale must be 1..4");
-    int bits = opts && opts->bits ? opts->bits : 1;
-    if (bits != 1 && bits != 2) return fc_fail(err, FC_EUSAGE, "bits per channel must be 1 or 2");
+    if (opts && opts->bits && opts->bits != 1 && opts->bits != 2)
+        return fc_fail(err, FC_EUSAGE, "bits per channel must be 1 or 2");
+    int bits = fc_opts_sizing_bits(opts);
     size_t name_len = name ? strlen(name) : 0;
     if (name_len > FC_NAME_MAX) return fc_fail(err, FC_EUSAGE, "file name longer than %d bytes", FC_NAME_MAX);
     if (name && strchr(name, '/')) return fc_fail(err, FC_EUSAGE, "file name must not contain '/'");
@@ -103,16 +105,21 @@ int fc_encrypt_check(uint64_t len, const char *name, const fc_encrypt_opts *opts
     }
     if (fits(len, name_len, bits, &c)) return FC_OK;
 
-    const char *more = bits == 1 ? "; --bits 2 holds about twice as much" : "";
+    const char *more = bits == FC_STEALTH ? "; --dense holds about 5 times as much (less stealthy)"
+                       : bits == 1      ? "; --bits 2 holds about twice as much"
+                                        : "";
+    char how[64];
+    if (bits == FC_STEALTH) snprintf(how, sizeof how, "at the stealth rate (%.1f bits per channel)", FC_STEALTH_RATE);
+    else snprintf(how, sizeof how, "at %d bit%s per channel", bits, bits == 1 ? "" : "s");
     if (c.kind == 0) {
         int64_t m = max_fit(name_len, bits, &c);
         uint64_t w, h;
         face_dims(fc_channels_needed((size_t)(m < 0 ? 0 : m), name_len, bits), c.scale, &w, &h);
         return fc_fail(err, FC_ENOFIT,
                        "the secret is too large (%llu bytes): at most %lld bytes fit a cover of generated faces "
-                       "at %d bit%s per channel (%llux%llu; decrypt reads at most %d pixels a side and %llu "
+                       "%s (%llux%llu; decrypt reads at most %d pixels a side and %llu "
                        "megapixels)%s",
-                       (unsigned long long)len, (long long)m, bits, bits == 1 ? "" : "s", (unsigned long long)w,
+                       (unsigned long long)len, (long long)m, how, (unsigned long long)w,
                        (unsigned long long)h, FC_IMAGE_MAX_SIDE, FC_IMAGE_MAX_PIXELS / 1000000ULL, more);
     }
     unsigned long long side = (unsigned long long)sqrt((double)FC_IMAGE_MAX_PIXELS);
@@ -120,8 +127,8 @@ int fc_encrypt_check(uint64_t len, const char *name, const fc_encrypt_opts *opts
     if (c.kind == 1 && fits(len, name_len, bits, &any))
         return fc_cover_check_fit((int)c.w, (int)c.h, fc_channels_needed((size_t)len, name_len, bits), bits, err);
     return fc_fail(err, FC_ENOFIT,
-                   "the secret is too large (%llu bytes): at most %lld bytes fit any cover at %d bit%s per channel "
+                   "the secret is too large (%llu bytes): at most %lld bytes fit any cover %s "
                    "(a cover of %llu megapixels, the most decrypt reads, e.g. %llux%llu)%s",
-                   (unsigned long long)len, (long long)max_fit(name_len, bits, &any), bits, bits == 1 ? "" : "s",
+                   (unsigned long long)len, (long long)max_fit(name_len, bits, &any), how,
                    FC_IMAGE_MAX_PIXELS / 1000000ULL, side, side, more);
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 #include "crypto/keys.h"
 #include "crypto/seal.h"
+#include "stego/body_stc.h"
 #include "stego/layout.h"
 #include "stego/lsb.h"
 #include "stego/open.h"
@@ -25,17 +26,28 @@ static int open_body(const fc_image *im, const fc_slot_map *map, const fc_subkey
     fc_v2_header_parse(hplain, &h);
     /* Authenticated, so written with this key: anything else is a newer writer
      * (or a forger holding the key). */
-    if (h.mode != FC_V2_MODE_LSB || h.param != 0 || (h.bits != 1 && h.bits != 2))
+    int known = h.param == 0 && ((h.mode == FC_V2_MODE_LSB && (h.bits == 1 || h.bits == 2)) ||
+                                 (h.mode == FC_V2_MODE_STC && h.bits == 1));
+    if (!known)
         return fc_fail(err, FC_EINPUT, "the container authenticates but uses an embedding this facecrypt does not "
                                        "know (mode %d, %d bits): a newer facecrypt made it", h.mode, h.bits);
+    /* Mode 1 reads any rate up to 1 bit per body slot (the writer's stealth
+     * sizing is its own choice); mode 0 needs its slots. */
     if (h.body_len < fc_sealed_len(0, 0) ||
         fc_slots_for_bytes(h.body_len, h.bits) > (uint64_t)map->keyed - FC_V2_HEADER_SLOTS)
         return fc_fail(err, FC_EINPUT, "container authenticates but its contents are malformed (body length)");
     uint8_t *ct = malloc(h.body_len);
     if (!ct) return fc_fail(err, FC_ENOMEM, "out of memory (%u bytes)", h.body_len);
-    /* The body's embedding: LSB matching at keyed slots 320.. in order.  Another
-     * mode (syndrome-trellis codes) would extract here from the same slots. */
-    fc_lsb_extract_keyed(im->px, map, FC_V2_HEADER_SLOTS, h.bits, ct, h.body_len, FC_WALK_AUTO);
+    /* The body's embedding, as the header's mode says. */
+    if (h.mode == FC_V2_MODE_STC) {
+        int rc = fc_body_stc_extract(im->px, map, ct, h.body_len, err);
+        if (rc) {
+            free(ct);
+            return rc;
+        }
+    } else {
+        fc_lsb_extract_keyed(im->px, map, FC_V2_HEADER_SLOTS, h.bits, ct, h.body_len, FC_WALK_AUTO);
+    }
     uint8_t bad[FC_V2_AD_BYTES + FC_V2_HEADER_PLAIN];
     memcpy(bad, ad, FC_V2_AD_BYTES);
     memcpy(bad + FC_V2_AD_BYTES, hplain, FC_V2_HEADER_PLAIN);

@@ -3,8 +3,10 @@
  * input is already pixels.  Two modes, by the first byte:
  *   even: a w x h image (bytes 1, 2) whose pixels are the remaining bytes,
  *         repeated (headers, lengths, bounds: must fail cleanly);
- *   odd:  a real container (made once at start-up under the same key) with the
- *         fuzz bytes XORed into it at fuzz-chosen places and an optional crop.
+ *   odd:  a real container (made once at start-up under the same key; bit 1 of
+ *         the first byte picks body mode 0, LSB matching at 2 bits, or mode 1,
+ *         STC) with the fuzz bytes XORed into it at fuzz-chosen places and an
+ *         optional crop.
  * Decryption must return FC_EAUTH or FC_EINPUT, or FC_OK with exactly the
  * original secret; anything else, a crash, a leak or UB is a bug.
  *   make fuzz-container [FUZZ_TIME=60] */
@@ -17,22 +19,25 @@ static const uint8_t KEY[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 1
                                 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
 static const char SECRET[] = "the fuzzer must never see this come out altered";
 static fc_key *key;
-static fc_image good; /* 40 x 30, 2 bits per channel */
+static fc_image goods[2]; /* 40 x 30, mode 0 at 2 bits per channel; 48 x 40, mode 1 */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc;
     (void)argv;
     fc_error err;
     if (fc_key_from_bytes(KEY, &key, &err)) abort();
-    fc_image cover;
-    if (fc_image_alloc(&cover, 40, 30, 3, &err)) abort();
-    for (size_t i = 0; i < (size_t)40 * 30 * 3; i++) cover.px[i] = (uint8_t)(i * 7 + (i >> 5));
-    fc_encrypt_opts o;
-    fc_encrypt_opts_init(&o);
-    o.cover = &cover;
-    o.bits = 2;
-    if (fc_encrypt_buffer((const uint8_t *)SECRET, sizeof SECRET - 1, "s", &o, key, &good, NULL, &err)) abort();
-    fc_image_free(&cover);
+    for (int t = 0; t < 2; t++) {
+        int w = t ? 48 : 40, h = t ? 40 : 30;
+        fc_image cover;
+        if (fc_image_alloc(&cover, w, h, 3, &err)) abort();
+        for (size_t i = 0; i < (size_t)w * h * 3; i++) cover.px[i] = (uint8_t)(i * 7 + (i >> 5));
+        fc_encrypt_opts o;
+        fc_encrypt_opts_init(&o);
+        o.cover = &cover;
+        o.bits = t ? 1 : 2; /* 2 bits: dense (mode 0); else the stealth default (mode 1) */
+        if (fc_encrypt_buffer((const uint8_t *)SECRET, sizeof SECRET - 1, "s", &o, key, &goods[t], NULL, &err)) abort();
+        fc_image_free(&cover);
+    }
     return 0;
 }
 
@@ -46,6 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         size_t n = (size_t)w * h * 3, m = size - 3;
         for (size_t i = 0; i < n; i++) im.px[i] = m ? data[3 + i % m] : 0;
     } else {
+        const fc_image good = goods[(data[0] >> 1) & 1];
         /* Crop to (w, h) from the top-left when byte 1 or 2 asks for it. */
         int w = data[1] < 200 ? good.w : 1 + data[1] % good.w, h = data[2] < 200 ? good.h : 1 + data[2] % good.h;
         if (fc_image_alloc(&im, w, h, 3, &err)) return 0;
