@@ -1,6 +1,7 @@
 /* Steganalysis of LSB embedding: the chi-square attack of Westfeld & Pfitzmann (1999)
  * and RS analysis of Fridrich, Goljan & Du (2001).  Both detect LSB *replacement*;
- * facecrypt embeds by LSB matching, which they are not designed to see. */
+ * facecrypt changes values by +-1 (LSB matching, or STC under HILL costs), which they are not
+ * designed to see; `facecrypt analyze --steganalysis` (SPAM features) is the detector for that. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

@@ -134,7 +134,7 @@ static void print_text(image_report *imgs[3], const pair_report *pr, const ciphe
 
     int any_stego = (imgs[1] && imgs[1]->stego) || (imgs[2] && imgs[2]->stego);
     if (any_stego) {
-        header4("steganalysis (detectors of LSB replacement; facecrypt embeds by LSB matching)", "all");
+        header4("steganalysis (detectors of LSB replacement; facecrypt changes values by +-1)", "all");
         for (int i = 1; i < 3; i++) {
             const image_report *r = imgs[i];
             if (!r || !r->stego) continue;

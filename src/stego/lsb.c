@@ -28,6 +28,21 @@ static int raster_walk(const fc_slot_map *m, uint64_t slots, int walk) {
     return walk == FC_WALK_AUTO ? slots >= m->keyed / 8 : walk == FC_WALK_RASTER;
 }
 
+/* The slots of values c0 .. c0+n-1 (FC_SLOT_NONE where unused; n is returned), with the
+ * bytes of buf that those in [s_lo, s_hi) touch prefetched, for writing when write. */
+static int walk_block(const fc_slot_map *m, uint64_t c0, uint64_t s_lo, uint64_t s_hi, const uint8_t *buf, int bits,
+                      int write, uint32_t sl[WALK_BLOCK]) {
+    int n = m->channels - c0 < WALK_BLOCK ? (int)(m->channels - c0) : WALK_BLOCK;
+    fc_slot_map_walk(m, c0, n, sl);
+    for (int k = 0; k < n; k++) {
+        if (sl[k] == FC_SLOT_NONE || sl[k] < s_lo || sl[k] >= s_hi) continue;
+        const uint8_t *p = buf + (sl[k] - s_lo) * (uint64_t)bits / 8;
+        if (write) __builtin_prefetch(p, 1);
+        else __builtin_prefetch(p, 0);
+    }
+    return n;
+}
+
 static inline unsigned stream_bits(const uint8_t *data, uint64_t s, int bits) {
     return bits == 1 ? (unsigned)bit_at(data, s) : (data[s >> 2] >> (2 * (s & 3))) & 3u;
 }
@@ -48,11 +63,7 @@ void fc_lsb_embed_keyed(uint8_t *px, const fc_slot_map *m, uint64_t slot0, int b
         for (int64_t blk = 0; blk < nblk; blk++) {
             uint64_t c0 = (uint64_t)blk * WALK_BLOCK;
             uint32_t sl[WALK_BLOCK];
-            int n = m->channels - c0 < WALK_BLOCK ? (int)(m->channels - c0) : WALK_BLOCK;
-            fc_slot_map_walk(m, c0, n, sl);
-            for (int k = 0; k < n; k++)
-                if (sl[k] != FC_SLOT_NONE && sl[k] >= s_lo && sl[k] < s_hi)
-                    __builtin_prefetch(data + (sl[k] - s_lo) * (uint64_t)bits / 8);
+            int n = walk_block(m, c0, s_lo, s_hi, data, bits, 0, sl);
             for (int k = 0; k < n; k++) {
                 uint64_t s = sl[k], c = c0 + (uint64_t)k;
                 if (sl[k] == FC_SLOT_NONE || s < s_lo || s >= s_hi) continue;
@@ -85,11 +96,7 @@ void fc_lsb_extract_keyed(const uint8_t *px, const fc_slot_map *m, uint64_t slot
         for (int64_t blk = 0; blk < nblk; blk++) {
             uint64_t c0 = (uint64_t)blk * WALK_BLOCK;
             uint32_t sl[WALK_BLOCK];
-            int n = m->channels - c0 < WALK_BLOCK ? (int)(m->channels - c0) : WALK_BLOCK;
-            fc_slot_map_walk(m, c0, n, sl);
-            for (int k = 0; k < n; k++)
-                if (sl[k] != FC_SLOT_NONE && sl[k] >= s_lo && sl[k] < s_hi)
-                    __builtin_prefetch(out + (sl[k] - s_lo) * (uint64_t)bits / 8, 1);
+            int n = walk_block(m, c0, s_lo, s_hi, out, bits, 1, sl);
             for (int k = 0; k < n; k++) {
                 uint64_t s = sl[k];
                 if (sl[k] == FC_SLOT_NONE || s < s_lo || s >= s_hi) continue;
