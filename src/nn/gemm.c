@@ -1,18 +1,62 @@
 /* fc_gemm: one product at the engine's precision, split across its OpenMP threads.
- * float32 goes to OpenBLAS sgemm; bfloat16 to the engine's own kernels
+ * float32 goes to OpenBLAS sgemm (or, where OPENBLAS_CORETYPE names kernels this CPU cannot
+ * run, to a portable loop); bfloat16 to the engine's own kernels
  * (gemm_bf16.c: AVX512-BF16 where the CPU has it, else the portable kernel for
  * FC_PREC_BF16_EMU, or float32 for FC_PREC_BF16). */
 #include <omp.h>
+#include <stdlib.h>
+#include <strings.h>
 #include "nn/gemm_bf16.h"
 #include "nn/internal.h"
 
 /* Products smaller than this many multiply-adds are not worth a parallel region. */
 #define SPLIT_MIN_MACS (1 << 20)
 
+/* OpenBLAS reads OPENBLAS_CORETYPE when it loads and then runs that core's kernels even
+ * where the CPU lacks their instructions (SkylakeX's AVX-512 on an AVX2 CPU: SIGILL).  Then
+ * the engine multiplies with its own portable kernel instead (correct, not fast).  Read per
+ * call: a getenv and a few compares beside a product of ~1e4..1e9 multiply-adds. */
+static int blas_runnable(void) {
+    const char *c = getenv("OPENBLAS_CORETYPE");
+    if (!c || !*c) return 1;
+    static const char *const avx512[] = {"skylakex", "cooperlake", "sapphirerapids"};
+    static const char *const avx2[] = {"haswell", "zen", "skylake", "broadwell"};
+    for (size_t i = 0; i < sizeof avx512 / sizeof avx512[0]; i++)
+        if (!strcasecmp(c, avx512[i]))
+            return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                   __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
+                   (strcasecmp(c, "skylakex") == 0 || __builtin_cpu_supports("avx512bf16"));
+    for (size_t i = 0; i < sizeof avx2 / sizeof avx2[0]; i++)
+        if (!strcasecmp(c, avx2[i])) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    return 1;
+}
+
+/* C = alpha op(A) op(B) + beta C, row-major (beta 0 ignores C's old values, as BLAS). */
+static void sgemm_portable(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda,
+                           const float *B, int ldb, float beta, float *C, int ldc) {
+    for (int i = 0; i < M; i++) {
+        float *c = C + (size_t)i * ldc;
+        for (int j = 0; j < N; j++) c[j] = beta == 0.0f ? 0.0f : beta * c[j];
+        for (int k = 0; k < K; k++) {
+            const float a = alpha * (transA ? A[(size_t)k * lda + i] : A[(size_t)i * lda + k]);
+            if (!transB) {
+                const float *b = B + (size_t)k * ldb;
+                for (int j = 0; j < N; j++) c[j] += a * b[j];
+            } else {
+                for (int j = 0; j < N; j++) c[j] += a * B[(size_t)j * ldb + k];
+            }
+        }
+    }
+}
+
 static void gemm1(fc_bf16_kernel kern, int transA, int transB, int M, int N, int K, float alpha, const float *A,
                   int lda, const float *B, int ldb, float beta, float *C, int ldc) {
     /* bf16: the packing buffers cannot be allocated -> float32 for this block */
     if (kern && fc_gemm_bf16_1(kern, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc) == 0) return;
+    if (!blas_runnable()) {
+        sgemm_portable(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        return;
+    }
     cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, M, N, K,
                 alpha, A, lda, B, ldb, beta, C, ldc);
 }
