@@ -74,7 +74,7 @@ int cmd_info(int argc, char **argv) {
         "  face   the cover generator, chosen for realism per CPU-hour: resize-convolutions\n"
         "         (nearest x2 + Conv 3x3 + BatchNorm + ReLU, no checkerboard) from 4x4 to 64x64,\n"
         "         Sigmoid; D: 4 convs k4 s2 + Dense, spectral norm on every weight; trained with\n"
-        "         hinge loss, DiffAugment and an EMA of G (samples use the EMA); ~5x cheaper per\n"
+        "         hinge loss and an EMA of G (samples use the EMA); ~5x cheaper per\n"
         "         image than seed\n",
         NULL, NULL, 0, opts, CLI_N(opts), pos, 1};
     int done, rc = cli_parse(&cmd, argc, argv, &done);

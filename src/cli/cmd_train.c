@@ -105,14 +105,14 @@ int cmd_train(int argc, char **argv) {
          .bad = "bad value for --arch (seed|dcgan|face)",
          .help = "seed: the report's DCGAN exactly (default); dcgan: Radford et al. 2016;\n"
                  "face: the cover generator (resize-convolution G with BatchNorm, spectral-\n"
-                 "norm D, hinge loss, DiffAugment, EMA of G; ~5x cheaper per image than\n"
+                 "norm D, hinge loss, EMA of G; ~5x cheaper per image than\n"
                  "seed).  `facecrypt info --arch A --layers` prints the layers"},
         {.name = "--loss", .type = CLI_CALL, .dst = &c.loss, .parse = parse_loss, .label = "--loss L",
          .bad = "bad value for --loss (bce|hinge)", .help = "bce (seed, dcgan default) or hinge (face default)"},
         {.name = "--diffaug", .type = CLI_CALL, .dst = &c.diffaug, .parse = parse_01, .label = "--diffaug 0|1",
          .bad = "bad value for --diffaug (0|1)",
          .help = "DiffAugment (color, translation 1/8, cutout 1/2) on every image D sees,\n"
-                 "backpropagated into G (face default 1, else 0)"},
+                 "backpropagated into G (default 0)"},
         {.name = "--ema", .type = CLI_FLOAT, .dst = &c.ema_decay, .lo = 0, .hi = 0.999999, .label = "--ema D",
          .help = "keep an EMA of G's weights with decay D (warm-up min(D, (1+t)/(10+t)));\n"
                  "samples, export, sample and encrypt use it (face default 0.999, else 0)"},

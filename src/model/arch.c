@@ -86,7 +86,7 @@ static void build_dcgan_d(fc_net *D, float w) {
  *    (8 -> 16 -> 32 -> 64 px), Conv 3x3 p1 c/2 -> 3, Sigmoid (images in [0,1]); c = 64 w.
  * D: 4 x [Conv k4 s2 p1 + LeakyReLU 0.2] with d, 2d, 4d, 8d channels (64 -> 4 px), Flatten,
  *    Dense 8d*16 -> 1 (a logit); spectral normalisation on every weight, no BN, no dropout; d = 64 w.
- * Trained with hinge loss, DiffAugment and a weight EMA of G by default (fc_train_config_for_arch). */
+ * Trained with hinge loss and a weight EMA of G by default (fc_train_config_for_arch). */
 static void build_face_g(fc_net *G, const char *prefix, float w) {
     const int c8 = fc_scaled(512, w);
     const int ch[4] = {fc_scaled(256, w), fc_scaled(128, w), fc_scaled(64, w), fc_scaled(32, w)};
