@@ -704,16 +704,23 @@ FC_API fc_status fc_kdf_cost_parse(const char *name, fc_kdf_cost *out);
 
 /* The `bits` argument of the sizing functions below (fc_capacity,
  * fc_channels_needed, fc_max_secret, fc_face_cover_shape): FC_STEALTH (0) = the
- * default embedding (syndrome-trellis codes under HILL costs, at most 0.2 bits
- * per channel of the body: docs/container-format.md, section 15); 1 or 2 = the
- * dense one (LSB matching at that many bits per channel, fc_encrypt_opts.dense). */
+ * default embedding in generated faces (syndrome-trellis codes under
+ * side-informed HILL costs, at most 0.2 bits per channel of the body:
+ * docs/container-format.md, sections 15 and 16); FC_STEALTH_COVER (3) = the same
+ * embedding in a caller's own picture (fc_encrypt_opts.cover), at most 0.125
+ * bits per body channel (no side information there: a lower rate keeps it as
+ * hard to detect); 1 or 2 = the dense one (LSB matching at that many bits per
+ * channel, fc_encrypt_opts.dense). */
 #define FC_STEALTH 0
-/* The stealth default's target rate: body bits per body channel, at most. */
+#define FC_STEALTH_COVER 3
+/* The stealth default's target rates: body bits per body channel, at most. */
 #define FC_STEALTH_RATE 0.2
+#define FC_STEALTH_COVER_RATE 0.125
 
 typedef struct fc_encrypt_opts {
-    int dense;              /* 0 (default): stealth (STC, 1 bit per channel, cover sized for
-                             * FC_STEALTH_RATE); 1: the smallest container (LSB matching at `bits`) */
+    int dense;              /* 0 (default): stealth (STC, 1 bit per channel, at most FC_STEALTH_RATE
+                             * in generated faces, FC_STEALTH_COVER_RATE in `cover`); 1: the
+                             * smallest container (LSB matching at `bits`) */
     int bits;               /* 1 (default if 0) or 2 bits per colour channel; 2 means the dense
                              * embedding (the stealth one has 1) */
     fc_kdf_cost kdf_cost;   /* for password keys */
@@ -783,12 +790,13 @@ FC_API unsigned fc_kdf_presets_up_to(fc_kdf_cost c);
 FC_API FC_CHECK fc_status fc_decrypt_image_opts(const fc_image *container, const fc_key *key, const fc_decrypt_opts *opts, uint8_t **data,
                           size_t *len, char **name, fc_error *err);
 /* Largest secret (bytes) with a name of name_len bytes that fits a w x h RGB
- * cover at bits (1 or 2) per channel, or at the stealth rate (FC_STEALTH); -1 if not even an empty one fits, or if
+ * cover at bits (1 or 2) per channel, or at a stealth rate (FC_STEALTH: generated
+ * faces; FC_STEALTH_COVER: a caller's picture); -1 if not even an empty one fits, or if
  * the cover is beyond the decoder's limits (its container could not be read). */
 FC_API int64_t fc_capacity(int w, int h, int bits, size_t name_len);
 /* Channels a secret of len bytes with a name of name_len bytes occupies
- * (public and header slots + body slots, at bits 1 or 2, or sized for the
- * stealth rate with FC_STEALTH): the least w*h*3 a cover needs. */
+ * (public and header slots + body slots, at bits 1 or 2, or sized for a
+ * stealth rate with FC_STEALTH or FC_STEALTH_COVER): the least w*h*3 a cover needs. */
 FC_API uint64_t fc_channels_needed(size_t len, size_t name_len, int bits);
 /* The face grid fc_encrypt_buffer draws for such a secret: cols x rows faces of
  * (64 * *scale)^2 pixels; face_scale 0 = auto (as in fc_encrypt_opts). */
