@@ -690,8 +690,9 @@ FC_API void fc_key_free(fc_key *key); /* NULL ok */
 FC_API fc_status fc_keygen_file(const char *path, int overwrite, fc_error *err);
 
 /* Argon2id cost presets (libsodium's).  A container does not record which one
- * it used (format v2 has no parameter in the clear): a reader tries them all,
- * cheapest first, so a wrong password costs the sum of every preset tried. */
+ * it used (formats v3 and v2 have no parameter in the clear): a reader tries them
+ * all, cheapest first, for each layout, so a wrong password costs the sum of
+ * every preset tried, twice. */
 typedef enum fc_kdf_cost {
     FC_KDF_MODERATE = 0, /* default: 3 passes, 256 MiB */
     FC_KDF_INTERACTIVE = 1, /* 2 passes, 64 MiB */
@@ -773,13 +774,14 @@ FC_API FC_CHECK fc_status fc_encrypt_buffer(const uint8_t *secret, size_t len, c
  * returned unless the container authenticates.  A wrong key, an image that holds
  * no container, and any modification all give FC_EAUTH with one and the same
  * message (it never says whether the image is a container); an image that is not
- * RGB gives FC_EINPUT.  Reads format v2 and v1 (docs/container-format.md): a key
- * file costs one BLAKE2b; a password costs one Argon2id run per preset tried
- * (all four, cheapest first, when it is wrong). */
+ * RGB gives FC_EINPUT.  Reads formats v3, v2 and v1 (docs/container-format.md): a key
+ * file costs one BLAKE2b per layout; a password costs one Argon2id run per
+ * preset and layout tried (all four, cheapest first, for v3 and v2, when it is
+ * wrong). */
 FC_API FC_CHECK fc_status fc_decrypt_image(const fc_image *container, const fc_key *key, uint8_t **data, size_t *len, char **name,
                      fc_error *err);
 typedef struct fc_decrypt_opts {
-    /* Password keys: the Argon2id presets to try on a v2 container, as a set of
+    /* Password keys: the Argon2id presets to try on a v3 or v2 container, as a set of
      * bits 1u << fc_kdf_cost; 0 = all of them.  Fewer presets make a wrong password
      * fail sooner (and spare the 1 GiB of the sensitive one). */
     unsigned kdf_presets;
