@@ -690,8 +690,9 @@ FC_API void fc_key_free(fc_key *key); /* NULL ok */
 FC_API fc_status fc_keygen_file(const char *path, int overwrite, fc_error *err);
 
 /* Argon2id cost presets (libsodium's).  A container does not record which one
- * it used (format v2 has no parameter in the clear): a reader tries them all,
- * cheapest first, so a wrong password costs the sum of every preset tried. */
+ * it used (formats v3 and v2 have no parameter in the clear): a reader tries them
+ * all, cheapest first, for each layout, so a wrong password costs the sum of
+ * every preset tried, twice. */
 typedef enum fc_kdf_cost {
     FC_KDF_MODERATE = 0, /* default: 3 passes, 256 MiB */
     FC_KDF_INTERACTIVE = 1, /* 2 passes, 64 MiB */
@@ -704,16 +705,23 @@ FC_API fc_status fc_kdf_cost_parse(const char *name, fc_kdf_cost *out);
 
 /* The `bits` argument of the sizing functions below (fc_capacity,
  * fc_channels_needed, fc_max_secret, fc_face_cover_shape): FC_STEALTH (0) = the
- * default embedding (syndrome-trellis codes under HILL costs, at most 0.2 bits
- * per channel of the body: docs/container-format.md, section 15); 1 or 2 = the
- * dense one (LSB matching at that many bits per channel, fc_encrypt_opts.dense). */
+ * default embedding in generated faces (syndrome-trellis codes under
+ * side-informed HILL costs, at most 0.2 bits per channel of the body:
+ * docs/container-format.md, sections 15 and 16); FC_STEALTH_COVER (3) = the same
+ * embedding in a caller's own picture (fc_encrypt_opts.cover), at most 0.125
+ * bits per body channel (no side information there: a lower rate keeps it as
+ * hard to detect); 1 or 2 = the dense one (LSB matching at that many bits per
+ * channel, fc_encrypt_opts.dense). */
 #define FC_STEALTH 0
-/* The stealth default's target rate: body bits per body channel, at most. */
+#define FC_STEALTH_COVER 3
+/* The stealth default's target rates: body bits per body channel, at most. */
 #define FC_STEALTH_RATE 0.2
+#define FC_STEALTH_COVER_RATE 0.125
 
 typedef struct fc_encrypt_opts {
-    int dense;              /* 0 (default): stealth (STC, 1 bit per channel, cover sized for
-                             * FC_STEALTH_RATE); 1: the smallest container (LSB matching at `bits`) */
+    int dense;              /* 0 (default): stealth (STC, 1 bit per channel, at most FC_STEALTH_RATE
+                             * in generated faces, FC_STEALTH_COVER_RATE in `cover`); 1: the
+                             * smallest container (LSB matching at `bits`) */
     int bits;               /* 1 (default if 0) or 2 bits per colour channel; 2 means the dense
                              * embedding (the stealth one has 1) */
     fc_kdf_cost kdf_cost;   /* for password keys */
@@ -766,13 +774,14 @@ FC_API FC_CHECK fc_status fc_encrypt_buffer(const uint8_t *secret, size_t len, c
  * returned unless the container authenticates.  A wrong key, an image that holds
  * no container, and any modification all give FC_EAUTH with one and the same
  * message (it never says whether the image is a container); an image that is not
- * RGB gives FC_EINPUT.  Reads format v2 and v1 (docs/container-format.md): a key
- * file costs one BLAKE2b; a password costs one Argon2id run per preset tried
- * (all four, cheapest first, when it is wrong). */
+ * RGB gives FC_EINPUT.  Reads formats v3, v2 and v1 (docs/container-format.md): a key
+ * file costs one BLAKE2b per layout; a password costs one Argon2id run per
+ * preset and layout tried (all four, cheapest first, for v3 and v2, when it is
+ * wrong). */
 FC_API FC_CHECK fc_status fc_decrypt_image(const fc_image *container, const fc_key *key, uint8_t **data, size_t *len, char **name,
                      fc_error *err);
 typedef struct fc_decrypt_opts {
-    /* Password keys: the Argon2id presets to try on a v2 container, as a set of
+    /* Password keys: the Argon2id presets to try on a v3 or v2 container, as a set of
      * bits 1u << fc_kdf_cost; 0 = all of them.  Fewer presets make a wrong password
      * fail sooner (and spare the 1 GiB of the sensitive one). */
     unsigned kdf_presets;
@@ -783,12 +792,13 @@ FC_API unsigned fc_kdf_presets_up_to(fc_kdf_cost c);
 FC_API FC_CHECK fc_status fc_decrypt_image_opts(const fc_image *container, const fc_key *key, const fc_decrypt_opts *opts, uint8_t **data,
                           size_t *len, char **name, fc_error *err);
 /* Largest secret (bytes) with a name of name_len bytes that fits a w x h RGB
- * cover at bits (1 or 2) per channel, or at the stealth rate (FC_STEALTH); -1 if not even an empty one fits, or if
+ * cover at bits (1 or 2) per channel, or at a stealth rate (FC_STEALTH: generated
+ * faces; FC_STEALTH_COVER: a caller's picture); -1 if not even an empty one fits, or if
  * the cover is beyond the decoder's limits (its container could not be read). */
 FC_API int64_t fc_capacity(int w, int h, int bits, size_t name_len);
 /* Channels a secret of len bytes with a name of name_len bytes occupies
- * (public and header slots + body slots, at bits 1 or 2, or sized for the
- * stealth rate with FC_STEALTH): the least w*h*3 a cover needs. */
+ * (public and header slots + body slots, at bits 1 or 2, or sized for a
+ * stealth rate with FC_STEALTH or FC_STEALTH_COVER): the least w*h*3 a cover needs. */
 FC_API uint64_t fc_channels_needed(size_t len, size_t name_len, int bits);
 /* The face grid fc_encrypt_buffer draws for such a secret: cols x rows faces of
  * (64 * *scale)^2 pixels; face_scale 0 = auto (as in fc_encrypt_opts). */

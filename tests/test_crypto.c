@@ -51,7 +51,8 @@ static void expected_cipher(const uint8_t K[32], int raw, int kdf_id, int w, int
     memcpy(pt + 10, name, nl);
     memcpy(pt + 10 + nl, secret, len);
     uint8_t ad[69];
-    memcpy(ad, "facecrypt-v2", 12);
+    /* The layout's label: the default (mode 1) writes format v3, --dense (mode 0) v2. */
+    memcpy(ad, mode == 1 ? "facecrypt-v3" : "facecrypt-v2", 12);
     uint32_t ct_len = (uint32_t)(plen + 16);
     for (int i = 0; i < 4; i++) {
         ad[12 + i] = (uint8_t)((uint32_t)w >> (8 * i));

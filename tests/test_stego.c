@@ -7,6 +7,7 @@
 #include "crypto/keys.h"
 #include "facecrypt.h"
 #include "stego/cover.h"
+#include "stego/body_stc.h"
 #include "stego/layout.h"
 #include "stego/lsb.h"
 #include "stego/perm.h"
@@ -152,13 +153,16 @@ static void test_slot_maps(void) {
     uint8_t key[32] = {4};
     const int dims[][2] = {{24, 16}, {7, 33}, {300, 200}};
     for (size_t t = 0; t < sizeof dims / sizeof *dims; t++)
-        for (int v = 1; v <= 2; v++) {
+        for (int v = 1; v <= 3; v++) {
             fc_slot_map m;
-            int rc = v == 1 ? fc_slot_map_v1(&m, (uint64_t)dims[t][0], (uint64_t)dims[t][1], &err)
-                            : fc_slot_map_v2(&m, (uint64_t)dims[t][0], (uint64_t)dims[t][1], &err);
+            const uint64_t W = (uint64_t)dims[t][0], H = (uint64_t)dims[t][1], N = W * H * 3;
+            int rc = v == 1 ? fc_slot_map_v1(&m, W, H, &err)
+                     : v == 2 ? fc_slot_map_v2(&m, W, H, &err)
+                              : fc_slot_map_v3(&m, W, H, &err);
             CHECK(rc == FC_OK && fc_slot_map_key(&m, key, &err) == FC_OK);
-            uint64_t N = (uint64_t)dims[t][0] * (uint64_t)dims[t][1] * 3;
-            CHECK(m.channels == N && m.pub == (v == 1 ? 208u : 320u) && m.keyed == N - m.pub);
+            const uint32_t pub = v == 1 ? 208u : v == 2 ? 320u : fc_v3_pub_span(N);
+            CHECK(m.channels == N && m.pub == pub && m.keyed == N - m.pub);
+            CHECK(m.body0 == (v == 1 ? 0u : v == 2 ? 320u : fc_v3_hdr_span(N)));
             uint32_t *owner = malloc(N * sizeof *owner); /* 1 + public slot, or 1 + pub + keyed slot */
             memset(owner, 0, N * sizeof *owner);
             int ok = 1;
@@ -188,7 +192,8 @@ static void test_slot_maps(void) {
             else if (N > 100000) {
                 uint64_t lo = 0;
                 for (uint32_t i = 0; i < m.pub; i++) lo += fc_slot_public(&m, i) < N / 2;
-                CHECKF(lo > 100 && lo < 220, "v2 public slots in the first half: %llu of 320", (unsigned long long)lo);
+                CHECKF(lo * 2 > m.pub * 4 / 5 && lo * 2 < m.pub * 6 / 5, "v%d public slots in the first half: %llu of %u",
+                       v, (unsigned long long)lo, m.pub);
             }
             free(owner);
             fc_slot_map_free(&m);
@@ -207,6 +212,12 @@ static void test_slot_maps(void) {
     fc_slot_map_free(&a), fc_slot_map_free(&b), fc_slot_map_free(&c);
     /* Too small for any public header: the reader's one message. */
     CHECK(fc_slot_map_v2(&a, 10, 10, &err) == FC_EAUTH && !strcmp(err.msg, FC_MSG_AUTH));
+    CHECK(fc_slot_map_v3(&a, 12, 17, &err) == FC_EAUTH && !strcmp(err.msg, FC_MSG_AUTH)); /* 612 < 640 */
+    /* v3's spans: N/16 and (N+8)/16 within 320..2560, never growing at the same N,
+     * so the body slots never decrease as the image grows. */
+    int mono = 1;
+    for (uint64_t N = 600; N < 50000; N++) mono &= fc_v3_body_slots(N + 1) >= fc_v3_body_slots(N);
+    CHECK(mono && fc_v3_pub_span(100000) == 2560 && fc_v3_hdr_span(4000) == 320 && fc_v3_pub_span(16000) == 1000);
 }
 
 /* Raster and scatter walks embed and extract the same bits at the same places. */
@@ -446,55 +457,67 @@ static int v1_rule(const fc_image *im) {
     return ops >= 1 && ops <= 4 && mem >= 8 && mem <= (1u << 20);
 }
 
-/* Nothing a reader without the key sees is fixed: over 200 v2 containers of one
- * size (same cover; key files, 1 and 2 bits, empty and non-empty secrets), every
- * public bit is a fair coin, the v1 rule accepts none, and the container's LSBs
- * differ from the cover's in about half of the public slots. */
+/* Nothing a reader without the key sees is fixed.  For each layout, 200
+ * containers of one size (same cover; three key files; empty and non-empty
+ * secrets): v3 (the default: the public bytes are the STC syndrome of a span of
+ * values), and v2 (--dense at 1 and 2 bits: the LSBs of 320 values).  Every
+ * public bit, as that layout's reader computes it, is a fair coin; the v1 rule
+ * accepts none; in v2 the container's LSBs differ from the cover's in about
+ * half of the public slots, in v3 in fewer (this image is small: its span is
+ * 360 values for 320 bits; at the rates of larger images: tests/test_stego_stc.c). */
 static void test_public_bits_uniform(void) {
     fc_error err;
     enum { RUNS = 200 };
     fc_image cover;
     make_cover(&cover, 48, 40, 1, 3);
-    fc_slot_map m;
-    CHECK(fc_slot_map_v2(&m, 48, 40, &err) == FC_OK);
-    int ones[320] = {0}, v1_accepts = 0;
-    uint64_t flips = 0;
     uint8_t secret[200];
     randombytes_buf(secret, sizeof secret);
-    for (int r = 0; r < RUNS; r++) {
-        fc_key *k = raw_key((uint8_t)(100 + r % 3)); /* three different key files */
-        fc_encrypt_opts o;
-        fc_encrypt_opts_init(&o);
-        o.cover = &cover;
-        /* Both embeddings: mode 1 (STC, the default) a third of the time, with
-         * smaller secrets (its cover holds 1/5 as much), and mode 0 at 1 and 2 bits. */
-        o.dense = r % 3 != 0;
-        o.bits = 1 + r % 2;
-        if (!o.dense) o.bits = 1;
-        fc_image cont;
-        CHECK(fc_encrypt_buffer(secret, (size_t)(r % 5) * (o.dense ? 40 : 20), "s", &o, k, &cont, NULL, &err) == FC_OK);
-        for (uint32_t i = 0; i < 320; i++) {
-            uint64_t c = fc_slot_public(&m, i);
-            ones[i] += cont.px[c] & 1;
-            flips += (cont.px[c] ^ cover.px[c]) & 1;
+    int v1_accepts = 0;
+    for (int version = 3; version >= 2; version--) {
+        fc_slot_map m;
+        CHECK((version == 3 ? fc_slot_map_v3(&m, 48, 40, &err) : fc_slot_map_v2(&m, 48, 40, &err)) == FC_OK);
+        int ones[320] = {0};
+        uint64_t flips = 0;
+        for (int r = 0; r < RUNS; r++) {
+            fc_key *k = raw_key((uint8_t)(100 + r % 3)); /* three different key files */
+            fc_encrypt_opts o;
+            fc_encrypt_opts_init(&o);
+            o.cover = &cover;
+            /* v3: the default (STC); this picture holds about 1/8 as much there. */
+            o.dense = version == 2;
+            o.bits = version == 2 ? 1 + r % 2 : 1;
+            fc_image cont;
+            CHECK(fc_encrypt_buffer(secret, (size_t)(r % 5) * (o.dense ? 40 : 12), "s", &o, k, &cont, NULL, &err) ==
+                  FC_OK);
+            uint8_t pub[FC_V2_PUBLIC_BYTES];
+            if (version == 3) fc_v3_extract_public(cont.px, &m, pub);
+            else fc_lsb_extract_public(cont.px, &m, pub, sizeof pub);
+            for (uint32_t i = 0; i < 320; i++) ones[i] += (pub[i / 8] >> (i % 8)) & 1;
+            for (uint32_t i = 0; i < m.pub; i++) {
+                uint64_t c = fc_slot_public(&m, i);
+                flips += (cont.px[c] ^ cover.px[c]) & 1;
+            }
+            v1_accepts += v1_rule(&cont);
+            fc_image_free(&cont);
+            fc_key_free(k);
         }
-        v1_accepts += v1_rule(&cont);
-        fc_image_free(&cont);
-        fc_key_free(k);
+        /* Per position ones ~ Bin(200, 1/2): mean 100, sd 7.07; the sum of (c - 100)^2 / 50
+         * over the 320 positions is chi-square with 320 degrees of freedom (sd 25.3). */
+        double chi2 = 0;
+        int worst = 100;
+        for (int i = 0; i < 320; i++) {
+            chi2 += (ones[i] - 100.0) * (ones[i] - 100.0) / 50.0;
+            if (abs(ones[i] - 100) > abs(worst - 100)) worst = ones[i];
+        }
+        CHECKF(chi2 > 320 - 5 * 25.3 && chi2 < 320 + 5 * 25.3 && abs(worst - 100) <= 38,
+               "v%d public bits not uniform: chi-square %.1f (320 dof), worst position %d of 200 ones", version, chi2,
+               worst);
+        double fr = (double)flips / (RUNS * (double)m.pub);
+        if (version == 2) CHECKF(fabs(fr - 0.5) < 0.02, "v2 public LSBs changed from the cover's: %.3f", fr);
+        else CHECKF(fr < 0.45, "v3: %.3f of the public span's LSBs changed", fr); /* rate 320/360 here */
+        fc_slot_map_free(&m);
     }
-    /* Per position ones ~ Bin(200, 1/2): mean 100, sd 7.07; the sum of (c - 100)^2 / 50
-     * over the 320 positions is chi-square with 320 degrees of freedom (sd 25.3). */
-    double chi2 = 0;
-    int worst = 100;
-    for (int i = 0; i < 320; i++) {
-        chi2 += (ones[i] - 100.0) * (ones[i] - 100.0) / 50.0;
-        if (abs(ones[i] - 100) > abs(worst - 100)) worst = ones[i];
-    }
-    CHECKF(chi2 > 320 - 5 * 25.3 && chi2 < 320 + 5 * 25.3 && abs(worst - 100) <= 38,
-           "public bits not uniform: chi-square %.1f (320 dof), worst position %d of 200 ones", chi2, worst);
-    CHECKF(v1_accepts == 0, "the v1 rule accepts %d of 200 v2 containers", v1_accepts);
-    double fr = (double)flips / (RUNS * 320.0);
-    CHECKF(fabs(fr - 0.5) < 0.02, "public LSBs changed from the cover's: %.3f", fr);
+    CHECKF(v1_accepts == 0, "the v1 rule accepts %d of 400 v2 and v3 containers", v1_accepts);
     /* The same statistics see a fixed bit at once: the v1 header of a forged image. */
     fc_slot_map v1;
     fc_slot_map_v1(&v1, 48, 40, &err);
@@ -505,7 +528,6 @@ static void test_public_bits_uniform(void) {
     CHECK(v1_rule(&f) == 1);
     fc_image_free(&f);
     fc_slot_map_free(&v1);
-    fc_slot_map_free(&m);
     fc_image_free(&cover);
 }
 

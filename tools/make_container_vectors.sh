@@ -17,7 +17,7 @@
 set -eu
 FC=${1:-build/facecrypt}
 OUT=${2:-tests/data/vectors.new}
-V=${3:-2}
+V=${3:-3}
 case "$FC" in /*) ;; *) FC="$PWD/$FC" ;; esac
 [ -x "$FC" ] || { echo "no $FC (make first)" >&2; exit 1; }
 mkdir -p "$OUT"
@@ -46,14 +46,18 @@ printf 'correct horse battery staple\n' > v1-password.txt
 # The *-1bit / *-2bit files are the dense embedding (body mode 0, LSB matching: the
 # only one when they were made, hence --dense now); the *-stc files the stealth
 # default (body mode 1, STC, two faces).
-"$FC" encrypt "$name" -o v$V-keyfile-1bit.png --key-file v1-keyfile.key --dense --bits 1 -q --force
-"$FC" encrypt "$name" -o v$V-keyfile-2bit.png --key-file v1-keyfile.key --dense --bits 2 -q --force
 # Password: Argon2id at the interactive preset (2 passes, 64 MiB), the cheapest the CLI writes.
-"$FC" encrypt "$name" -o v$V-password-1bit.png --password-file v1-password.txt --kdf-cost interactive --dense -q \
-  --force
-if [ "$V" != 1 ]; then
+if [ "$V" -le 2 ]; then
+  "$FC" encrypt "$name" -o v$V-keyfile-1bit.png --key-file v1-keyfile.key --dense --bits 1 -q --force
+  "$FC" encrypt "$name" -o v$V-keyfile-2bit.png --key-file v1-keyfile.key --dense --bits 2 -q --force
+  "$FC" encrypt "$name" -o v$V-password-1bit.png --password-file v1-password.txt --kdf-cost interactive --dense -q \
+    --force
+fi
+if [ "$V" = 2 ]; then
   "$FC" encrypt "$name" -o v$V-password-2bit.png --password-file v1-password.txt --kdf-cost interactive --bits 2 \
     -q --force
+fi
+if [ "$V" -ge 2 ]; then
   "$FC" encrypt "$name" -o v$V-keyfile-stc.png --key-file v1-keyfile.key -q --force
   "$FC" encrypt "$name" -o v$V-password-stc.png --password-file v1-password.txt --kdf-cost interactive -q --force
 fi

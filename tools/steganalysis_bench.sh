@@ -7,13 +7,17 @@
 #
 # Settings (payload = bits written into the cover per colour value, secret plus
 # headers and tag):
-#   faceG-stealth generated faces, the default embedding (body mode 1: STC under
-#                 side-informed HILL costs, cover sized for at most 0.2 bits per value):
+#   faceG-stealth generated faces, the default embedding (format v3: public bytes,
+#                 header and body (mode 1) all by STC under side-informed HILL costs,
+#                 cover sized for at most 0.2 bits per body slot):
 #                 a secret that fills a G x G grid of 64x64 faces at 0.2
 #   photo-stealth CelebA photos (as below) with --cover at the default embedding, a
-#                 secret that fills them at 0.2 bits per value (photo-stealth-R: at R < 0.2;
-#                 photo-stealth-0.0: an empty secret, i.e. little but the 640 public and
-#                 header slots, which LSB matching changes in both embeddings)
+#                 secret that fills them at its rate for pictures, 0.125 bits per body
+#                 slot (photo-stealth-R: at R < 0.125, or above with a facecrypt of
+#                 before that rate (v3 at 0.2: FACECRYPT=an older build);
+#                 photo-stealth-0.0: an empty secret, i.e. little but the 320 public
+#                 and 320 header bits, which v3 embeds by STC over spans of up to
+#                 2560 values each (--dense's v2: LSB matching in 640 slots))
 #   faceG-default generated faces, the dense embedding (--dense, 1 bit; the default
 #                 before body mode 1): a secret sized so that the
 #                 CLI draws a G x G grid of 64x64 faces (G = 2: 128x128, 5.4 KB; G = 4:
@@ -64,9 +68,11 @@ OVH=$(( (SLOTS - 640) / 8 - 1000 ))
 # secret_len CHANNELS PAYLOAD: the secret length that writes PAYLOAD bits per channel
 secret_len() { awk -v ch="$1" -v p="$2" -v o="$OVH" 'BEGIN { printf "%d", (p * ch - 640) / 8 - o }'; }
 # stealth_len CHANNELS [RATE]: the largest secret the default embedding puts in
-# CHANNELS values (40 body slots a byte: 0.2 bits per value), or the one at RATE
-# bits per body slot
-stealth_len() { awk -v ch="$1" -v p="${2:-0.2}" -v o="$OVH" 'BEGIN { l = int(p * (ch - 640) / 8 - o); printf "%d", l < 0 ? 0 : l }'; }
+# CHANNELS values (40 body slots a byte: 0.2 bits per body slot), or the one at
+# RATE bits per body slot.  Body slots (format v3): CHANNELS less the public and
+# header spans, clamp(CHANNELS/16, 320, 2560) and clamp((CHANNELS+8)/16, ...).
+stealth_len() { awk -v ch="$1" -v p="${2:-0.2}" -v o="$OVH" 'function cl(x) { x = int(x); return x < 320 ? 320 : x > 2560 ? 2560 : x }
+    BEGIN { b = ch - cl(ch / 16) - cl((ch + 8) / 16); l = int(p * b / 8 + 1e-9) - o; printf "%d", l < 0 ? 0 : l }'; }
 
 # one_pair DIR I LEN COVER_ARGS...: encrypt a fresh random secret; 0 ok, 2 cover refused
 one_pair() {
@@ -156,7 +162,7 @@ for s in $SETTINGS; do
         face[1-8]-dense) g=${s#face}; face_setting "$s" "${g%%-*}" 2 1.8 ;;
         face[1-8]-0.*) g=${s#face}; face_cover_setting "$s" "${g%%-*}" "${s#face?-}" ;;
         photo-dense) photo_setting "$s" 2 1.8 ;;
-        photo-stealth) photo_setting "$s" 0 0.2 ;;
+        photo-stealth) photo_setting "$s" 0 0.125 ;;
         photo-stealth-0.*) photo_setting "$s" 0 "${s#photo-stealth-}" ;;
         photo-0.*) photo_setting "$s" 1 "${s#photo-}" ;;
         null-face[1-8]) ;;

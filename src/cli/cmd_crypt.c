@@ -144,7 +144,8 @@ int cmd_encrypt(int argc, char **argv) {
         "usage: facecrypt encrypt IN -o OUT.png [--key-file K | --password-file P] [options]\n"
         "Encrypts IN (any file, 0 bytes to about 7 MB; 37 MB with --dense, 75 MB with --bits 2) with\n"
         "XChaCha20-Poly1305 and hides it, with its name, in a PNG of generated faces: by default with\n"
-        "syndrome-trellis codes under HILL costs at most 0.2 bits per channel (stealth), with --dense\n"
+        "syndrome-trellis codes under HILL costs at most 0.2 bits per channel (0.125 in a --cover\n"
+        "picture; stealth), with --dense\n"
         "by LSB matching in the smallest cover.  Without a key option, asks for a password twice.\n",
         NULL, encrypt_exit_codes, 19, opts, CLI_N(opts), pos, 1};
     int done, rc = cli_parse(&cmd, argc, argv, &done);
@@ -224,10 +225,11 @@ int cmd_encrypt(int argc, char **argv) {
     if ((rc = write_outputs(C, &container, out, emit ? &used_cover : NULL, emit, oflags))) goto done;
     if (!quiet) {
         int dense = o.dense || o.bits == 2, b = o.bits ? o.bits : 1;
-        int64_t cap = fc_capacity(container.w, container.h, dense ? b : FC_STEALTH, strlen(base_name(in)));
+        int sb = o.cover ? FC_STEALTH_COVER : FC_STEALTH;
+        int64_t cap = fc_capacity(container.w, container.h, dense ? b : sb, strlen(base_name(in)));
         char how[64];
         if (dense) snprintf(how, sizeof how, "dense, %d bit%s per channel", b, b == 2 ? "s" : "");
-        else snprintf(how, sizeof how, "stealth, at most %.1f bits per channel", FC_STEALTH_RATE);
+        else snprintf(how, sizeof how, "stealth, at most %g bits per channel", o.cover ? FC_STEALTH_COVER_RATE : FC_STEALTH_RATE);
         fprintf(stderr, "facecrypt encrypt: %s (%zu bytes) -> %s (%dx%d, %s, %.1f%% of capacity)\n", in, len, out,
                 container.w, container.h, how, cap > 0 ? 100.0 * (double)len / (double)cap : 100.0);
     }
@@ -403,12 +405,16 @@ int cmd_keygen(int argc, char **argv) {
     return FC_OK;
 }
 
-/* How an embedding (FC_STEALTH, 1 or 2 dense bits) is named in capacity's output. */
+/* How an embedding (FC_STEALTH, FC_STEALTH_COVER, 1 or 2 dense bits) is named in
+ * capacity's output. */
 static const char *embedding_name(int bits) {
-    return bits == FC_STEALTH ? "by the stealth embedding (default, at most 0.2 bits per channel)"
-           : bits == 1        ? "by the dense embedding (--dense, 1 bit per channel)"
-                              : "by the dense embedding (--bits 2, 2 bits per channel)";
+    return bits == FC_STEALTH         ? "by the stealth embedding in generated faces (default, 0.2 bits/ch)"
+           : bits == FC_STEALTH_COVER ? "by the stealth embedding in a --cover picture (default, 0.125)"
+           : bits == 1                ? "by the dense embedding (--dense, 1 bit per channel)"
+                                      : "by the dense embedding (--bits 2, 2 bits per channel)";
 }
+/* Every embedding, in capacity's tables: the stealth default first. */
+static const int embeddings[] = {FC_STEALTH_COVER, FC_STEALTH, 1, 2};
 
 static void capacity_help_tail(void) {
     printf("Containers are at most %d pixels a side and %llu megapixels (what decrypt reads).\n"
@@ -460,9 +466,10 @@ int cmd_capacity(int argc, char **argv) {
         uint64_t ch = fc_channels_needed((size_t)len, nl, (int)bits);
         printf("%s: %llu bytes need %llu channel slots %s\n", secret, (unsigned long long)len, (unsigned long long)ch,
                embedding_name((int)bits));
-        for (int e = 0; e <= 2; e++)
-            if (e != bits)
-                printf("  (%s: %llu)\n", embedding_name(e), (unsigned long long)fc_channels_needed((size_t)len, nl, e));
+        for (size_t i = 0; i < sizeof embeddings / sizeof *embeddings; i++)
+            if (embeddings[i] != bits)
+                printf("  (%s: %llu)\n", embedding_name(embeddings[i]),
+                       (unsigned long long)fc_channels_needed((size_t)len, nl, embeddings[i]));
         /* Only the stored name's length matters to the fit: a stand-in of nl bytes. */
         char nm[FC_NAME_MAX + 1];
         memset(nm, 'x', nl);
@@ -504,6 +511,8 @@ int cmd_capacity(int argc, char **argv) {
         fc_image_free(&img);
     }
     size_t nl = name ? strlen(name) : name_len >= 0 ? (size_t)name_len : 12;
+    /* A cover of the caller's: the stealth default's rate for pictures. */
+    if (bits == FC_STEALTH) bits = FC_STEALTH_COVER;
     /* Beyond what decrypt reads: nothing fits (encrypt says the same, exit 4). */
     if (fc_cover_check_limit(w, h, &err)) return cli_report(C, &err);
     int64_t cap = fc_capacity(w, h, (int)bits, nl);
@@ -514,10 +523,11 @@ int cmd_capacity(int argc, char **argv) {
     }
     printf("%lld bytes fit a %dx%d cover %s (stored name of %zu bytes)\n", (long long)cap, w, h,
            embedding_name((int)bits), nl);
-    /* The table: every embedding, the stealth default first. */
-    for (int e = 0; e <= 2; e++) {
-        int64_t c = fc_capacity(w, h, e, nl);
-        printf("  %-66s %lld bytes\n", embedding_name(e), (long long)(c < 0 ? 0 : c));
+    /* The table: every embedding, the stealth default first (and what generated
+     * faces of this size would hold). */
+    for (size_t i = 0; i < sizeof embeddings / sizeof *embeddings; i++) {
+        int64_t c = fc_capacity(w, h, embeddings[i], nl);
+        printf("  %-68s %lld bytes\n", embedding_name(embeddings[i]), (long long)(c < 0 ? 0 : c));
     }
     return FC_OK;
 }

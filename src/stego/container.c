@@ -1,6 +1,7 @@
-/* Making a container (format v2): seal the secret (src/crypto), pick or draw a
- * cover (src/stego/cover*.c), and hide salt, nonce, encrypted header and sealed
- * body in it (src/stego/slots.c says where, src/stego/lsb.c how).  Reading one is
+/* Making a container: seal the secret (src/crypto), pick or draw a cover
+ * (src/stego/cover*.c), and hide salt, nonce, encrypted header and sealed body in
+ * it (src/stego/slots.c says where; src/stego/body_stc.c how for the default,
+ * format v3, all by STC; src/stego/lsb.c how for --dense, format v2).  Reading one is
  * in open*.c.  Layout: docs/container-format.md. */
 #include <sodium.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@ static int check_name(const char *name, size_t *len, fc_error *err) {
 /* Everything an encryption decides before touching a cover. */
 typedef struct sealing {
     uint64_t w, h;                    /* the container's size (bound into the AEAD data) */
+    int version;                      /* 3 (the default: all by STC) or 2 (--dense: LSB matching) */
     int mode;                         /* FC_V2_MODE_STC (default) or FC_V2_MODE_LSB (dense) */
     int bits;                         /* body bits per slot: 1 (mode 1), 1 or 2 (mode 0) */
     uint8_t pub[FC_V2_PUBLIC_BYTES];  /* salt || nonce: the public slots */
@@ -65,7 +67,7 @@ static int seal_secret(const uint8_t *secret, size_t len, const char *name, cons
     if ((rc = check_name(name, &name_len, err))) return rc;
     int bits = opts && opts->bits ? opts->bits : 1;
     if (bits != 1 && bits != 2) return fc_fail(err, FC_EUSAGE, "bits per channel must be 1 or 2");
-    int dense = fc_opts_sizing_bits(opts) != FC_STEALTH; /* --dense, or 2 bits (mode 1 has 1) */
+    int dense = !fc_sizing_stealth(fc_opts_sizing_bits(opts)); /* --dense, or 2 bits (mode 1 has 1) */
     if (len && !secret) return fc_fail(err, FC_EUSAGE, "no secret");
     uint64_t sealed = fc_sealed_len(len, name_len);
     if (len > FC_MAX_SEALED || sealed > FC_MAX_SEALED)
@@ -73,6 +75,7 @@ static int seal_secret(const uint8_t *secret, size_t len, const char *name, cons
     int kdf_id;
     if ((rc = fc_kdf2_id_for(key, opts, &kdf_id, err))) return rc;
     s->mode = dense ? FC_V2_MODE_LSB : FC_V2_MODE_STC;
+    s->version = dense ? 2 : 3;
     s->bits = bits;
     cover_size(len, name_len, opts, &s->w, &s->h);
     if (opts && opts->salt) memcpy(s->pub, opts->salt, FC_SALT_BYTES);
@@ -86,7 +89,7 @@ static int seal_secret(const uint8_t *secret, size_t len, const char *name, cons
      * length, encrypted. */
     fc_v2_header hd = {s->mode, bits, 0, (uint32_t)sealed};
     uint8_t ad[FC_V2_AD_BYTES + FC_V2_HEADER_PLAIN];
-    fc_v2_ad(s->w, s->h, kdf_id, s->pub, ad);
+    fc_v2_ad(s->version, s->w, s->h, kdf_id, s->pub, ad);
     fc_v2_header_pack(&hd, ad + FC_V2_AD_BYTES);
     unsigned long long hl = 0;
     fc_v2_commit(s->keys->header, ad, s->header);
@@ -151,12 +154,14 @@ static int draw_faces(const fc_encrypt_opts *opts, const sealing *s, uint64_t ch
 }
 
 /* Hide a sealing in a cover (container = a copy of the cover on entry;
- * unrounded: NULL or its values before rounding, for mode 1's costs). */
+ * unrounded: NULL or its values before rounding, for the STC costs).  v3: public
+ * bytes, header and body by STC; v2 (--dense): all by LSB matching. */
 static int embed(const sealing *s, fc_image *container, const float *unrounded, fc_error *err) {
     fc_slot_map map;
-    int rc = fc_slot_map_v2(&map, (uint64_t)container->w, (uint64_t)container->h, err);
+    const uint64_t w = (uint64_t)container->w, h = (uint64_t)container->h;
+    int rc = s->version == 3 ? fc_slot_map_v3(&map, w, h, err) : fc_slot_map_v2(&map, w, h, err);
     if (rc) return rc == FC_EAUTH ? fc_fail(err, FC_EINTERNAL, "cover smaller than the payload") : rc;
-    if (FC_V2_HEADER_SLOTS + fc_slots_for_bytes(s->body_len, s->bits) > map.keyed) {
+    if ((uint64_t)map.body0 + fc_slots_for_bytes(s->body_len, s->version == 3 ? FC_STEALTH : s->bits) > map.keyed) {
         fc_slot_map_free(&map);
         return fc_fail(err, FC_EINTERNAL, "cover smaller than the payload");
     }
@@ -171,18 +176,17 @@ static int embed(const sealing *s, fc_image *container, const float *unrounded, 
         return fc_fail(err, FC_ENOMEM, "out of memory");
     }
     fc_keystream(s->keys->sign, s->nonce, 0, signs, sign_bytes);
-    /* The body first: mode 1's costs are those of the untouched cover (the
-     * public and header slots are other values). */
-    if (s->mode == FC_V2_MODE_STC) {
-        /* Syndrome-trellis codes over every keyed slot from 320 on, under HILL
-         * costs (side-informed for face covers). */
-        rc = fc_body_stc_embed(container, &map, unrounded, signs, s->body, (size_t)s->body_len, NULL, err);
+    if (s->version == 3) {
+        /* Syndrome-trellis codes under HILL costs (side-informed for face
+         * covers): the public bytes over a span placed by the size alone, the
+         * header over a keyed span, the body over every keyed slot after it. */
+        rc = fc_v3_stc_embed(container, &map, unrounded, signs, s->pub, s->header, s->body, (size_t)s->body_len,
+                             NULL, err);
     } else {
-        /* LSB matching at keyed slots 320.. in order (--dense). */
+        /* LSB matching at keyed slots 320.. in order (--dense), then the public
+         * bytes and the header. */
         fc_lsb_embed_keyed(container->px, &map, FC_V2_HEADER_SLOTS, s->bits, s->body, (size_t)s->body_len, signs,
                            FC_WALK_AUTO);
-    }
-    if (!rc) {
         fc_lsb_embed_public(container->px, &map, s->pub, FC_V2_PUBLIC_BYTES, signs);
         fc_lsb_embed_keyed(container->px, &map, 0, 1, s->header, FC_V2_HEADER_BYTES, signs, FC_WALK_SCATTER);
     }
@@ -203,7 +207,7 @@ int fc_encrypt_buffer(const uint8_t *secret, size_t len, const char *name, const
     size_t name_len = name ? strlen(name) : 0;
     uint64_t channels = fc_channels_needed(len, name_len, fc_opts_sizing_bits(opts));
     int sb = fc_opts_sizing_bits(opts);
-    if (user && (rc = fc_cover_check_quality(user, sb == FC_STEALTH ? 1 : sb, err))) return rc;
+    if (user && (rc = fc_cover_check_quality(user, fc_sizing_stealth(sb) ? 1 : sb, err))) return rc;
 
     sealing s;
     if ((rc = seal_secret(secret, len, name, opts, key, &s, err))) return rc;

@@ -8,9 +8,11 @@ int fc_cover_check_fit(int w, int h, uint64_t channels, int bits, fc_error *err)
     uint64_t have = (uint64_t)w * (uint64_t)h * 3;
     if (have >= channels) return FC_OK;
     char how[64];
-    if (bits == FC_STEALTH) snprintf(how, sizeof how, "at the stealth rate (%.1f bits per channel)", FC_STEALTH_RATE);
+    if (fc_sizing_stealth(bits))
+        snprintf(how, sizeof how, "at the stealth rate (%g bits per channel)",
+                 bits == FC_STEALTH ? FC_STEALTH_RATE : FC_STEALTH_COVER_RATE);
     else snprintf(how, sizeof how, "at %d bit%s per channel", bits, bits == 1 ? "" : "s");
-    const char *more = bits == FC_STEALTH ? " or --dense" : bits == 1 ? " or --bits 2" : "";
+    const char *more = fc_sizing_stealth(bits) ? " or --dense" : bits == 1 ? " or --bits 2" : "";
     /* Smallest W' with H' = ceil(W' h / w) and 3 W' H' >= channels. */
     uint64_t W = (uint64_t)floor(sqrt((double)channels / 3.0 * w / h));
     if (W < 1) W = 1;

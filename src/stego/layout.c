@@ -2,6 +2,7 @@
 #include <sodium.h>
 #include <string.h>
 #include "crypto/seal.h"
+#include "stego/slots.h"
 #include "util/error.h"
 
 static void put32(uint8_t *p, uint32_t v) {
@@ -28,8 +29,10 @@ void fc_v2_header_parse(const uint8_t in[FC_V2_HEADER_PLAIN], fc_v2_header *h) {
     h->body_len = get32(in + 4);
 }
 
-void fc_v2_ad(uint64_t w, uint64_t h, int kdf_id, const uint8_t pub[FC_V2_PUBLIC_BYTES], uint8_t ad[FC_V2_AD_BYTES]) {
+void fc_v2_ad(int version, uint64_t w, uint64_t h, int kdf_id, const uint8_t pub[FC_V2_PUBLIC_BYTES],
+              uint8_t ad[FC_V2_AD_BYTES]) {
     memcpy(ad, FC_V2_LABEL, 12);
+    ad[11] = (uint8_t)('0' + version);
     put32(ad + 12, (uint32_t)w);
     put32(ad + 16, (uint32_t)h);
     ad[20] = (uint8_t)kdf_id;
@@ -48,22 +51,34 @@ void fc_v2_commit(const uint8_t header_key[32], const uint8_t ad[FC_V2_AD_BYTES]
 
 uint64_t fc_slots_for_bytes(uint64_t bytes, int bits) {
     if (bits == FC_STEALTH) return bytes * FC_STEALTH_SLOTS_PER_BYTE;
+    if (bits == FC_STEALTH_COVER) return bytes * FC_STEALTH_COVER_SLOTS_PER_BYTE;
     return (bytes * 8 + (uint64_t)bits - 1) / (uint64_t)bits;
 }
 
 int fc_opts_sizing_bits(const fc_encrypt_opts *opts) {
-    if (!opts || !(opts->dense || opts->bits == 2)) return FC_STEALTH;
+    if (!opts || !(opts->dense || opts->bits == 2)) return opts && opts->cover ? FC_STEALTH_COVER : FC_STEALTH;
     return opts->bits ? opts->bits : 1;
 }
 
+uint64_t fc_v3_body_slots(uint64_t N) {
+    uint64_t over = (uint64_t)fc_v3_pub_span(N) + fc_v3_hdr_span(N);
+    return N > over ? N - over : 0;
+}
+
 int64_t fc_capacity(int w, int h, int bits, size_t name_len) {
-    if (w <= 0 || h <= 0 || (bits != FC_STEALTH && bits != 1 && bits != 2) || name_len > FC_NAME_MAX) return -1;
+    if (w <= 0 || h <= 0 || !fc_sizing_valid(bits) || name_len > FC_NAME_MAX) return -1;
     /* A container beyond the decoder's limits could not be read back. */
     if (w > FC_IMAGE_MAX_SIDE || h > FC_IMAGE_MAX_SIDE || (uint64_t)w * (uint64_t)h > FC_IMAGE_MAX_PIXELS) return -1;
     uint64_t n = (uint64_t)w * (uint64_t)h * 3;
-    if (n <= FC_V2_PUBLIC_SLOTS + FC_V2_HEADER_SLOTS) return -1;
-    uint64_t body = n - FC_V2_PUBLIC_SLOTS - FC_V2_HEADER_SLOTS;
-    uint64_t bytes = bits == FC_STEALTH ? body / FC_STEALTH_SLOTS_PER_BYTE : body * (uint64_t)bits / 8;
+    /* The stealth default writes v3 (STC spans for public bytes and header), the
+     * dense embedding v2 (640 slots). */
+    uint64_t body = fc_sizing_stealth(bits) ? fc_v3_body_slots(n)
+                    : n > FC_V2_PUBLIC_SLOTS + FC_V2_HEADER_SLOTS ? n - FC_V2_PUBLIC_SLOTS - FC_V2_HEADER_SLOTS
+                                                                 : 0;
+    if (body == 0) return -1;
+    uint64_t bytes = bits == FC_STEALTH         ? body / FC_STEALTH_SLOTS_PER_BYTE
+                     : bits == FC_STEALTH_COVER ? body / FC_STEALTH_COVER_SLOTS_PER_BYTE
+                                                : body * (uint64_t)bits / 8;
     uint64_t fixed = fc_sealed_len(0, name_len);
     if (bytes < fixed) return -1;
     uint64_t cap = bytes - fixed;
@@ -72,8 +87,18 @@ int64_t fc_capacity(int w, int h, int bits, size_t name_len) {
 }
 
 uint64_t fc_channels_needed(size_t len, size_t name_len, int bits) {
-    if (bits != FC_STEALTH && bits != 1 && bits != 2) bits = 1;
-    return FC_V2_PUBLIC_SLOTS + FC_V2_HEADER_SLOTS + fc_slots_for_bytes(fc_sealed_len(len, name_len), bits);
+    if (!fc_sizing_valid(bits)) bits = 1;
+    uint64_t body = fc_slots_for_bytes(fc_sealed_len(len, name_len), bits);
+    if (!fc_sizing_stealth(bits)) return FC_V2_PUBLIC_SLOTS + FC_V2_HEADER_SLOTS + body;
+    /* The least N with N >= body + spans(N): spans(N) does not decrease, so
+     * iterating N = body + spans(N) from below climbs to it (each step closes at
+     * least 7/8 of the gap). */
+    uint64_t N = body + 2 * FC_V3_SPAN_MIN;
+    for (;;) {
+        uint64_t next = body + fc_v3_pub_span(N) + fc_v3_hdr_span(N);
+        if (next <= N) return N;
+        N = next;
+    }
 }
 
 /* ---- v1 ---- */

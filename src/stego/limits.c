@@ -74,7 +74,7 @@ static int64_t max_fit(size_t name_len, int bits, const cover_spec *c) {
 }
 
 int64_t fc_max_secret(int bits, size_t name_len, int faces, int face_scale) {
-    if ((bits != FC_STEALTH && bits != 1 && bits != 2) || name_len > FC_NAME_MAX || face_scale < 0 || face_scale > 4) return -1;
+    if (!fc_sizing_valid(bits) || name_len > FC_NAME_MAX || face_scale < 0 || face_scale > 4) return -1;
     cover_spec c = {faces ? 0 : 2, face_scale, 0, 0};
     return max_fit(name_len, bits, &c);
 }
@@ -103,13 +103,19 @@ int fc_encrypt_check(uint64_t len, const char *name, const fc_encrypt_opts *opts
     } else if (cover_w < 0) {
         c.kind = 2;
     }
+    /* A caller's picture, even one still to be made: the stealth default's rate
+     * for pictures. */
+    if (c.kind != 0 && bits == FC_STEALTH) bits = FC_STEALTH_COVER;
     if (fits(len, name_len, bits, &c)) return FC_OK;
 
-    const char *more = bits == FC_STEALTH ? "; --dense holds about 5 times as much (less stealthy)"
-                       : bits == 1      ? "; --bits 2 holds about twice as much"
-                                        : "";
+    const char *more = bits == FC_STEALTH         ? "; --dense holds about 5 times as much (less stealthy)"
+                       : bits == FC_STEALTH_COVER ? "; --dense holds about 8 times as much (less stealthy)"
+                       : bits == 1                ? "; --bits 2 holds about twice as much"
+                                                  : "";
     char how[64];
-    if (bits == FC_STEALTH) snprintf(how, sizeof how, "at the stealth rate (%.1f bits per channel)", FC_STEALTH_RATE);
+    if (fc_sizing_stealth(bits))
+        snprintf(how, sizeof how, "at the stealth rate (%g bits per channel)",
+                 bits == FC_STEALTH ? FC_STEALTH_RATE : FC_STEALTH_COVER_RATE);
     else snprintf(how, sizeof how, "at %d bit%s per channel", bits, bits == 1 ? "" : "s");
     if (c.kind == 0) {
         int64_t m = max_fit(name_len, bits, &c);

@@ -7,7 +7,7 @@
 
 #define V1_PUBLIC_SLOTS 208u
 #define V2_PUBLIC_SLOTS (8u * FC_V2_PUBLIC_BYTES)
-#define OUTER_LABEL "facecrypt-v2 public slots"
+#define OUTER_LABEL "facecrypt-v2 public slots" /* v3: "facecrypt-v3 ..." */
 _Static_assert(V2_PUBLIC_SLOTS <= FC_SLOT_PUB_MAX && V1_PUBLIC_SLOTS <= FC_SLOT_PUB_MAX, "public slots fit the map");
 
 void fc_slot_map_free(fc_slot_map *m) {
@@ -45,9 +45,10 @@ int fc_slot_map_v1(fc_slot_map *m, uint64_t w, uint64_t h, fc_error *err) {
     return FC_OK;
 }
 
-void fc_slot_outer_key(uint64_t w, uint64_t h, uint8_t key[32]) {
+void fc_slot_outer_key(int version, uint64_t w, uint64_t h, uint8_t key[32]) {
     uint8_t msg[sizeof OUTER_LABEL - 1 + 8];
     memcpy(msg, OUTER_LABEL, sizeof OUTER_LABEL - 1);
+    msg[11] = (uint8_t)('0' + version); /* "facecrypt-v2" -> "facecrypt-vV" */
     for (int i = 0; i < 4; i++) {
         msg[sizeof OUTER_LABEL - 1 + i] = (uint8_t)(w >> (8 * i));
         msg[sizeof OUTER_LABEL - 1 + 4 + i] = (uint8_t)(h >> (8 * i));
@@ -55,12 +56,13 @@ void fc_slot_outer_key(uint64_t w, uint64_t h, uint8_t key[32]) {
     crypto_generichash(key, 32, msg, sizeof msg, NULL, 0);
 }
 
-int fc_slot_map_v2(fc_slot_map *m, uint64_t w, uint64_t h, fc_error *err) {
-    int rc = map_init(m, w, h, V2_PUBLIC_SLOTS, err);
+/* v2 and v3: the public slots are P(0 .. pub-1). */
+static int map_outer(fc_slot_map *m, int version, uint64_t w, uint64_t h, uint32_t pub, fc_error *err) {
+    int rc = map_init(m, w, h, pub, err);
     if (rc) return rc;
     uint8_t key[32];
     fc_perm P;
-    fc_slot_outer_key(w, h, key);
+    fc_slot_outer_key(version, w, h, key);
     if ((rc = fc_perm_init(&P, (uint32_t)m->channels, key, err))) {
         memset(m, 0, sizeof *m);
         return rc;
@@ -69,6 +71,22 @@ int fc_slot_map_v2(fc_slot_map *m, uint64_t w, uint64_t h, fc_error *err) {
     fc_perm_free(&P);
     sort_public(m);
     return FC_OK;
+}
+
+int fc_slot_map_v2(fc_slot_map *m, uint64_t w, uint64_t h, fc_error *err) {
+    int rc = map_outer(m, 2, w, h, V2_PUBLIC_SLOTS, err);
+    if (!rc) m->body0 = V2_PUBLIC_SLOTS; /* after the 320 header slots */
+    return rc;
+}
+
+int fc_slot_map_v3(fc_slot_map *m, uint64_t w, uint64_t h, fc_error *err) {
+    uint64_t N = w * h * 3;
+    if (w && h && w <= 0xffffffffu && h <= 0xffffffffu && N < 0xffffffffu &&
+        N <= (uint64_t)fc_v3_pub_span(N) + fc_v3_hdr_span(N))
+        return fc_fail(err, FC_EAUTH, FC_MSG_AUTH);
+    int rc = map_outer(m, 3, w, h, fc_v3_pub_span(N), err);
+    if (!rc) m->body0 = fc_v3_hdr_span(N);
+    return rc;
 }
 
 int fc_slot_map_key(fc_slot_map *m, const uint8_t slot_key[32], fc_error *err) {

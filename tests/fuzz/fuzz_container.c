@@ -4,9 +4,9 @@
  *   even: a w x h image (bytes 1, 2) whose pixels are the remaining bytes,
  *         repeated (headers, lengths, bounds: must fail cleanly);
  *   odd:  a real container (made once at start-up under the same key; bit 1 of
- *         the first byte picks body mode 0, LSB matching at 2 bits, or mode 1,
- *         STC) with the fuzz bytes XORed into it at fuzz-chosen places and an
- *         optional crop.
+ *         the first byte picks format v2 with body mode 0, LSB matching at 2
+ *         bits, or the default, format v3, everything by STC) with the fuzz bytes
+ *         XORed into it at fuzz-chosen places and an optional crop.
  * Decryption must return FC_EAUTH or FC_EINPUT, or FC_OK with exactly the
  * original secret; anything else, a crash, a leak or UB is a bug.
  *   make fuzz-container [FUZZ_TIME=60] */
@@ -19,7 +19,7 @@ static const uint8_t KEY[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 1
                                 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
 static const char SECRET[] = "the fuzzer must never see this come out altered";
 static fc_key *key;
-static fc_image goods[2]; /* 40 x 30, mode 0 at 2 bits per channel; 48 x 40, mode 1 */
+static fc_image goods[2]; /* 40 x 30, v2 mode 0 at 2 bits per channel; 48 x 40, v3 (mode 1) */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc;
