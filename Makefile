@@ -10,7 +10,9 @@ OPT     ?= -O3 -march=native
 # -W option an error) are probed: a flag is used only where $(CC) accepts it.
 cc_flag = $(shell $(CC) -Werror $(1) -x c -c /dev/null -o /dev/null 2>/dev/null && echo $(2))
 WARN_CFLAGS := $(call cc_flag,-Wformat-truncation,-Wno-format-truncation)
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $(WARN_CFLAGS) -g $(OPT) -fopenmp -Iinclude
+# -ffp-contract=off: a*b+c rounds twice, as written (gcc's default for -std=c11; clang would
+# fuse it into an FMA, and Adam's update would no longer be PyTorch's arithmetic).
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $(WARN_CFLAGS) -ffp-contract=off -g $(OPT) -fopenmp -Iinclude
 # The library sees its own tree; only the public API (FC_API in include/) is exported.
 LIB_CFLAGS := -Isrc -fvisibility=hidden
 # The CLI is a client of the public headers: include/ and its own folder, nothing else.
