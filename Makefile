@@ -6,7 +6,13 @@
 CC      ?= cc
 BUILD   ?= build
 OPT     ?= -O3 -march=native
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation -g $(OPT) -fopenmp -Iinclude
+# Warning switches one compiler has and another rejects (clang: -Werror makes an unknown
+# -W option an error) are probed: a flag is used only where $(CC) accepts it.
+cc_flag = $(shell $(CC) -Werror $(1) -x c -c /dev/null -o /dev/null 2>/dev/null && echo $(2))
+WARN_CFLAGS := $(call cc_flag,-Wformat-truncation,-Wno-format-truncation)
+# -ffp-contract=off: a*b+c rounds twice, as written (gcc's default for -std=c11; clang would
+# fuse it into an FMA, and Adam's update would no longer be PyTorch's arithmetic).
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $(WARN_CFLAGS) -ffp-contract=off -g $(OPT) -fopenmp -Iinclude
 # The library sees its own tree; only the public API (FC_API in include/) is exported.
 LIB_CFLAGS := -Isrc -fvisibility=hidden
 # The CLI is a client of the public headers: include/ and its own folder, nothing else.
@@ -35,15 +41,28 @@ DEPS    := $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_BIN:=.d) $(BUILD)/tests/test
 .PHONY: all test check demo asan valgrind deps clean
 all: $(BUILD)/facecrypt
 
-$(BUILD)/src/%.o: src/%.c
+# Everything is rebuilt when the compiler changes (make CC=clang in a tree gcc built):
+# the stamp names the compiler, as MPI_STAMP below names the MPI setting.
+CC_STAMP := $(BUILD)/.cc-$(notdir $(lastword $(CC)))
+$(CC_STAMP):
+	@mkdir -p $(BUILD)
+	@rm -f $(BUILD)/.cc-*
+	@touch $@
+
+$(BUILD)/src/%.o: src/%.c $(CC_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC  $<"
 	@$(CC) $(CFLAGS) $(LIB_CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/src/cli/%.o: src/cli/%.c
+$(BUILD)/src/cli/%.o: src/cli/%.c $(CC_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC  $<"
 	@$(CC) $(CFLAGS) $(CLI_CFLAGS) -MMD -MP -c $< -o $@
+
+# Adam's update loop asks for SIMD (#pragma omp ... simd); its sqrtf of v >= 0 never sets
+# errno, and without errno clang can vectorise it (with -fmath-errno clang -Werror fails:
+# "loop not vectorized", -Wpass-failed).  The same arithmetic, correctly rounded either way.
+$(BUILD)/src/nn/adam.o: CFLAGS += -fno-math-errno
 
 # The shipped generators (models/NAME.safetensors) are embedded into the library, each
 # selectable by NAME (--model NAME); DEFAULT_MODEL names the one used without --model.
@@ -78,16 +97,16 @@ $(BUILD)/facecrypt: $(CLI_OBJ) $(BUILD)/libfacecrypt.a
 	@echo "  LD  $@"
 	@$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
-$(BUILD)/tests/testutil.o: tests/testutil.c tests/testutil.h
+$(BUILD)/tests/testutil.o: tests/testutil.c tests/testutil.h $(CC_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Isrc -MMD -MP -c $< -o $@
 
-$(BUILD)/tests/refdata.o: tests/refdata.c tests/refdata.h
+$(BUILD)/tests/refdata.o: tests/refdata.c tests/refdata.h $(CC_STAMP)
 	@mkdir -p $(dir $@)
 	@$(CC) $(CFLAGS) -Isrc -MMD -MP -c $< -o $@
 
 TEST_OBJ := $(BUILD)/tests/testutil.o $(BUILD)/tests/refdata.o
-$(BUILD)/tests/%: tests/%.c $(TEST_OBJ) $(BUILD)/libfacecrypt.a
+$(BUILD)/tests/%: tests/%.c $(TEST_OBJ) $(BUILD)/libfacecrypt.a $(CC_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC  $<"
 	@$(CC) $(CFLAGS) -Isrc -MMD -MP $< $(TEST_OBJ) $(BUILD)/libfacecrypt.a -o $@ $(LDFLAGS) $(LDLIBS)
@@ -177,7 +196,7 @@ fuzz-container: build-fuzz/fuzz_container
 
 # ---- embedding measurements (tools/stc_measure.c; docs/container-format.md, v2 embedding draft) ----
 #   make stc-measure [STC_MEASURE_ARGS="--faces 4 --celeba DIR --photos 8 --time"]
-$(BUILD)/tools/stc_measure: tools/stc_measure.c $(BUILD)/libfacecrypt.a
+$(BUILD)/tools/stc_measure: tools/stc_measure.c $(BUILD)/libfacecrypt.a $(CC_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC  $<"
 	@$(CC) $(CFLAGS) -Isrc $< $(BUILD)/libfacecrypt.a -o $@ $(LDFLAGS) $(LDLIBS)

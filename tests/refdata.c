@@ -1,5 +1,6 @@
 /* Loader for tools/torch_reference.py's output; see refdata.h. */
 #include "refdata.h"
+#include "model/net.h"
 #include "model/safetensors.h"
 #include "util/error.h"
 #include <math.h>
@@ -144,6 +145,21 @@ int ref_scalar(const ref_file *r, const char *name, double *out, fc_error *err) 
     int rc = fc_st_get_f32(r->st, name, 0, NULL, &v, err);
     *out = rc ? NAN : v;
     return rc;
+}
+
+int ref_load_net(const ref_file *r, fc_net *n, const char *prefix, fc_error *err) {
+    for (int i = 0; i < fc_net_tensor_count(n); i++) {
+        fc_tensor_ref t;
+        fc_net_tensor(n, i, &t);
+        char name[256];
+        if ((size_t)snprintf(name, sizeof name, "%s%s", prefix, t.name) >= sizeof name)
+            return fc_fail(err, FC_EUSAGE, "ref: tensor name %s%s too long", prefix, t.name);
+        uint64_t shape[4];
+        for (int d = 0; d < t.ndim; d++) shape[d] = (uint64_t)t.shape[d];
+        int rc = ref_get_full(r, name, t.ndim, shape, t.data, err);
+        if (rc) return rc;
+    }
+    return FC_OK;
 }
 
 ref_cmp ref_compare(const ref_tensor *t, const float *got, double floor, const float *base) {

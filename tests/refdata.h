@@ -41,6 +41,10 @@ void ref_tensor_free(ref_tensor *t);
 /* Copy a whole tensor into dst after checking its shape (fails for a subsampled one). */
 int ref_get_full(const ref_file *r, const char *name, int ndim, const uint64_t *shape, float *dst, fc_error *err);
 int ref_scalar(const ref_file *r, const char *name, double *out, fc_error *err);
+/* Copy every tensor of net n (fc_net_tensor order and names) from the whole tensors
+ * PREFIX + name (e.g. "init/G.fc.weight"), checking each shape. */
+struct fc_net;
+int ref_load_net(const ref_file *r, struct fc_net *n, const char *prefix, fc_error *err);
 
 /* How a computed tensor (all numel values, row-major, same layout) compares with the
  * reference at the reference's stored positions.

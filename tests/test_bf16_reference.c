@@ -30,23 +30,6 @@ static const double U = 1.0 / 256;
 
 static ref_file *R;
 
-static int load_weights(fc_net *n, const char *prefix) {
-    fc_error err = {0};
-    for (int i = 0; i < fc_net_tensor_count(n); i++) {
-        fc_tensor_ref t;
-        fc_net_tensor(n, i, &t);
-        char name[96];
-        snprintf(name, sizeof name, "%s%s", prefix, t.name);
-        uint64_t shape[4];
-        for (int d = 0; d < t.ndim; d++) shape[d] = (uint64_t)t.shape[d];
-        if (ref_get_full(R, name, t.ndim, shape, t.data, &err)) {
-            fprintf(stderr, "%s\n", err.msg);
-            return -1;
-        }
-    }
-    return 0;
-}
-
 /* ||got - ref|| / (u ||ref||) over the reference's stored positions; also whether got
  * differs anywhere from other (the float32 result), when other != NULL. */
 static void cmp(const char *name, const float *got, const float *other, size_t numel, double k) {
@@ -81,8 +64,8 @@ static fc_model *step(fc_precision prec, const float *x, const float *z1, const 
     fc_model *m = NULL;
     CHECK(fc_model_create(FC_ARCH_SEED, 1.0f, 0, &m, &err) == FC_OK);
     if (!m) return NULL;
-    CHECK(load_weights(&m->G, "init/") == 0);
-    CHECK(load_weights(&m->D, "init/") == 0);
+    CHECKF(ref_load_net(R, &m->G, "init/", &err) == FC_OK, "%s", err.msg);
+    CHECKF(ref_load_net(R, &m->D, "init/", &err) == FC_OK, "%s", err.msg);
     fc_model_set_dropout(m, 0.0f);
     CHECK(fc_model_set_precision(m, prec) == prec);
     fc_trainer t;

@@ -96,6 +96,47 @@ static void test_generate_and_checkpoint(void) {
     fc_model_free(m);
 }
 
+/* Every metadata key fc_checkpoint_save writes itself is one fc_checkpoint_base_meta names
+ * (an export passes on only the others), and the caller's extra keys are not; the writer's
+ * values are there (generator_weights once went missing from the list). */
+static void test_base_meta(void) {
+    fc_error err = {0};
+    fc_model *m = NULL;
+    CHECK(fc_model_create(FC_ARCH_FACE, 0.125f, 3, &m, &err) == FC_OK);
+    if (!m) return;
+    char *dir = tu_tmpdir(), path[4200];
+    snprintf(path, sizeof path, "%s/meta.safetensors", dir);
+    const char *extra[] = {"rng_z", "12", "batch", "4"};
+    for (int gen_only = 0; gen_only < 2; gen_only++) {
+        fc_ckpt_opts o = {.generator_only = gen_only, .overwrite = 1, .meta = extra, .n_meta = 2};
+        CHECK(fc_checkpoint_save(m, path, &o, &err) == FC_OK);
+        fc_st_file *f = NULL;
+        CHECKF(fc_st_open(path, 0, &f, &err) == FC_OK, "%s", err.msg);
+        if (!f) continue;
+        size_t base = 0, other = 0;
+        for (size_t i = 0; i < fc_st_meta_count(f); i++) {
+            const char *k, *v;
+            fc_st_meta_at(f, i, &k, &v);
+            int is_extra = !strcmp(k, "rng_z") || !strcmp(k, "batch");
+            CHECKF(fc_checkpoint_base_meta(k) == !is_extra, "metadata key \"%s\": base_meta %d", k,
+                   fc_checkpoint_base_meta(k));
+            CHECKF(v && *v, "metadata key \"%s\" has an empty value", k);
+            base += !is_extra, other += is_extra;
+        }
+        CHECKF(other == 2 && base >= 8, "%zu base keys, %zu extra", base, other);
+        const char *gw = fc_st_meta(f, "generator_weights");
+        CHECK(gw && fc_checkpoint_base_meta("generator_weights"));
+        CHECK(fc_st_meta(f, "format") && !strcmp(fc_st_meta(f, "format"), "facecrypt-checkpoint-1"));
+        const char *contents = fc_st_meta(f, "contents");
+        CHECK(contents && !strcmp(contents, gen_only ? "generator" : "generator+discriminator"));
+        fc_st_close(f);
+    }
+    CHECK(!fc_checkpoint_base_meta("rng_z") && !fc_checkpoint_base_meta(""));
+    tu_system("rm -rf '%s'", dir);
+    free(dir);
+    fc_model_free(m);
+}
+
 /* One training step changes both nets, and the same seed reproduces it exactly. */
 static void test_step_determinism(void) {
     fc_error err = {0};
@@ -282,6 +323,7 @@ int main(void) {
     test_builtin_names();
     test_counts();
     test_generate_and_checkpoint();
+    test_base_meta();
     test_step_determinism();
     test_hostile_checkpoints();
     return TEST_END();

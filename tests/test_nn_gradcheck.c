@@ -11,50 +11,7 @@
 #include "nn/nn.h"
 #include "testutil.h"
 
-typedef double (*loss_fn)(void *ctx);
-
 static fc_rng g_rng;
-
-static float *randn(size_t n, float std) {
-    float *p = fc_alloc_floats(n);
-    fc_rng_fill_normal(&g_rng, p, n, 0.0f, std);
-    return p;
-}
-
-static double dot(const float *a, const float *b, size_t n) {
-    double s = 0;
-    for (size_t i = 0; i < n; i++) s += (double)a[i] * b[i];
-    return s;
-}
-
-/* Compare grad (analytic) with central differences of f wrt param[0..n).  At most
- * max_checks elements, evenly spread.  Returns the worst scaled error. */
-static void check_grad(const char *what, loss_fn f, void *ctx, float *param, const float *grad, size_t n, float h,
-                       double rtol, double atol, size_t max_checks) {
-    size_t step = n > max_checks ? n / max_checks : 1;
-    double worst = 0;
-    size_t worst_i = 0;
-    double worst_num = 0, worst_ana = 0;
-    for (size_t i = 0; i < n; i += step) {
-        float save = param[i];
-        float up = save + h, dn = save - h;
-        param[i] = up;
-        double lp = f(ctx);
-        param[i] = dn;
-        double lm = f(ctx);
-        param[i] = save;
-        double num = (lp - lm) / ((double)up - (double)dn);
-        double ana = grad[i];
-        double err = fabs(num - ana) / (atol + rtol * fmax(fabs(num), fabs(ana)));
-        if (!(err <= worst)) {
-            worst = err;
-            worst_i = i;
-            worst_num = num;
-            worst_ana = ana;
-        }
-    }
-    CHECKF(worst <= 1.0, "%s: element %zu numeric %.6g analytic %.6g", what, worst_i, worst_num, worst_ana);
-}
 
 /* ---- Dense ------------------------------------------------------------------ */
 typedef struct {
@@ -65,22 +22,28 @@ typedef struct {
 static double dense_loss(void *p) {
     dense_ctx *c = p;
     fc_dense_forward(c->y, c->x, c->W, c->b, c->N, c->in, c->out);
-    return dot(c->y, c->r, (size_t)c->N * c->out);
+    return tu_dot(c->y, c->r, (size_t)c->N * c->out);
 }
 
 static void test_dense(int N, int in, int out) {
-    dense_ctx c = {N, in, out, randn((size_t)N * in, 1), randn((size_t)out * in, 0.3f), randn(out, 0.3f),
-                   fc_alloc_floats((size_t)N * out), randn((size_t)N * out, 1)};
+    dense_ctx c = {N,
+                   in,
+                   out,
+                   tu_randn(&g_rng, (size_t)N * in, 1),
+                   tu_randn(&g_rng, (size_t)out * in, 0.3f),
+                   tu_randn(&g_rng, out, 0.3f),
+                   fc_alloc_floats((size_t)N * out),
+                   tu_randn(&g_rng, (size_t)N * out, 1)};
     float *dx = fc_alloc_floats((size_t)N * in), *dW = fc_alloc_floats((size_t)out * in), *db = fc_alloc_floats(out);
     dense_loss(&c);
     fc_dense_backward(dx, dW, db, c.r, c.x, c.W, N, in, out);
     char name[64];
     snprintf(name, sizeof name, "dense %d->%d dx", in, out);
-    check_grad(name, dense_loss, &c, c.x, dx, (size_t)N * in, 0.25f, 1e-3, 1e-4, 400);
+    tu_check_grad(name, dense_loss, &c, c.x, dx, (size_t)N * in, 0.25f, 1e-3, 1e-4, 400);
     snprintf(name, sizeof name, "dense %d->%d dW", in, out);
-    check_grad(name, dense_loss, &c, c.W, dW, (size_t)out * in, 0.25f, 1e-3, 1e-4, 400);
+    tu_check_grad(name, dense_loss, &c, c.W, dW, (size_t)out * in, 0.25f, 1e-3, 1e-4, 400);
     snprintf(name, sizeof name, "dense %d->%d db", in, out);
-    check_grad(name, dense_loss, &c, c.b, db, out, 0.25f, 1e-3, 1e-4, 400);
+    tu_check_grad(name, dense_loss, &c, c.b, db, out, 0.25f, 1e-3, 1e-4, 400);
     /* accumulation: a second backward adds the same gradient again */
     float *dW2 = fc_alloc_floats((size_t)out * in);
     memcpy(dW2, dW, (size_t)out * in * sizeof(float));
@@ -103,7 +66,7 @@ typedef struct {
 static double conv_loss(void *p) {
     conv_ctx *c = p;
     fc_conv_forward(c->plan, c->N, c->x, c->W, c->b, c->y);
-    return dot(c->y, c->r, c->yn);
+    return tu_dot(c->y, c->r, c->yn);
 }
 
 static void test_conv(int transposed, int cin, int cout, int k, int s, int pad, int h, int w, int N, int bias,
@@ -120,11 +83,11 @@ static void test_conv(int transposed, int cin, int cout, int k, int s, int pad, 
     c.xn = (size_t)N * cin * h * w;
     c.yn = (size_t)N * cout * e->oh * e->ow;
     c.wn = (size_t)cin * cout * k * k;
-    c.x = randn(c.xn, 1);
-    c.W = randn(c.wn, 0.3f);
-    c.b = bias ? randn(cout, 0.3f) : NULL;
+    c.x = tu_randn(&g_rng, c.xn, 1);
+    c.W = tu_randn(&g_rng, c.wn, 0.3f);
+    c.b = bias ? tu_randn(&g_rng, cout, 0.3f) : NULL;
     c.y = fc_alloc_floats(c.yn);
-    c.r = randn(c.yn, 1);
+    c.r = tu_randn(&g_rng, c.yn, 1);
     float *dx = fc_alloc_floats(c.xn), *dW = fc_alloc_floats(c.wn), *db = fc_alloc_floats(cout);
     conv_loss(&c);
     fc_conv_backward_data(c.plan, N, c.r, c.W, dx);
@@ -133,12 +96,12 @@ static void test_conv(int transposed, int cin, int cout, int k, int s, int pad, 
     int len = snprintf(name, sizeof name, "%s %d->%d k%d s%d p%d %dx%d N%d%s low%d", transposed ? "convT" : "conv",
                        cin, cout, k, s, pad, h, w, N, bias ? "" : " nobias", lowering);
     strcpy(name + len, " dx");
-    check_grad(name, conv_loss, &c, c.x, dx, c.xn, 0.25f, 1e-3, 1e-4, 300);
+    tu_check_grad(name, conv_loss, &c, c.x, dx, c.xn, 0.25f, 1e-3, 1e-4, 300);
     strcpy(name + len, " dW");
-    check_grad(name, conv_loss, &c, c.W, dW, c.wn, 0.25f, 1e-3, 1e-4, 300);
+    tu_check_grad(name, conv_loss, &c, c.W, dW, c.wn, 0.25f, 1e-3, 1e-4, 300);
     if (bias) {
         strcpy(name + len, " db");
-        check_grad(name, conv_loss, &c, c.b, db, cout, 0.25f, 1e-3, 1e-4, 300);
+        tu_check_grad(name, conv_loss, &c, c.b, db, cout, 0.25f, 1e-3, 1e-4, 300);
     }
     fc_conv_free(c.plan);
     float *ptrs[] = {c.x, c.W, c.b, c.y, c.r, dx, dW, db};
@@ -165,11 +128,11 @@ static void act_forward(const act_ctx *c) {
 static double act_loss(void *p) {
     act_ctx *c = p;
     act_forward(c);
-    return dot(c->y, c->r, c->n);
+    return tu_dot(c->y, c->r, c->n);
 }
 
 static void test_activation(int kind, const char *name) {
-    act_ctx c = {kind, 3000, randn(3000, 2), fc_alloc_floats(3000), randn(3000, 1)};
+    act_ctx c = {kind, 3000, tu_randn(&g_rng, 3000, 2), fc_alloc_floats(3000), tu_randn(&g_rng, 3000, 1)};
     /* keep inputs off the kink at 0 so that x +- h stays on one side */
     for (size_t i = 0; i < c.n; i++)
         if (fabsf(c.x[i]) < 0.05f) c.x[i] += c.x[i] < 0 ? -0.05f : 0.05f;
@@ -181,7 +144,7 @@ static void test_activation(int kind, const char *name) {
     case ACT_SIGMOID: fc_sigmoid_backward(dx, c.r, c.y, c.n); break;
     default: fc_tanh_backward(dx, c.r, c.y, c.n); break;
     }
-    check_grad(name, act_loss, &c, c.x, dx, c.n, 1e-2f, 2e-3, 1e-4, 3000);
+    tu_check_grad(name, act_loss, &c, c.x, dx, c.n, 1e-2f, 2e-3, 1e-4, 3000);
     /* in place: y aliasing x and dx aliasing dy give the same results */
     act_forward(&c); /* the gradient check left y at a perturbed x */
     float *xi = fc_alloc_floats(c.n), *gi = fc_alloc_floats(c.n);
@@ -218,15 +181,15 @@ static double drop_loss(void *p) {
     drop_ctx *c = p;
     fc_dropout_key key = {.seed = 77, .counter = 3, .rows = NULL};
     fc_dropout_forward(c->y, c->x, c->mask, 4, c->n / 4, 0.2f, &key);
-    return dot(c->y, c->r, c->n);
+    return tu_dot(c->y, c->r, c->n);
 }
 
 static void test_dropout(void) {
-    drop_ctx c = {2000, randn(2000, 1), fc_alloc_floats(2000), randn(2000, 1), malloc(2000)};
+    drop_ctx c = {2000, tu_randn(&g_rng, 2000, 1), fc_alloc_floats(2000), tu_randn(&g_rng, 2000, 1), malloc(2000)};
     float *dx = fc_alloc_floats(c.n);
     drop_loss(&c);
     fc_dropout_backward(dx, c.r, c.mask, c.n, 0.2f);
-    check_grad("dropout dx", drop_loss, &c, c.x, dx, c.n, 0.25f, 1e-3, 1e-4, 2000);
+    tu_check_grad("dropout dx", drop_loss, &c, c.x, dx, c.n, 0.25f, 1e-3, 1e-4, 2000);
     fc_free_aligned(c.x);
     fc_free_aligned(c.y);
     fc_free_aligned(c.r);
@@ -244,21 +207,21 @@ static double bn_loss(void *p) {
     bn_ctx *c = p;
     fc_bn_cache cache = {c->mean, c->invstd};
     fc_batchnorm_forward_train(c->y, c->x, c->gamma, c->beta, NULL, NULL, &cache, c->N, c->C, c->HW, 1e-5f, 0.1f);
-    return dot(c->y, c->r, (size_t)c->N * c->C * c->HW);
+    return tu_dot(c->y, c->r, (size_t)c->N * c->C * c->HW);
 }
 
 static void test_batchnorm(int N, int C, int HW) {
     size_t n = (size_t)N * C * HW;
-    bn_ctx c = {N, C, HW, randn(n, 1.5f), randn(C, 0.5f), randn(C, 0.5f), fc_alloc_floats(n), randn(n, 1),
-                fc_alloc_floats(C), fc_alloc_floats(C)};
+    bn_ctx c = {N, C, HW, tu_randn(&g_rng, n, 1.5f), tu_randn(&g_rng, C, 0.5f), tu_randn(&g_rng, C, 0.5f),
+                fc_alloc_floats(n), tu_randn(&g_rng, n, 1), fc_alloc_floats(C), fc_alloc_floats(C)};
     for (size_t i = 0; i < n; i++) c.x[i] += 0.7f; /* a non-zero mean */
     float *dx = fc_alloc_floats(n), *dg = fc_alloc_floats(C), *dbt = fc_alloc_floats(C);
     bn_loss(&c);
     fc_bn_cache cache = {c.mean, c.invstd};
     fc_batchnorm_backward(dx, dg, dbt, c.r, c.x, c.gamma, &cache, N, C, HW);
-    check_grad("batchnorm dx", bn_loss, &c, c.x, dx, n, 1e-2f, 1e-2, 1e-3, 600);
-    check_grad("batchnorm dgamma", bn_loss, &c, c.gamma, dg, C, 1e-2f, 1e-2, 1e-3, 600);
-    check_grad("batchnorm dbeta", bn_loss, &c, c.beta, dbt, C, 1e-2f, 1e-2, 1e-3, 600);
+    tu_check_grad("batchnorm dx", bn_loss, &c, c.x, dx, n, 1e-2f, 1e-2, 1e-3, 600);
+    tu_check_grad("batchnorm dgamma", bn_loss, &c, c.gamma, dg, C, 1e-2f, 1e-2, 1e-3, 600);
+    tu_check_grad("batchnorm dbeta", bn_loss, &c, c.beta, dbt, C, 1e-2f, 1e-2, 1e-3, 600);
     float *ptrs[] = {c.x, c.gamma, c.beta, c.y, c.r, c.mean, c.invstd, dx, dg, dbt};
     for (size_t i = 0; i < sizeof ptrs / sizeof *ptrs; i++) fc_free_aligned(ptrs[i]);
 }
@@ -275,11 +238,11 @@ static double bce_loss(void *p) {
 }
 
 static void test_bce(void) {
-    bce_ctx c = {40, randn(40, 3), fc_alloc_floats(40)};
+    bce_ctx c = {40, tu_randn(&g_rng, 40, 3), fc_alloc_floats(40)};
     for (int i = 0; i < c.N; i++) c.t[i] = i % 3 == 0 ? 1.0f : i % 3 == 1 ? 0.0f : 0.3f;
     float *dz = fc_alloc_floats(40);
     fc_bce_logits(c.z, c.t, c.N, dz, 1.0f, NULL);
-    check_grad("bce dz", bce_loss, &c, c.z, dz, c.N, 1e-2f, 5e-3, 1e-5, 40);
+    tu_check_grad("bce dz", bce_loss, &c, c.z, dz, c.N, 1e-2f, 5e-3, 1e-5, 40);
     fc_free_aligned(c.z);
     fc_free_aligned(c.t);
     fc_free_aligned(dz);
@@ -310,12 +273,12 @@ static void test_composite(void) {
     c.N = N;
     c.feat = cout * 4 * 4;
     size_t xn = (size_t)N * cin * H * H, wcn = (size_t)cout * cin * 16, hn = (size_t)N * c.feat;
-    c.x = randn(xn, 1);
-    c.Wc = randn(wcn, 0.3f);
-    c.bc = randn(cout, 0.3f);
+    c.x = tu_randn(&g_rng, xn, 1);
+    c.Wc = tu_randn(&g_rng, wcn, 0.3f);
+    c.bc = tu_randn(&g_rng, cout, 0.3f);
     c.h = fc_alloc_floats(hn);
-    c.Wd = randn(c.feat, 0.3f);
-    c.bd = randn(1, 0.3f);
+    c.Wd = tu_randn(&g_rng, c.feat, 0.3f);
+    c.bd = tu_randn(&g_rng, 1, 0.3f);
     c.z = fc_alloc_floats(N);
     c.t = fc_alloc_floats(N);
     for (int i = 0; i < N; i++) c.t[i] = (float)(i & 1);
@@ -330,11 +293,11 @@ static void test_composite(void) {
     fc_conv_backward_weights(c.conv, N, dh, c.x, dWc, dbc);
     fc_conv_backward_data(c.conv, N, dh, c.Wc, dx);
     /* small steps: the LeakyReLU kink is crossed rarely; the tolerance allows a few tiny ones */
-    check_grad("composite dx", comp_loss, &c, c.x, dx, xn, 1e-3f, 2e-2, 2e-4, 1000);
-    check_grad("composite conv dW", comp_loss, &c, c.Wc, dWc, wcn, 1e-3f, 2e-2, 2e-4, 1000);
-    check_grad("composite conv db", comp_loss, &c, c.bc, dbc, cout, 1e-3f, 2e-2, 2e-4, 1000);
-    check_grad("composite dense dW", comp_loss, &c, c.Wd, dWd, c.feat, 1e-3f, 2e-2, 2e-4, 1000);
-    check_grad("composite dense db", comp_loss, &c, c.bd, dbd, 1, 1e-3f, 2e-2, 2e-4, 1000);
+    tu_check_grad("composite dx", comp_loss, &c, c.x, dx, xn, 1e-3f, 2e-2, 2e-4, 1000);
+    tu_check_grad("composite conv dW", comp_loss, &c, c.Wc, dWc, wcn, 1e-3f, 2e-2, 2e-4, 1000);
+    tu_check_grad("composite conv db", comp_loss, &c, c.bc, dbc, cout, 1e-3f, 2e-2, 2e-4, 1000);
+    tu_check_grad("composite dense dW", comp_loss, &c, c.Wd, dWd, c.feat, 1e-3f, 2e-2, 2e-4, 1000);
+    tu_check_grad("composite dense db", comp_loss, &c, c.bd, dbd, 1, 1e-3f, 2e-2, 2e-4, 1000);
     fc_conv_free(c.conv);
     float *ptrs[] = {c.x, c.Wc, c.bc, c.h, c.Wd, c.bd, c.z, c.t, dz, dh, dWd, dbd, dx, dWc, dbc};
     for (size_t i = 0; i < sizeof ptrs / sizeof *ptrs; i++) fc_free_aligned(ptrs[i]);

@@ -8,39 +8,7 @@
 #include "nn/nn.h"
 #include "testutil.h"
 
-typedef double (*loss_fn)(void *ctx);
 static fc_rng g_rng;
-
-static float *randn(size_t n, float std) {
-    float *p = fc_alloc_floats(n);
-    fc_rng_fill_normal(&g_rng, p, n, 0.0f, std);
-    return p;
-}
-
-static double dot(const float *a, const float *b, size_t n) {
-    double s = 0;
-    for (size_t i = 0; i < n; i++) s += (double)a[i] * b[i];
-    return s;
-}
-
-static void check_grad(const char *what, loss_fn f, void *ctx, float *param, const float *grad, size_t n, float h,
-                       double rtol, double atol, size_t max_checks) {
-    size_t step = n > max_checks ? n / max_checks : 1;
-    double worst = 0, wn = 0, wa = 0;
-    size_t wi = 0;
-    for (size_t i = 0; i < n; i += step) {
-        float save = param[i], up = save + h, dn = save - h;
-        param[i] = up;
-        double lp = f(ctx);
-        param[i] = dn;
-        double lm = f(ctx);
-        param[i] = save;
-        double num = (lp - lm) / ((double)up - (double)dn), ana = grad[i];
-        double e = fabs(num - ana) / (atol + rtol * fmax(fabs(num), fabs(ana)));
-        if (!(e <= worst)) worst = e, wi = i, wn = num, wa = ana;
-    }
-    CHECKF(worst <= 1.0, "%s: element %zu numeric %.6g analytic %.6g", what, wi, wn, wa);
-}
 
 /* ---- Upsample ---- */
 typedef struct {
@@ -51,12 +19,12 @@ typedef struct {
 static double up_loss(void *p) {
     up_ctx *c = p;
     fc_upsample2_forward(c->y, c->x, c->N, c->C, c->h, c->w);
-    return dot(c->y, c->r, (size_t)c->N * c->C * c->h * c->w * 4);
+    return tu_dot(c->y, c->r, (size_t)c->N * c->C * c->h * c->w * 4);
 }
 
 static void test_upsample(int N, int C, int h, int w) {
     size_t xn = (size_t)N * C * h * w;
-    up_ctx c = {N, C, h, w, randn(xn, 1), fc_alloc_floats(4 * xn), randn(4 * xn, 1)};
+    up_ctx c = {N, C, h, w, tu_randn(&g_rng, xn, 1), fc_alloc_floats(4 * xn), tu_randn(&g_rng, 4 * xn, 1)};
     float *dx = fc_alloc_floats(xn);
     up_loss(&c);
     /* forward: every output is its block's input */
@@ -67,7 +35,7 @@ static void test_upsample(int N, int C, int h, int w) {
                 bad += c.y[((size_t)n * 2 * h + i) * 2 * w + j] != c.x[((size_t)n * h + i / 2) * w + j / 2];
     CHECKF(bad == 0, "upsample forward: %zu wrong values", bad);
     fc_upsample2_backward(dx, c.r, N, C, h, w);
-    check_grad("upsample dx", up_loss, &c, c.x, dx, xn, 0.25f, 1e-4, 1e-5, 500);
+    tu_check_grad("upsample dx", up_loss, &c, c.x, dx, xn, 0.25f, 1e-4, 1e-5, 500);
     fc_free_aligned(c.x), fc_free_aligned(c.y), fc_free_aligned(c.r), fc_free_aligned(dx);
 }
 
@@ -81,27 +49,33 @@ typedef struct {
 static double sn_loss(void *p) {
     sn_ctx *c = p;
     fc_sn_forward(c->Wsn, c->W, c->u, c->v, c->rows, c->cols, 0, c->scratch);
-    return dot(c->Wsn, c->r, (size_t)c->rows * c->cols);
+    return tu_dot(c->Wsn, c->r, (size_t)c->rows * c->cols);
 }
 
 static void test_sn(int rows, int cols) {
     size_t n = (size_t)rows * cols;
-    sn_ctx c = {rows, cols, randn(n, 0.5f), fc_alloc_floats(n), randn(rows, 1), randn(cols, 1), randn(n, 1),
+    sn_ctx c = {rows,
+                cols,
+                tu_randn(&g_rng, n, 0.5f),
+                fc_alloc_floats(n),
+                tu_randn(&g_rng, rows, 1),
+                tu_randn(&g_rng, cols, 1),
+                tu_randn(&g_rng, n, 1),
                 malloc((rows + cols) * sizeof(double))};
     /* one training forward: a power iteration from random u; then u, v are fixed */
     float sigma = fc_sn_forward(c.Wsn, c.W, c.u, c.v, rows, cols, 1, c.scratch);
-    double nu = sqrt(dot(c.u, c.u, rows)), nv = sqrt(dot(c.v, c.v, cols));
+    double nu = sqrt(tu_dot(c.u, c.u, rows)), nv = sqrt(tu_dot(c.v, c.v, cols));
     CHECKF(fabs(nu - 1) < 1e-5 && fabs(nv - 1) < 1e-5, "sn: u, v not unit (%g, %g)", nu, nv);
     CHECK(sigma > 0);
     float *dW = fc_alloc_floats(n);
-    float *dW0 = randn(n, 1); /* accumulation: dW starts non-zero */
+    float *dW0 = tu_randn(&g_rng, n, 1); /* accumulation: dW starts non-zero */
     memcpy(dW, dW0, n * sizeof(float));
     sn_loss(&c);
     fc_sn_backward(dW, c.r, c.W, c.u, c.v, rows, cols, sigma);
     for (size_t i = 0; i < n; i++) dW[i] -= dW0[i];
     char name[64];
     snprintf(name, sizeof name, "spectral norm %dx%d dW", rows, cols);
-    check_grad(name, sn_loss, &c, c.W, dW, n, 1e-2f, 2e-3, 1e-4, 400);
+    tu_check_grad(name, sn_loss, &c, c.W, dW, n, 1e-2f, 2e-3, 1e-4, 400);
     fc_free_aligned(c.W), fc_free_aligned(c.Wsn), fc_free_aligned(c.u), fc_free_aligned(c.v);
     fc_free_aligned(c.r), fc_free_aligned(dW), fc_free_aligned(dW0);
     free(c.scratch);
@@ -133,7 +107,7 @@ typedef struct {
 static double aug_loss(void *q) {
     aug_ctx *c = q;
     fc_diffaug_forward(c->y, c->x, c->p, c->N, c->C, c->H, c->W);
-    return dot(c->y, c->r, (size_t)c->N * c->C * c->H * c->W);
+    return tu_dot(c->y, c->r, (size_t)c->N * c->C * c->H * c->W);
 }
 
 static void test_diffaug(void) {
@@ -144,11 +118,11 @@ static void test_diffaug(void) {
     /* extremes: full translation both ways, cutout centred on corners */
     p[0].tx = 2, p[0].ty = -2, p[0].cx = 0, p[0].cy = W;
     p[1].tx = -2, p[1].ty = 2, p[1].cx = H, p[1].cy = 0;
-    aug_ctx c = {N, C, H, W, p, randn(n, 1), fc_alloc_floats(n), randn(n, 1)};
+    aug_ctx c = {N, C, H, W, p, tu_randn(&g_rng, n, 1), fc_alloc_floats(n), tu_randn(&g_rng, n, 1)};
     float *dx = fc_alloc_floats(n);
     aug_loss(&c);
     fc_diffaug_backward(dx, c.r, p, N, C, H, W);
-    check_grad("diffaug dx", aug_loss, &c, c.x, dx, n, 0.25f, 1e-4, 1e-4, 4000);
+    tu_check_grad("diffaug dx", aug_loss, &c, c.x, dx, n, 0.25f, 1e-4, 1e-4, 4000);
     /* identity parameters leave the image alone except the cutout square */
     fc_diffaug_params id = {0, 1, 1, 0, 0, -100, -100};
     fc_diffaug_forward(c.y, c.x, &id, 1, C, H, W);
@@ -188,7 +162,7 @@ static void test_hinge(void) {
         if (c.g) fc_neg_mean_logits(z, 8, dz, 1);
         else fc_hinge_logits(z, 8, c.sign, dz, 1);
         /* the loss comes back as a float: a step of 1e-2 keeps its rounding below 1e-4 relative */
-        check_grad(k == 0 ? "hinge real" : k == 1 ? "hinge fake" : "hinge G", hinge_loss, &c, z, dz, 8, 1e-2f, 1e-3,
+        tu_check_grad(k == 0 ? "hinge real" : k == 1 ? "hinge fake" : "hinge G", hinge_loss, &c, z, dz, 8, 1e-2f, 1e-3,
                    1e-6, 8);
     }
     CHECK(fabsf(fc_hinge_logits(z, 2, 1.0f, NULL, 1) - (3.5f + 1.5f) / 2) < 1e-6f);
@@ -215,7 +189,7 @@ typedef struct {
 static double net_loss(void *q) {
     net_ctx *c = q;
     const float *y = fc_net_forward(c->n, c->x, c->N);
-    return dot(y, c->r, (size_t)c->N * c->n->out_size);
+    return tu_dot(y, c->r, (size_t)c->N * c->n->out_size);
 }
 
 static void test_net_sn(void) {
@@ -237,7 +211,7 @@ static void test_net_sn(void) {
     fc_net_tensor(&n, 3, &t);
     CHECK(!strcmp(t.name, "D.c.weight_v") && t.n == 2 * 16);
     int N = 3;
-    net_ctx c = {&n, randn((size_t)N * 2 * 36, 1), randn((size_t)N * 2, 1), N};
+    net_ctx c = {&n, tu_randn(&g_rng, (size_t)N * 2 * 36, 1), tu_randn(&g_rng, (size_t)N * 2, 1), N};
     n.training = 1;
     net_loss(&c); /* one power iteration; then evaluate with u, v fixed (evaluation mode) */
     n.training = 0;
@@ -247,8 +221,8 @@ static void test_net_sn(void) {
     fc_net_backward(&n, c.x, c.r, N, dx, 1);
     float *g = fc_alloc_floats(n.nparams);
     memcpy(g, n.grads, n.nparams * sizeof(float));
-    check_grad("net SN dx", net_loss, &c, c.x, dx, (size_t)N * 72, 1e-2f, 2e-3, 1e-4, 300);
-    check_grad("net SN params", net_loss, &c, n.params, g, n.nparams, 1e-2f, 2e-3, 1e-4, 400);
+    tu_check_grad("net SN dx", net_loss, &c, c.x, dx, (size_t)N * 72, 1e-2f, 2e-3, 1e-4, 300);
+    tu_check_grad("net SN params", net_loss, &c, n.params, g, n.nparams, 1e-2f, 2e-3, 1e-4, 400);
     fc_net_free(&n);
     fc_free_aligned(c.x), fc_free_aligned(c.r), fc_free_aligned(dx), fc_free_aligned(g);
 }
@@ -274,7 +248,8 @@ static void test_upconv(int cin, int cout, int h, int w, int N) {
     fc_net_init_params(&a, &g_rng, 0);
     memcpy(b.params, a.params, a.nparams * sizeof(float));
     size_t xn = (size_t)N * cin * h * w, yn = (size_t)N * a.out_size;
-    float *x = randn(xn, 1), *r = randn(yn, 1), *dxa = fc_alloc_floats(xn), *dxb = fc_alloc_floats(xn);
+    float *x = tu_randn(&g_rng, xn, 1), *r = tu_randn(&g_rng, yn, 1);
+    float *dxa = fc_alloc_floats(xn), *dxb = fc_alloc_floats(xn);
     const float *ya = fc_net_forward(&a, x, N), *yb = fc_net_forward(&b, x, N);
     double ey = rel_norm(ya, yb, yn);
     CHECKF(ey < 1e-6, "upconv %d->%d %dx%d forward differs from upsample+conv: %.3e", cin, cout, h, w, ey);
@@ -288,8 +263,8 @@ static void test_upconv(int cin, int cout, int h, int w, int N) {
     net_ctx c = {&a, x, r, N};
     float *g = fc_alloc_floats(a.nparams);
     memcpy(g, a.grads, a.nparams * sizeof(float));
-    check_grad("upconv dx", net_loss, &c, x, dxa, xn, 0.25f, 1e-3, 1e-4, 300);
-    check_grad("upconv dW", net_loss, &c, a.params, g, a.nparams, 0.25f, 1e-3, 1e-4, 300);
+    tu_check_grad("upconv dx", net_loss, &c, x, dxa, xn, 0.25f, 1e-3, 1e-4, 300);
+    tu_check_grad("upconv dW", net_loss, &c, a.params, g, a.nparams, 0.25f, 1e-3, 1e-4, 300);
     fc_net_free(&a);
     fc_net_free(&b);
     fc_free_aligned(x), fc_free_aligned(r), fc_free_aligned(dxa), fc_free_aligned(dxb), fc_free_aligned(g);

@@ -164,23 +164,6 @@ static double reject(const char *bug, const char *name, const float *got, size_t
 }
 
 /* ---- the model's tensors ------------------------------------------------------------ */
-static int load_weights(fc_net *n, const char *prefix) {
-    fc_error err = {0};
-    for (int i = 0; i < fc_net_tensor_count(n); i++) {
-        fc_tensor_ref t;
-        fc_net_tensor(n, i, &t);
-        char name[96];
-        snprintf(name, sizeof name, "%s%s", prefix, t.name);
-        uint64_t shape[4];
-        for (int d = 0; d < t.ndim; d++) shape[d] = (uint64_t)t.shape[d];
-        if (ref_get_full(R, name, t.ndim, shape, t.data, &err)) {
-            fprintf(stderr, "%s\n", err.msg);
-            return -1;
-        }
-    }
-    return 0;
-}
-
 /* Flat offset of tensor i of net n in its fused parameter array. */
 static size_t off_of(const fc_net *n, int i, fc_tensor_ref *t) {
     fc_net_tensor(n, i, t);
@@ -303,8 +286,8 @@ int main(void) {
     if (!m || !m3 || !mk) return TEST_END();
     fc_model *ms[3] = {m, m3, mk};
     for (int k = 0; k < 3; k++) {
-        CHECK(load_weights(&ms[k]->G, "init/") == 0);
-        CHECK(load_weights(&ms[k]->D, "init/") == 0);
+        CHECKF(ref_load_net(R, &ms[k]->G, "init/", &err) == FC_OK, "%s", err.msg);
+        CHECKF(ref_load_net(R, &ms[k]->D, "init/", &err) == FC_OK, "%s", err.msg);
         fc_model_set_dropout(ms[k], 0.0f); /* the reference runs p = 0 (deterministic) */
     }
     float *g0 = malloc(m->G.nparams * sizeof(float)), *d0 = malloc(m->D.nparams * sizeof(float));

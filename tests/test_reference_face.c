@@ -27,23 +27,6 @@
 
 static ref_file *R;
 
-static int load_weights(fc_net *n, const char *prefix) {
-    fc_error err = {0};
-    for (int i = 0; i < fc_net_tensor_count(n); i++) {
-        fc_tensor_ref t;
-        fc_net_tensor(n, i, &t);
-        char name[96];
-        snprintf(name, sizeof name, "%s%s", prefix, t.name);
-        uint64_t shape[4];
-        for (int d = 0; d < t.ndim; d++) shape[d] = (uint64_t)t.shape[d];
-        if (ref_get_full(R, name, t.ndim, shape, t.data, &err)) {
-            fprintf(stderr, "%s\n", err.msg);
-            return -1;
-        }
-    }
-    return 0;
-}
-
 /* ||got - want|| / ||want|| over the reference's stored positions (absolute when want is 0). */
 static void cmp(const char *name, const float *got, size_t numel, double tol) {
     ref_tensor t;
@@ -122,8 +105,8 @@ int main(void) {
     fc_model *m = NULL;
     CHECK(fc_model_create(FC_ARCH_FACE, 0.125f, 0, &m, &err) == FC_OK);
     if (!m) return TEST_END();
-    CHECK(load_weights(&m->G, "init/") == 0);
-    CHECK(load_weights(&m->D, "init/") == 0);
+    CHECKF(ref_load_net(R, &m->G, "init/", &err) == FC_OK, "%s", err.msg);
+    CHECKF(ref_load_net(R, &m->D, "init/", &err) == FC_OK, "%s", err.msg);
 
     float *z1 = malloc(B * 100 * sizeof(float)), *z2 = malloc(B * 100 * sizeof(float));
     float *x = malloc(B * IMG * sizeof(float)), *T = malloc(2 * B * IMG * sizeof(float));
@@ -186,8 +169,8 @@ int main(void) {
 
     /* ---- the whole step, as training runs it (from the initial state again: the forwards
      * above moved BN running statistics and the spectral-norm vectors) ---- */
-    CHECK(load_weights(&m->G, "init/") == 0);
-    CHECK(load_weights(&m->D, "init/") == 0);
+    CHECKF(ref_load_net(R, &m->G, "init/", &err) == FC_OK, "%s", err.msg);
+    CHECKF(ref_load_net(R, &m->D, "init/", &err) == FC_OK, "%s", err.msg);
     fc_trainer t;
     fc_adam_cfg ad = {2e-4f, 0.5f, 0.999f, 1e-8f};
     CHECK(fc_trainer_init(&t, m, B, &ad, &ad, 1, &err) == FC_OK);

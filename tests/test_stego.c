@@ -296,7 +296,7 @@ static void test_capacity(void) {
     /* The size named in the "does not fit" message is the smallest that fits. */
     uint64_t need = fc_channels_needed(5000, 5, 1);
     CHECK(fc_cover_check_fit(100, 80, need, 1, &err) == FC_ENOFIT);
-    int W, H;
+    int W = 0, H = 0; /* stay 0 (and fail the checks below) when the message names no size */
     const char *m = strstr(err.msg, "at least ");
     CHECK(m && sscanf(m, "at least %dx%d", &W, &H) == 2);
     CHECKF((uint64_t)W * H * 3 >= need && (uint64_t)(W - 1) * (uint64_t)(((W - 1) * 80 + 99) / 100) * 3 < need, "%dx%d", W, H);

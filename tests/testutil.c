@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include <sys/wait.h>
+#include "nn/nn.h"
 
 int tu_checks, tu_failed;
 
@@ -72,4 +73,35 @@ int tu_system(const char *fmt, ...) {
     int st = system(cmd);
     if (st == -1 || !WIFEXITED(st)) return -1;
     return WEXITSTATUS(st);
+}
+
+float *tu_randn(struct fc_rng *rng, size_t n, float std) {
+    float *p = fc_alloc_floats(n);
+    fc_rng_fill_normal(rng, p, n, 0.0f, std);
+    return p;
+}
+
+double tu_dot(const float *a, const float *b, size_t n) {
+    double s = 0;
+    for (size_t i = 0; i < n; i++) s += (double)a[i] * b[i];
+    return s;
+}
+
+void tu_check_grad(const char *what, tu_loss_fn f, void *ctx, float *param, const float *grad, size_t n, float h,
+                   double rtol, double atol, size_t max_checks) {
+    size_t step = n > max_checks ? n / max_checks : 1;
+    double worst = 0, worst_num = 0, worst_ana = 0;
+    size_t worst_i = 0;
+    for (size_t i = 0; i < n; i += step) {
+        float save = param[i], up = save + h, dn = save - h;
+        param[i] = up;
+        double lp = f(ctx);
+        param[i] = dn;
+        double lm = f(ctx);
+        param[i] = save;
+        double num = (lp - lm) / ((double)up - (double)dn), ana = grad[i];
+        double err = fabs(num - ana) / (atol + rtol * fmax(fabs(num), fabs(ana)));
+        if (!(err <= worst)) worst = err, worst_i = i, worst_num = num, worst_ana = ana;
+    }
+    CHECKF(worst <= 1.0, "%s: element %zu numeric %.6g analytic %.6g", what, worst_i, worst_num, worst_ana);
 }

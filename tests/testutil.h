@@ -47,4 +47,19 @@ const char *tu_cli(void);
 /* Run a shell command, return its exit status (0..255) or -1. */
 int tu_system(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* ---- finite-difference gradient checks (test_nn_gradcheck*.c) ---- */
+struct fc_rng;
+/* n values N(0, std^2) from rng, in fc_alloc_floats memory (free with fc_free_aligned). */
+float *tu_randn(struct fc_rng *rng, size_t n, float std);
+/* sum a[i] b[i], summed in double */
+double tu_dot(const float *a, const float *b, size_t n);
+/* A scalar loss of the forward pass that ctx describes. */
+typedef double (*tu_loss_fn)(void *ctx);
+/* CHECKs grad (analytic) against central differences of f wrt param[0..n), step h:
+ * (f(p+h) - f(p-h)) / (the float step actually taken), at most max_checks elements,
+ * evenly spread.  Passes when every |num - ana| <= atol + rtol max(|num|, |ana|); else
+ * one failure naming `what` and the worst element. */
+void tu_check_grad(const char *what, tu_loss_fn f, void *ctx, float *param, const float *grad, size_t n, float h,
+                   double rtol, double atol, size_t max_checks);
+
 #endif

@@ -152,10 +152,11 @@ def run_step(seed, batch, dtype):
     return {k: v.detach() for k, v in out.items()}, (count(G), count(D))
 
 
-def subset_indices(key, numel):
-    """A fixed subset of SUBSET flat indices, seeded by the layer/parameter name."""
+def subset_indices(key, numel, subset=SUBSET):
+    """A fixed subset of `subset` flat indices (the first, the last and a random choice between),
+    seeded by the layer/parameter name.  Shared with tools/torch_reference_face.py."""
     rs = np.random.RandomState(zlib.crc32(key.encode()) & 0x7FFFFFFF)
-    mid = rs.choice(numel - 2, SUBSET - 2, replace=False) + 1
+    mid = rs.choice(numel - 2, subset - 2, replace=False) + 1
     return np.sort(np.concatenate([[0, numel - 1], mid])).astype(np.int32)
 
 
@@ -168,32 +169,50 @@ def index_key(name):
     return net + "/" + parts[-1].removesuffix("_pre")
 
 
-def to_entries(values):
+def to_entries(values, full_max=FULL_MAX, subset=SUBSET, key=index_key, whole=("init/",)):
+    """{name: tensor} as safetensors entries, all F32: whole when at most full_max elements or the
+    name starts with one of `whole`, else subset positions (subset_indices of key(name)) as
+    NAME@sub / NAME@idx / NAME@shape.  Shared with tools/torch_reference_face.py."""
     entries = {}
     for name, t in values.items():
         a = t.detach().to(torch.float32).contiguous().numpy()
-        if a.size <= FULL_MAX or name.startswith("init/"):
+        if a.size <= full_max or name.startswith(whole):
             entries[name] = ("F32", a)
         else:
-            idx = subset_indices(index_key(name), a.size)
+            idx = subset_indices(key(name), a.size, subset)
             entries[name + "@sub"] = ("F32", a.reshape(-1)[idx])
             entries[name + "@idx"] = ("I32", idx)
             entries[name + "@shape"] = ("I32", np.array(a.shape, dtype=np.int32))
     return entries
 
 
-def compare(ref, other):
-    """Max |a-b| / max(|b|, 1e-3 * max|b|) per tensor: float32 vs float64 torch."""
-    print(f"{'tensor':40s} {'max rel err':>12s} {'max abs err':>12s}   (float32 torch vs float64 torch)")
+def compare(ref, other, skip=("in/", "init/"), normwise=False):
+    """Prints, per tensor of ref (float64 torch) not starting with one of `skip`, how far other
+    (float32 torch) is from it: max |a-b| / max(|b|, 1e-3 * max|b|) and max |a-b|; or with
+    normwise ||a-b|| / ||b|| (absolute when b is 0) and the worst of these at the end.
+    Shared with tools/torch_reference_face.py (normwise)."""
+    if normwise:
+        print(f"{'tensor':40s} {'norm rel err':>12s}   (float32 torch vs float64 torch)")
+    else:
+        print(f"{'tensor':40s} {'max rel err':>12s} {'max abs err':>12s}   (float32 torch vs float64 torch)")
+    worst = 0
     for name, b in ref.items():
-        if name.startswith("in/") or name.startswith("init/"):
+        if name.startswith(skip):
             continue
         b = b.double()
         a = other[name].double()
-        floor = max(1e-3 * b.abs().max().item(), 1e-30)
-        rel = ((a - b).abs() / torch.clamp(b.abs(), min=floor)).max().item()
-        ab = (a - b).abs().max().item()
-        print(f"{name:40s} {rel:12.3e} {ab:12.3e}")
+        if normwise:
+            nb = b.norm().item()
+            rel = (a - b).norm().item() / nb if nb > 0 else (a - b).norm().item()
+            worst = max(worst, rel)
+            print(f"{name:40s} {rel:12.3e}")
+        else:
+            floor = max(1e-3 * b.abs().max().item(), 1e-30)
+            rel = ((a - b).abs() / torch.clamp(b.abs(), min=floor)).max().item()
+            ab = (a - b).abs().max().item()
+            print(f"{name:40s} {rel:12.3e} {ab:12.3e}")
+    if normwise:
+        print(f"worst {worst:.3e}")
 
 
 def load_reference(path):

@@ -58,18 +58,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import safetensors_py as st  # noqa: E402
 from torch_models import FaceGAN, count  # noqa: E402
-from torch_reference import make_inputs  # noqa: E402
+import torch_reference as seedref  # noqa: E402  (inputs, subsets, file entries, --compare)
 
 FULL_MAX = 4096  # smaller than the seed file's: this file has more tensors, and must stay < 2 MB
 SUBSET = 1024
-
-
-def subset_indices(key, numel):
-    """As tools/torch_reference.py (a fixed subset seeded by the layer/parameter name), SUBSET long."""
-    import zlib
-    rs = np.random.RandomState(zlib.crc32(key.encode()) & 0x7FFFFFFF)
-    mid = rs.choice(numel - 2, SUBSET - 2, replace=False) + 1
-    return np.sort(np.concatenate([[0, numel - 1], mid])).astype(np.int32)
 
 LR, BETAS, EPS = 2e-4, (0.5, 0.999), 1e-8
 WIDTH = 0.125
@@ -153,7 +145,7 @@ def run_step(seed, batch, dtype):
     for k, v in gan.state_dict().items():
         if not k.startswith("G_ema.") and not k.endswith("num_batches_tracked"):
             out["init/" + k] = v.detach().clone()
-    z1, x, z2 = make_inputs(seed, batch)
+    z1, x, z2 = seedref.make_inputs(seed, batch)
     out["in/z1"], out["in/x"], out["in/z2"] = z1, x, z2
     pr = [diffaug_params(AUG_SEED, 0, i) for i in range(batch)]
     pf = [diffaug_params(AUG_SEED, 0, batch + i) for i in range(batch)]
@@ -225,6 +217,9 @@ def run_step(seed, batch, dtype):
 
 
 def index_key(name):
+    """The name that seeds a tensor's subset (its own scheme, not torch_reference.index_key's:
+    the committed file's subsets follow it): 'g_step/G_grad/out' -> 'G_grad/out',
+    'final/G.up1.weight' -> 'G.up1.weight', 'd_step/sigma/D.fc' -> 'D.fc'."""
     parts = name.split("/")
     if parts[0] in ("init", "final") or parts[1] in ("grad", "sigma"):
         return parts[-1]
@@ -232,32 +227,11 @@ def index_key(name):
 
 
 def to_entries(values):
-    entries = {}
-    for name, t in values.items():
-        a = t.detach().to(torch.float32).contiguous().numpy()
-        if a.size <= FULL_MAX or name.startswith("init/") or name.startswith("in/"):
-            entries[name] = ("F32", a)
-        else:
-            idx = subset_indices(index_key(name), a.size)
-            entries[name + "@sub"] = ("F32", a.reshape(-1)[idx])
-            entries[name + "@idx"] = ("I32", idx)
-            entries[name + "@shape"] = ("I32", np.array(a.shape, dtype=np.int32))
-    return entries
+    return seedref.to_entries(values, full_max=FULL_MAX, subset=SUBSET, key=index_key, whole=("init/", "in/"))
 
 
-def compare(ref, other):
-    print(f"{'tensor':40s} {'norm rel err':>12s}   (float32 torch vs float64 torch)")
-    worst = 0
-    for name, b in ref.items():
-        if name.startswith("in/") or name.startswith("init/") or name.startswith("aug/"):
-            continue
-        b = b.double()
-        a = other[name].double()
-        nb = b.norm().item()
-        rel = (a - b).norm().item() / nb if nb > 0 else (a - b).norm().item()
-        worst = max(worst, rel)
-        print(f"{name:40s} {rel:12.3e}")
-    print(f"worst {worst:.3e}")
+def compare(want, other):
+    seedref.compare(want, other, skip=("in/", "init/", "aug/"), normwise=True)
 
 
 def main():

@@ -4,10 +4,10 @@
  * Steganalysis of Digital Media"): FLD base learners on random feature subspaces
  * and bootstrap samples of the training pairs, majority vote, out-of-bag error.
  * Label convention: score > threshold means stego. */
-#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "nn/blas.h"
 #include "util/error.h"
 #include "util/rng.h"
 
@@ -110,7 +110,7 @@ static void fld_scatter(fld_ws *ws, const double *x, size_t ld, const size_t *ro
             for (int j = 0; j < d; j++) z[j] = r[feat ? feat[j] : j] - m[j];
         }
     }
-    cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, d, (int)(n0 + n1), 1.0, ws->z, d, 0.0, ws->s, d);
+    fc_dsyrk_lower_t(d, (int)(n0 + n1), 1.0, ws->z, d, 0.0, ws->s, d);
 }
 
 /* w = (S_w + lambda tr(S_w)/d I)^-1 (m1 - m0) from the scatter in ws->s; lambda is

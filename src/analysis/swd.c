@@ -9,7 +9,6 @@
  *    the mean over repeats, times 1e3, is the level's SWD.
  * Normalisation is folded into the directions at distance time, so descriptors stay
  * raw and a set can keep growing. */
-#include <cblas.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -17,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "analysis/metrics.h"
+#include "nn/blas.h"
 #include "util/error.h"
 #include "util/rng.h"
 
@@ -361,10 +361,8 @@ int fc_swd_distance(const fc_swd *a, const fc_swd *b, uint64_t seed, fc_swd_resu
             fold_normalisation(dirs, ma, sa, da, offa);
             fold_normalisation(dirs, mb, sb, db, offb);
             /* proj (dirs x rows) = dirs' (dirs x 147) . desc^T (147 x rows) */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, DIRS_PER_REPEAT, (int)rows, DESC, 1.0f, da, DESC,
-                        a->desc[l], DESC, 0.0f, pa, (int)rows);
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, DIRS_PER_REPEAT, (int)rows, DESC, 1.0f, db, DESC,
-                        b->desc[l], DESC, 0.0f, pb, (int)rows);
+            fc_sgemm(0, 1, DIRS_PER_REPEAT, (int)rows, DESC, 1.0f, da, DESC, a->desc[l], DESC, 0.0f, pa, (int)rows);
+            fc_sgemm(0, 1, DIRS_PER_REPEAT, (int)rows, DESC, 1.0f, db, DESC, b->desc[l], DESC, 0.0f, pb, (int)rows);
             double dir_mean[DIRS_PER_REPEAT]; /* summed in order below: the same result for any thread count */
 #pragma omp parallel for schedule(dynamic, 1)
             for (int j = 0; j < DIRS_PER_REPEAT; j++) {

@@ -7,6 +7,16 @@
 
 #define FC_CKPT_FORMAT "facecrypt-checkpoint-1"
 
+/* The metadata keys fc_checkpoint_save writes itself, in the order it writes them; the
+ * one table for the writer and for fc_checkpoint_base_meta (which a copy of a checkpoint
+ * uses to pass on only the other keys). */
+enum { META_FORMAT, META_ARCH, META_WIDTH, META_STEP, META_ADAM_T, META_SEED, META_CONTENTS, META_PRODUCER,
+       META_GENERATOR_WEIGHTS, N_BASE_META };
+static const char *const base_meta_keys[N_BASE_META] = {
+    [META_FORMAT] = "format",     [META_ARCH] = "arch",         [META_WIDTH] = "width",
+    [META_STEP] = "step",         [META_ADAM_T] = "adam_t",     [META_SEED] = "seed",
+    [META_CONTENTS] = "contents", [META_PRODUCER] = "producer", [META_GENERATOR_WEIGHTS] = "generator_weights"};
+
 /* The nets a file holds, in order: G (for a generator-only file of a model with an EMA, the
  * EMA weights, stored under G's names), then G_ema and D in a training checkpoint. */
 static int nets_to_save(const fc_model *m, int gen_only, const fc_net *nets[3]) {
@@ -25,7 +35,7 @@ int fc_checkpoint_save(const fc_model *m, const char *path, const fc_ckpt_opts *
     fc_st_entry *e = calloc((size_t)nt, sizeof *e);
     fc_tensor_ref *refs = calloc((size_t)nt, sizeof *refs);
     uint64_t(*shapes)[4] = calloc((size_t)nt, sizeof *shapes);
-    const char **meta = calloc(32 + 2 * o->n_meta, sizeof *meta); /* base pairs + extra */
+    const char **meta = calloc(2 * (N_BASE_META + o->n_meta), sizeof *meta); /* base pairs + extra */
     if (!e || !refs || !shapes || !meta) {
         free(e), free(refs), free(shapes), free(meta);
         return fc_fail(err, FC_ENOMEM, "out of memory");
@@ -57,12 +67,20 @@ int fc_checkpoint_save(const fc_model *m, const char *path, const fc_ckpt_opts *
     snprintf(step, sizeof step, "%llu", (unsigned long long)m->step);
     snprintf(adam_t, sizeof adam_t, "%llu", (unsigned long long)m->adam_t);
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)m->seed);
+    const char *val[N_BASE_META] = {
+        [META_FORMAT] = FC_CKPT_FORMAT,
+        [META_ARCH] = fc_arch_name(m->arch),
+        [META_WIDTH] = width,
+        [META_STEP] = step,
+        [META_ADAM_T] = adam_t,
+        [META_SEED] = seed,
+        [META_CONTENTS] = gen_only ? "generator" : "generator+discriminator",
+        [META_PRODUCER] = "facecrypt " FC_VERSION,
+        [META_GENERATOR_WEIGHTS] = !m->has_ema ? "trained"
+                                   : gen_only  ? "ema (G.* are the EMA weights)"
+                                               : "trained (G.*) and ema (G_ema.*)"};
     size_t nm = 0;
-    const char *base[] = {"format", FC_CKPT_FORMAT, "arch", fc_arch_name(m->arch), "width", width, "step", step,
-                          "adam_t", adam_t, "seed", seed, "contents", gen_only ? "generator" : "generator+discriminator",
-                          "producer", "facecrypt " FC_VERSION, "generator_weights",
-                          !m->has_ema ? "trained" : gen_only ? "ema (G.* are the EMA weights)" : "trained (G.*) and ema (G_ema.*)"};
-    for (size_t i = 0; i < sizeof base / sizeof base[0]; i++) meta[nm++] = base[i];
+    for (int i = 0; i < N_BASE_META; i++) meta[nm++] = base_meta_keys[i], meta[nm++] = val[i];
     for (size_t i = 0; i < 2 * o->n_meta; i++) meta[nm++] = o->meta[i];
     int rc = fc_st_write(path, e, (size_t)k, meta, nm / 2, o->overwrite, err);
     free(e), free(refs), free(shapes), free(meta);
@@ -70,10 +88,8 @@ int fc_checkpoint_save(const fc_model *m, const char *path, const fc_ckpt_opts *
 }
 
 int fc_checkpoint_base_meta(const char *key) {
-    static const char *const keys[] = {"format", "arch", "width", "step", "adam_t", "seed", "contents", "producer",
-                                       "generator_weights"};
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-        if (!strcmp(key, keys[i])) return 1;
+    for (int i = 0; i < N_BASE_META; i++)
+        if (!strcmp(key, base_meta_keys[i])) return 1;
     return 0;
 }
 

@@ -4,32 +4,12 @@
  * (gemm_bf16.c: AVX512-BF16 where the CPU has it, else the portable kernel for
  * FC_PREC_BF16_EMU, or float32 for FC_PREC_BF16). */
 #include <omp.h>
-#include <stdlib.h>
-#include <strings.h>
+#include "nn/blas.h"
 #include "nn/gemm_bf16.h"
 #include "nn/internal.h"
 
 /* Products smaller than this many multiply-adds are not worth a parallel region. */
 #define SPLIT_MIN_MACS (1 << 20)
-
-/* OpenBLAS reads OPENBLAS_CORETYPE when it loads and then runs that core's kernels even
- * where the CPU lacks their instructions (SkylakeX's AVX-512 on an AVX2 CPU: SIGILL).  Then
- * the engine multiplies with its own portable kernel instead (correct, not fast).  Read per
- * call: a getenv and a few compares beside a product of ~1e4..1e9 multiply-adds. */
-static int blas_runnable(void) {
-    const char *c = getenv("OPENBLAS_CORETYPE");
-    if (!c || !*c) return 1;
-    static const char *const avx512[] = {"skylakex", "cooperlake", "sapphirerapids"};
-    static const char *const avx2[] = {"haswell", "zen", "skylake", "broadwell"};
-    for (size_t i = 0; i < sizeof avx512 / sizeof avx512[0]; i++)
-        if (!strcasecmp(c, avx512[i]))
-            return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                   __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
-                   (strcasecmp(c, "skylakex") == 0 || __builtin_cpu_supports("avx512bf16"));
-    for (size_t i = 0; i < sizeof avx2 / sizeof avx2[0]; i++)
-        if (!strcasecmp(c, avx2[i])) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    return 1;
-}
 
 /* C = alpha op(A) op(B) + beta C, row-major (beta 0 ignores C's old values, as BLAS). */
 static void sgemm_portable(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda,
@@ -53,7 +33,7 @@ static void gemm1(fc_bf16_kernel kern, int transA, int transB, int M, int N, int
                   int lda, const float *B, int ldb, float beta, float *C, int ldc) {
     /* bf16: the packing buffers cannot be allocated -> float32 for this block */
     if (kern && fc_gemm_bf16_1(kern, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc) == 0) return;
-    if (!blas_runnable()) {
+    if (!fc_blas_runnable()) { /* blas.h */
         sgemm_portable(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
         return;
     }

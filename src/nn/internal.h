@@ -3,6 +3,7 @@
 #define FC_NN_INTERNAL_H
 #include <stddef.h>
 #include <cblas.h>
+#include "nn/blas.h"
 #include "nn/nn.h"
 
 /* Below this many elements an element-wise loop runs on one thread: a parallel
@@ -13,16 +14,9 @@
  * caller asked for with fc_set_threads, and 1 when already inside a region). */
 int fc_nn_threads(void);
 
-/* Row-major C = alpha*op(A)*op(B) + beta*C, like cblas_sgemm.  When called from
- * outside a parallel region with more than one thread and a large product, it
- * splits C into column (or row) blocks and runs one single-threaded OpenBLAS
- * call per OpenMP thread. */
-void fc_sgemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda, const float *B,
-              int ldb, float beta, float *C, int ldc);
-
-/* The same at a precision: FC_PREC_BF16 / FC_PREC_BF16_EMU round A and B to
- * bfloat16 and sum in float32 (gemm_bf16.h); FC_PREC_BF16 without AVX512-BF16
- * runs float32. */
+/* fc_sgemm (nn/blas.h: row-major C = alpha*op(A)*op(B) + beta*C) at a precision:
+ * FC_PREC_BF16 / FC_PREC_BF16_EMU round A and B to bfloat16 and sum in float32
+ * (gemm_bf16.h); FC_PREC_BF16 without AVX512-BF16 runs float32. */
 void fc_gemm(fc_precision prec, int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda,
              const float *B, int ldb, float beta, float *C, int ldc);
 
