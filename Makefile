@@ -67,7 +67,7 @@ $(BUILD)/src/nn/adam.o: CFLAGS += -fno-math-errno
 # The shipped generators (models/NAME.safetensors) are embedded into the library, each
 # selectable by NAME (--model NAME); DEFAULT_MODEL names the one used without --model.
 BUILTIN_MODELS := $(sort $(wildcard models/*.safetensors))
-DEFAULT_MODEL  ?= generator
+DEFAULT_MODEL  ?= face
 ifneq ($(BUILTIN_MODELS),)
 $(BUILD)/gen/builtin_models.h: $(BUILTIN_MODELS) Makefile
 	@mkdir -p $(dir $@)

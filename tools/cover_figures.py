@@ -10,7 +10,7 @@ Real faces go through facecrypt's own preprocessing (tools/haar_score.py's load_
 center square, area resize to 64x64), chosen at random with --seed from the test partition
 if the folder has CelebA's layout.
 
-usage (Debian python: python3-opencv):
+usage (Debian python: tools/install-deps.sh python3-opencv opencv-data):
   tools/cover_figures.py --model M --data ../shared/data/celeba --out docs/img/faces_face
 """
 import argparse
