@@ -1,11 +1,14 @@
 /* The guard on OPENBLAS_CORETYPE and the BLAS calls outside the engine's GEMM; see blas.h. */
 #include "nn/blas.h"
 #include <cblas.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <strings.h>
 
-int fc_blas_runnable(void) {
+/* OpenBLAS reads OPENBLAS_CORETYPE once, when it loads; so does this guard (it sits on the
+ * GEMM's hot path: every block of every product asks). */
+static int decide_runnable(void) {
     const char *c = getenv("OPENBLAS_CORETYPE");
     if (!c || !*c) return 1;
     static const char *const avx512[] = {"skylakex", "cooperlake", "sapphirerapids"};
@@ -18,6 +21,15 @@ int fc_blas_runnable(void) {
     for (size_t i = 0; i < sizeof avx2 / sizeof avx2[0]; i++)
         if (!strcasecmp(c, avx2[i])) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     return 1;
+}
+
+static pthread_once_t runnable_once = PTHREAD_ONCE_INIT;
+static int runnable;
+static void init_runnable(void) { runnable = decide_runnable(); }
+
+int fc_blas_runnable(void) {
+    pthread_once(&runnable_once, init_runnable);
+    return runnable;
 }
 
 void fc_dsyrk_lower_t(int n, int k, double alpha, const double *A, int lda, double beta, double *C, int ldc) {

@@ -7,7 +7,7 @@
 #define FC_NN_BLAS_H
 
 /* 0 when OPENBLAS_CORETYPE names kernels this CPU cannot run; 1 otherwise (unset, an
- * unknown name, or a core the CPU has).  Read per call: a getenv and a few compares. */
+ * unknown name, or a core the CPU has).  Decided once per process, as OpenBLAS does. */
 int fc_blas_runnable(void);
 
 /* Row-major C = alpha*op(A)*op(B) + beta*C, like cblas_sgemm (beta 0 ignores C's old

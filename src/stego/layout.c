@@ -31,8 +31,7 @@ void fc_v2_header_parse(const uint8_t in[FC_V2_HEADER_PLAIN], fc_v2_header *h) {
 
 void fc_v2_ad(int version, uint64_t w, uint64_t h, int kdf_id, const uint8_t pub[FC_V2_PUBLIC_BYTES],
               uint8_t ad[FC_V2_AD_BYTES]) {
-    memcpy(ad, FC_V2_LABEL, 12);
-    ad[11] = (uint8_t)('0' + version);
+    fc_version_label(version, ad); /* FC_VERSION_LABEL_BYTES (12) */
     put32(ad + 12, (uint32_t)w);
     put32(ad + 16, (uint32_t)h);
     ad[20] = (uint8_t)kdf_id;
@@ -49,10 +48,20 @@ void fc_v2_commit(const uint8_t header_key[32], const uint8_t ad[FC_V2_AD_BYTES]
     sodium_memzero(&st, sizeof st);
 }
 
+/* A sizing's rate as slots : bytes (the one place that maps sizings to rates). */
+typedef struct rate {
+    uint64_t slots, bytes;
+} rate;
+
+static rate sizing_rate(int bits) {
+    if (bits == FC_STEALTH) return (rate){FC_STEALTH_SLOTS_PER_BYTE, 1};
+    if (bits == FC_STEALTH_COVER) return (rate){FC_STEALTH_COVER_SLOTS_PER_BYTE, 1};
+    return (rate){8, (uint64_t)bits};
+}
+
 uint64_t fc_slots_for_bytes(uint64_t bytes, int bits) {
-    if (bits == FC_STEALTH) return bytes * FC_STEALTH_SLOTS_PER_BYTE;
-    if (bits == FC_STEALTH_COVER) return bytes * FC_STEALTH_COVER_SLOTS_PER_BYTE;
-    return (bytes * 8 + (uint64_t)bits - 1) / (uint64_t)bits;
+    rate r = sizing_rate(bits);
+    return (bytes * r.slots + r.bytes - 1) / r.bytes;
 }
 
 int fc_opts_sizing_bits(const fc_encrypt_opts *opts) {
@@ -76,9 +85,8 @@ int64_t fc_capacity(int w, int h, int bits, size_t name_len) {
                     : n > FC_V2_PUBLIC_SLOTS + FC_V2_HEADER_SLOTS ? n - FC_V2_PUBLIC_SLOTS - FC_V2_HEADER_SLOTS
                                                                  : 0;
     if (body == 0) return -1;
-    uint64_t bytes = bits == FC_STEALTH         ? body / FC_STEALTH_SLOTS_PER_BYTE
-                     : bits == FC_STEALTH_COVER ? body / FC_STEALTH_COVER_SLOTS_PER_BYTE
-                                                : body * (uint64_t)bits / 8;
+    rate r = sizing_rate(bits);
+    uint64_t bytes = body * r.bytes / r.slots;
     uint64_t fixed = fc_sealed_len(0, name_len);
     if (bytes < fixed) return -1;
     uint64_t cap = bytes - fixed;

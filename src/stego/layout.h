@@ -29,7 +29,6 @@
 #define FC_V2_HEADER_PLAIN 8                         /* mode u8, bits u8, param u16, body length u32 */
 #define FC_V2_HEADER_BYTES (FC_V2_COMMIT_BYTES + FC_V2_HEADER_PLAIN + 16) /* commitment, then encrypted + tag */
 #define FC_V2_HEADER_SLOTS (8 * FC_V2_HEADER_BYTES)  /* 320, 1 bit each */
-#define FC_V2_LABEL "facecrypt-v2" /* v3: "facecrypt-v3" (the AD's first 12 bytes) */
 #define FC_V2_AD_BYTES (12 + 4 + 4 + 1 + FC_V2_PUBLIC_BYTES) /* label, w, h, kdf id, public bytes: 61 */
 /* Body embeddings (header byte 0); a reader refuses others (an authenticated
  * header from a newer writer). */

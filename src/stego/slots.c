@@ -7,7 +7,7 @@
 
 #define V1_PUBLIC_SLOTS 208u
 #define V2_PUBLIC_SLOTS (8u * FC_V2_PUBLIC_BYTES)
-#define OUTER_LABEL "facecrypt-v2 public slots" /* v3: "facecrypt-v3 ..." */
+#define OUTER_SUFFIX " public slots" /* after fc_version_label: "facecrypt-v2 public slots" */
 _Static_assert(V2_PUBLIC_SLOTS <= FC_SLOT_PUB_MAX && V1_PUBLIC_SLOTS <= FC_SLOT_PUB_MAX, "public slots fit the map");
 
 void fc_slot_map_free(fc_slot_map *m) {
@@ -45,13 +45,19 @@ int fc_slot_map_v1(fc_slot_map *m, uint64_t w, uint64_t h, fc_error *err) {
     return FC_OK;
 }
 
+void fc_version_label(int version, uint8_t out[FC_VERSION_LABEL_BYTES]) {
+    memcpy(out, "facecrypt-v", FC_VERSION_LABEL_BYTES - 1);
+    out[FC_VERSION_LABEL_BYTES - 1] = (uint8_t)('0' + version);
+}
+
 void fc_slot_outer_key(int version, uint64_t w, uint64_t h, uint8_t key[32]) {
-    uint8_t msg[sizeof OUTER_LABEL - 1 + 8];
-    memcpy(msg, OUTER_LABEL, sizeof OUTER_LABEL - 1);
-    msg[11] = (uint8_t)('0' + version); /* "facecrypt-v2" -> "facecrypt-vV" */
+    enum { LABEL = FC_VERSION_LABEL_BYTES + sizeof OUTER_SUFFIX - 1 };
+    uint8_t msg[LABEL + 8];
+    fc_version_label(version, msg);
+    memcpy(msg + FC_VERSION_LABEL_BYTES, OUTER_SUFFIX, sizeof OUTER_SUFFIX - 1);
     for (int i = 0; i < 4; i++) {
-        msg[sizeof OUTER_LABEL - 1 + i] = (uint8_t)(w >> (8 * i));
-        msg[sizeof OUTER_LABEL - 1 + 4 + i] = (uint8_t)(h >> (8 * i));
+        msg[LABEL + i] = (uint8_t)(w >> (8 * i));
+        msg[LABEL + 4 + i] = (uint8_t)(h >> (8 * i));
     }
     crypto_generichash(key, 32, msg, sizeof msg, NULL, 0);
 }

@@ -64,6 +64,12 @@ void fc_slot_map_free(fc_slot_map *m);
 
 /* The key of P for a w x h image (version 2 or 3): BLAKE2b-256 (unkeyed) of
  * "facecrypt-vV public slots" || w (u32 LE) || h (u32 LE). */
+/* The layout's name, "facecrypt-vN" (FC_VERSION_LABEL_BYTES bytes, no terminator), which
+ * starts the derivation of a layout's public slots and its header's associated data, so
+ * that one layout's values never stand in for another's.  version is 1..9. */
+#define FC_VERSION_LABEL_BYTES 12
+void fc_version_label(int version, uint8_t out[FC_VERSION_LABEL_BYTES]);
+
 void fc_slot_outer_key(int version, uint64_t w, uint64_t h, uint8_t key[32]);
 
 static inline uint64_t fc_slot_public(const fc_slot_map *m, uint32_t i) { return m->at[i]; }

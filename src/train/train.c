@@ -54,8 +54,8 @@ void fc_train_config_for_arch(fc_train_config *c, fc_arch arch) {
     if (arch != FC_ARCH_FACE) return;
     /* Miyato et al. 2018's hinge + spectral-norm setting (lr 2e-4, betas (0.5, 0.999)) and a
      * weight EMA of G for sampling.  DiffAugment is off by default: within the few epochs these
-     * CPUs afford it slowed learning far more than it helped (models/README.md, "The cover
-     * generator": at batch 64 no faces by step 591 with it, faces by step 150 without). */
+     * CPUs afford it slowed learning far more than it helped (models/README.md, "`face`: the
+     * cover generator (default)": at batch 64 no faces by step 591 with it, faces by step 150 without). */
     c->loss = FC_LOSS_HINGE;
     c->diffaug = 0;
     c->ema_decay = 0.999f;
