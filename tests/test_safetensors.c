@@ -560,6 +560,9 @@ static void test_malformed(void) {
     CHECK(fc_st_open("/nonexistent/x.safetensors", 1, &f, &err) == FC_EINPUT && f == NULL);
     CHECK(fc_st_open("/nonexistent/x.safetensors", 0, &f, &err) == FC_EINPUT);
     CHECK(fc_st_open("tests", 1, &f, &err) == FC_EINPUT);
+    /* A container or a photo given where a model belongs: named as such. */
+    CHECK(fc_st_open("tests/data/vectors/v1-keyfile-1bit.png", 1, &f, &err) == FC_EINPUT &&
+          strstr(err.msg, "PNG image"));
 }
 
 int main(void) {

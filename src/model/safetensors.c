@@ -477,6 +477,14 @@ static int parse_file(fc_st_file *f, fc_error *err) {
     if (f->len < 8) return fc_fail(err, FC_EINPUT, "safetensors: file too short (%zu bytes)", f->len);
     uint64_t n = 0;
     for (int k = 7; k >= 0; k--) n = n << 8 | b[k];
+    if (n > FC_ST_MAX_HEADER || n > f->len - 8) {
+        /* Say what the file is when it is one of the product's own kinds (a container, a
+         * photo): their first bytes read as an impossible header length. */
+        static const uint8_t png[4] = {0x89, 'P', 'N', 'G'}, jpeg[3] = {0xff, 0xd8, 0xff};
+        if (!memcmp(b, png, 4))
+            return fc_fail(err, FC_EINPUT, "not a model: this is a PNG image (containers are read by decrypt)");
+        if (!memcmp(b, jpeg, 3)) return fc_fail(err, FC_EINPUT, "not a model: this is a JPEG image");
+    }
     if (n > FC_ST_MAX_HEADER)
         return fc_fail(err, FC_EINPUT, "safetensors: header length %llu exceeds the %u-byte limit",
                        (unsigned long long)n, FC_ST_MAX_HEADER);
