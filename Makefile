@@ -3,6 +3,7 @@
 #   make test       install missing Debian packages, build, run the whole test suite
 #   make demo       install missing Debian packages, build, run the demo
 #   make asan       run the test suite under AddressSanitizer + UBSan
+#   make tests      build the test binaries without running them
 CC      ?= cc
 BUILD   ?= build
 OPT     ?= -O3 -march=native
@@ -38,8 +39,10 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN:= $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 DEPS    := $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_BIN:=.d) $(BUILD)/tests/testutil.d
 
-.PHONY: all test check demo asan valgrind deps clean
+.PHONY: all tests test check demo asan valgrind deps clean
 all: $(BUILD)/facecrypt
+# every test binary, built and not run (make test runs them)
+tests: $(TEST_BIN)
 
 # Everything is rebuilt when the compiler changes (make CC=clang in a tree gcc built):
 # the stamp names the compiler, as MPI_STAMP below names the MPI setting.
@@ -134,7 +137,7 @@ valgrind: deps
 	@OPENBLAS_CORETYPE=Haswell tools/valgrind-check.sh build-vg/facecrypt
 
 clean:
-	rm -rf build build-asan build-vg build-fuzz
+	rm -rf build build-asan build-vg build-fuzz build-clang
 
 -include $(DEPS)
 
