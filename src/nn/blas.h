@@ -2,7 +2,8 @@
  * steg_classify.c): OpenBLAS reads OPENBLAS_CORETYPE when it loads and then runs that
  * core's kernels even where the CPU lacks their instructions (SkylakeX's AVX-512 on an
  * AVX2 CPU: SIGILL).  Every BLAS product goes through a function here, which multiplies
- * with a portable loop (correct, not fast) where fc_blas_runnable says no. */
+ * with the engine's own packed AVX2 GEMM (gemm_f32.h; dsyrk: a portable loop) where
+ * fc_blas_runnable says no. */
 #ifndef FC_NN_BLAS_H
 #define FC_NN_BLAS_H
 

@@ -1,11 +1,12 @@
 /* fc_gemm: one product at the engine's precision, split across its OpenMP threads.
  * float32 goes to OpenBLAS sgemm (or, where OPENBLAS_CORETYPE names kernels this CPU cannot
- * run, to a portable loop); bfloat16 to the engine's own kernels
+ * run, to the engine's own packed AVX2 GEMM, gemm_f32.c, or a portable loop); bfloat16 to the engine's own kernels
  * (gemm_bf16.c: AVX512-BF16 where the CPU has it, else the portable kernel for
  * FC_PREC_BF16_EMU, or float32 for FC_PREC_BF16). */
 #include <omp.h>
 #include "nn/blas.h"
 #include "nn/gemm_bf16.h"
+#include "nn/gemm_f32.h"
 #include "nn/internal.h"
 
 /* Products smaller than this many multiply-adds are not worth a parallel region. */
@@ -34,6 +35,8 @@ static void gemm1(fc_bf16_kernel kern, int transA, int transB, int M, int N, int
     /* bf16: the packing buffers cannot be allocated -> float32 for this block */
     if (kern && fc_gemm_bf16_1(kern, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc) == 0) return;
     if (!fc_blas_runnable()) { /* blas.h */
+        if (fc_f32_avx2() && fc_sgemm_packed(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc) == 0)
+            return;
         sgemm_portable(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
         return;
     }
@@ -49,7 +52,7 @@ void fc_gemm(fc_precision prec, int transA, int transB, int M, int N, int K, flo
         kern = fc_bf16_hw() ? fc_bf16_kernel_avx512 : prec == FC_PREC_BF16_EMU ? fc_bf16_kernel_ref : NULL;
     int T = fc_nn_threads();
     /* OpenBLAS threads > 1 (fc_set_threads not called): let OpenBLAS split it. */
-    if (T == 1 || (!kern && openblas_get_num_threads() > 1) || (double)M * N * K < SPLIT_MIN_MACS ||
+    if (T == 1 || (!kern && fc_blas_runnable() && openblas_get_num_threads() > 1) || (double)M * N * K < SPLIT_MIN_MACS ||
         (M < 2 * T && N < 2 * T)) {
         gemm1(kern, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
         return;
