@@ -416,6 +416,9 @@ typedef struct fc_train_config {
     fc_precision precision; /* convolutions and dense layers (fc_model_set_precision) */
     int resume; /* continue from out_dir/checkpoint.safetensors */
     float lr_g, lr_d, beta1, beta2, adam_eps;
+    /* > 0: from this step on both learning rates fall linearly, reaching lr/(steps - from) at the
+     * last step (steps; the run must give steps); 0: constant (default) */
+    uint64_t lr_decay_from;
     float dropout;          /* discriminator dropout (seed: 0.2) */
     fc_loss loss;           /* seed, dcgan: BCE; face: hinge */
     int diffaug;            /* DiffAugment (color, translation, cutout) on D's inputs; face: on */

@@ -2,6 +2,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "model/checkpoint.h"
+#include "train/step.h"
 #include "util/fileio.h"
 #include "testutil.h"
 
@@ -28,8 +29,8 @@ static void make_dataset(const char *dir, int n) {
     }
 }
 
-static int run_train_arch(fc_arch arch, const char *data, const char *out, const char *cache, uint64_t steps,
-                          int resume) {
+static int run_train_sched(fc_arch arch, const char *data, const char *out, const char *cache, uint64_t steps,
+                           int resume, uint64_t lr_decay_from) {
     fc_train_config c;
     fc_train_config_default(&c);
     fc_train_config_for_arch(&c, arch);
@@ -45,10 +46,16 @@ static int run_train_arch(fc_arch arch, const char *data, const char *out, const
     c.resume = resume;
     c.sample_every = 2;
     c.ckpt_every = 2;
+    c.lr_decay_from = lr_decay_from;
     fc_error err = {0};
     int rc = fc_train(&c, &err);
     if (rc) fprintf(stderr, "fc_train: %s\n", err.msg);
     return rc;
+}
+
+static int run_train_arch(fc_arch arch, const char *data, const char *out, const char *cache, uint64_t steps,
+                          int resume) {
+    return run_train_sched(arch, data, out, cache, steps, resume, 0);
 }
 
 static int run_train(const char *data, const char *out, const char *cache, uint64_t steps, int resume) {
@@ -145,6 +152,28 @@ int main(void) {
     snprintf(q, sizeof q, "%s/checkpoint.safetensors", b);
     CHECKF(same_checkpoints(p, q), "resumed run differs from the straight run");
     test_resume_state(tmp, data, cache, a);
+
+    /* --lr-decay-from: the schedule, a decayed run that resumes exactly, and one that differs
+     * from the constant-rate run; a start at or after the last step is refused */
+    CHECK(fc_lr_linear_decay(2e-4f, 3, 0, 10) == 2e-4f && fc_lr_linear_decay(2e-4f, 5, 6, 10) == 2e-4f);
+    CHECK(fc_lr_linear_decay(2e-4f, 6, 6, 10) == 2e-4f && fabsf(fc_lr_linear_decay(2e-4f, 8, 6, 10) - 1e-4f) < 1e-9f);
+    CHECK(fabsf(fc_lr_linear_decay(2e-4f, 9, 6, 10) - 0.5e-4f) < 1e-9f && fc_lr_linear_decay(2e-4f, 10, 6, 10) == 0);
+    {
+        char da[4200], db[4200], dq[4400];
+        snprintf(da, sizeof da, "%s/decay_a", tmp);
+        snprintf(db, sizeof db, "%s/decay_b", tmp);
+        CHECK(run_train_sched(FC_ARCH_SEED, data, da, cache, 8, 0, 5) == FC_OK);
+        CHECK(run_train_sched(FC_ARCH_SEED, data, db, cache, 3, 0, 0) == FC_OK);
+        CHECK(run_train_sched(FC_ARCH_SEED, data, db, cache, 8, 1, 5) == FC_OK);
+        snprintf(p, sizeof p, "%s/checkpoint.safetensors", da);
+        snprintf(dq, sizeof dq, "%s/checkpoint.safetensors", db);
+        CHECKF(same_checkpoints(p, dq), "--lr-decay-from: resumed run differs from the straight run");
+        snprintf(dq, sizeof dq, "%s/checkpoint.safetensors", a);
+        const double d = rel_diff(p, dq);
+        CHECKF(d > 0, "--lr-decay-from 5 left the weights of the constant-rate run (rel diff %g)", d);
+        snprintf(dq, sizeof dq, "%s/decay_c", tmp);
+        CHECK(run_train_sched(FC_ARCH_SEED, data, dq, cache, 8, 0, 8) == FC_EUSAGE);
+    }
 
     /* --arch face (hinge loss, DiffAugment, EMA, spectral norm): the same exact resume, the
      * EMA generator and the spectral-norm vectors in the checkpoint, sampling from the EMA */

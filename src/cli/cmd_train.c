@@ -129,6 +129,9 @@ int cmd_train(int argc, char **argv) {
         {.name = "--lr-d", .type = CLI_FLOAT, .dst = &c.lr_d, .lo = 0, .hi = 1},
         {.name = "--beta1", .type = CLI_FLOAT, .dst = &c.beta1, .lo = 0, .hi = 0.999999},
         {.name = "--beta2", .type = CLI_FLOAT, .dst = &c.beta2, .lo = 0, .hi = 0.999999999},
+        {.name = "--lr-decay-from", .type = CLI_U64, .dst = &c.lr_decay_from, .label = "--lr-decay-from S",
+         .help = "from step S on, both learning rates fall linearly towards 0 at the last\n"
+                 "step (default: constant); give the same S when resuming"},
         {.name = "--dropout", .type = CLI_FLOAT, .dst = &c.dropout, .lo = 0, .hi = 0.99, .label = "--dropout P",
          .help = "discriminator dropout (default 0.2)"},
         {.name = "--precision", .type = CLI_CALL, .dst = &c.precision, .parse = cli_parse_precision, .label = "--precision P",

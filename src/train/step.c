@@ -198,3 +198,9 @@ void fc_model_set_dropout(fc_model *m, float p) {
     for (int i = 0; i < m->D.nlayers; i++)
         if (m->D.layers[i].kind == FC_L_DROPOUT) m->D.layers[i].p = p;
 }
+
+float fc_lr_linear_decay(float base, uint64_t t, uint64_t from, uint64_t total) {
+    if (!from || t < from || total <= from) return base;
+    if (t >= total) return 0.0f;
+    return (float)((double)base * (double)(total - t) / (double)(total - from));
+}

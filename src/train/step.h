@@ -75,4 +75,9 @@ void fc_trainer_step(fc_trainer *t, const float *reals, const float *z1, const f
 /* Set the discriminator's dropout probability (the reference test uses 0). */
 void fc_model_set_dropout(fc_model *m, float p);
 
+/* The learning rate for the step taken from step t (0-based) of a run of total steps: base
+ * while t < from (or from == 0), then base * (total - t) / (total - from), falling linearly
+ * to base / (total - from) at the last step. */
+float fc_lr_linear_decay(float base, uint64_t t, uint64_t from, uint64_t total);
+
 #endif

@@ -390,6 +390,13 @@ static int setup_data(run_state *s, int threads, fc_error *err) {
                                         c->data_dir, count, c->batch));
     s->spe = count / (uint64_t)c->batch;
     s->total = c->steps ? c->steps : c->epochs * s->spe;
+    if (c->lr_decay_from && c->lr_decay_from >= s->total)
+        return fail_all(s, err, fc_fail(err, FC_EUSAGE, "--lr-decay-from %llu is not before the run's last step (%llu)",
+                                        (unsigned long long)c->lr_decay_from, (unsigned long long)s->total));
+    if (c->lr_decay_from)
+        msg(c, "learning rates: constant to step %llu, then falling linearly to 1/%llu of it at step %llu",
+            (unsigned long long)c->lr_decay_from, (unsigned long long)(s->total - c->lr_decay_from),
+            (unsigned long long)s->total);
     float lo, hi;
     fc_model_data_range(s->m, &lo, &hi);
     fc_loader_opts lopt = {.batch = c->batch, .seed = c->seed, .lo = lo, .hi = hi,
@@ -459,6 +466,8 @@ static void step(run_state *s, step_votes *v, double *wait, int *data_rc, fc_err
     fc_loader_get_stats(s->ld, &ls1);
     *wait = ls1.wait_s - ls0.wait_s;
     fc_step_stats st;
+    s->tr.adam_g.lr = fc_lr_linear_decay(c->lr_g, s->m->step, c->lr_decay_from, s->total);
+    s->tr.adam_d.lr = fc_lr_linear_decay(c->lr_d, s->m->step, c->lr_decay_from, s->total);
     fc_trainer_step(&s->tr, s->reals, NULL, NULL, &st);
     const double frac = (double)s->tr.rows / c->batch;
     int want_stop = (c->stop && *c->stop) ? 1 : (c->max_seconds && now() - s->t_start > (double)c->max_seconds) ? 2 : 0;
