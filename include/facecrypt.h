@@ -423,6 +423,8 @@ typedef struct fc_train_config {
     fc_loss loss;           /* seed, dcgan: BCE; face: hinge */
     int diffaug;            /* DiffAugment (color, translation, cutout) on D's inputs; face: on */
     float ema_decay;        /* EMA of G's weights for sampling (0 = none; face: 0.999) */
+    int reuse_fakes;        /* the G step trains on the D step's fakes, one G forward per step
+                             * instead of two (PyTorch's DCGAN example; face: 1); else fresh z */
     uint64_t sample_every;  /* steps between sample grids (0 = only at the end) */
     uint64_t ckpt_every;    /* steps between checkpoints (0 = only at the end) */
     uint64_t max_seconds;   /* stop (with a checkpoint) after this wall time; 0 = no limit */

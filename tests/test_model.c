@@ -169,6 +169,38 @@ static void test_step_determinism(void) {
     free(reals);
 }
 
+/* reuse_fakes: the G step on the D step's fakes is the step with z2 = z1 given explicitly,
+ * bit for bit (G's activations from the D step's forward are reused, not recomputed), and
+ * differs from a step with fresh z. */
+static void test_reuse_fakes(void) {
+    fc_error err = {0};
+    const int B = 4;
+    float *reals = malloc((size_t)B * IMG * sizeof(float)), z[2][4 * FC_LATENT_DIM];
+    for (int i = 0; i < B * IMG; i++) reals[i] = (float)((i * 7919) % 1000) / 1000.0f;
+    fc_rng r;
+    fc_rng_seed(&r, 3);
+    fc_rng_fill_normal(&r, z[0], sizeof z / sizeof(float), 0.0f, 1.0f);
+    fc_model *m[3] = {NULL, NULL, NULL};
+    fc_trainer t[3];
+    fc_adam_cfg ad = {1e-3f, 0.5f, 0.999f, 1e-8f};
+    for (int k = 0; k < 3; k++) {
+        CHECK(fc_model_create(FC_ARCH_FACE, 0.125f, 5, &m[k], &err) == FC_OK);
+        CHECK(fc_trainer_init(&t[k], m[k], B, &ad, &ad, 9, &err) == FC_OK);
+        CHECK(fc_trainer_set_options(&t[k], FC_LOSS_HINGE, 0, 0.0f, k == 0, &err) == FC_OK);
+    }
+    fc_step_stats st;
+    for (int s = 0; s < 2; s++) {
+        fc_trainer_step(&t[0], reals, z[s], NULL, &st); /* reuses */
+        fc_trainer_step(&t[1], reals, z[s], z[s], &st); /* the same z again, recomputed */
+        fc_trainer_step(&t[2], reals, z[s], z[1 - s], &st); /* another z */
+    }
+    CHECK(!memcmp(m[0]->G.params, m[1]->G.params, m[0]->G.nparams * sizeof(float)));
+    CHECK(!memcmp(m[0]->D.params, m[1]->D.params, m[0]->D.nparams * sizeof(float)));
+    CHECK(memcmp(m[0]->G.params, m[2]->G.params, m[0]->G.nparams * sizeof(float)) != 0);
+    for (int k = 0; k < 3; k++) fc_trainer_free(&t[k]), fc_model_free(m[k]);
+    free(reals);
+}
+
 /* Built-in generators by name: each loads, "default"/NULL is the default one, a name that is
  * not built in is taken as a path, and the CLI lists them. */
 static void test_builtin_names(void) {
@@ -325,6 +357,7 @@ int main(void) {
     test_generate_and_checkpoint();
     test_base_meta();
     test_step_determinism();
+    test_reuse_fakes();
     test_hostile_checkpoints();
     return TEST_END();
 }

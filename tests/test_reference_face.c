@@ -174,7 +174,7 @@ int main(void) {
     fc_trainer t;
     fc_adam_cfg ad = {2e-4f, 0.5f, 0.999f, 1e-8f};
     CHECK(fc_trainer_init(&t, m, B, &ad, &ad, 1, &err) == FC_OK);
-    CHECK(fc_trainer_set_options(&t, FC_LOSS_HINGE, 1, 0.999f, &err) == FC_OK);
+    CHECK(fc_trainer_set_options(&t, FC_LOSS_HINGE, 1, 0.999f, 0, &err) == FC_OK);
     t.aug_seed = aug_seed;
     fc_step_stats st;
     fc_trainer_step(&t, x, z1, z2, &st);

@@ -113,6 +113,10 @@ int cmd_train(int argc, char **argv) {
          .bad = "bad value for --diffaug (0|1)",
          .help = "DiffAugment (color, translation 1/8, cutout 1/2) on every image D sees,\n"
                  "backpropagated into G (default 0)"},
+        {.name = "--reuse-fakes", .type = CLI_CALL, .dst = &c.reuse_fakes, .parse = parse_01,
+         .label = "--reuse-fakes 0|1", .bad = "bad value for --reuse-fakes (0|1)",
+         .help = "1: the G step trains on the D step's fakes (one G forward per step instead\n"
+                 "of two, as PyTorch's DCGAN example; face default); 0: fresh z (seed, dcgan)"},
         {.name = "--ema", .type = CLI_FLOAT, .dst = &c.ema_decay, .lo = 0, .hi = 0.999999, .label = "--ema D",
          .help = "keep an EMA of G's weights with decay D (warm-up min(D, (1+t)/(10+t)));\n"
                  "samples, export, sample and encrypt use it (face default 0.999, else 0)"},

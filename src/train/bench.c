@@ -60,7 +60,7 @@ int fc_bench_trainer_create(fc_model *m, int batch, fc_bench_trainer **out, fc_e
     fc_train_config_for_arch(&cfg, fc_model_arch(m));
     fc_adam_cfg a = {cfg.lr_g, cfg.beta1, cfg.beta2, cfg.adam_eps};
     int rc = fc_trainer_init(&b->t, m, batch, &a, &a, 7, err);
-    if (!rc && (rc = fc_trainer_set_options(&b->t, cfg.loss, cfg.diffaug, cfg.ema_decay, err))) fc_trainer_free(&b->t);
+    if (!rc && (rc = fc_trainer_set_options(&b->t, cfg.loss, cfg.diffaug, cfg.ema_decay, cfg.reuse_fakes, err))) fc_trainer_free(&b->t);
     if (rc) {
         free(b->reals);
         free(b);

@@ -67,12 +67,14 @@ void fc_trainer_free(fc_trainer *t) {
     memset(t, 0, sizeof *t);
 }
 
-int fc_trainer_set_options(fc_trainer *t, fc_loss loss, int diffaug, float ema_decay, fc_error *err) {
+int fc_trainer_set_options(fc_trainer *t, fc_loss loss, int diffaug, float ema_decay, int reuse_fakes,
+                           fc_error *err) {
     if (loss != FC_LOSS_BCE && loss != FC_LOSS_HINGE) return fc_fail(err, FC_EUSAGE, "unknown loss %d", (int)loss);
     if (!(ema_decay >= 0.0f && ema_decay < 1.0f)) return fc_fail(err, FC_EUSAGE, "EMA decay must be in [0, 1)");
     t->loss = loss;
     t->diffaug = diffaug;
     t->ema_decay = ema_decay;
+    t->reuse_fakes = reuse_fakes != 0;
     float lo, hi;
     fc_model_data_range(t->m, &lo, &hi);
     t->aug_bscale = 0.5f * (hi - lo);
@@ -133,7 +135,8 @@ void fc_trainer_step(fc_trainer *t, const float *reals, const float *z1, const f
     m->G.training = m->D.training = 1;
 
     /* ---- D step ---- */
-    const float *fake = fc_net_forward(&m->G, latent(t, z1), b);
+    const float *zd = latent(t, z1);
+    const float *fake = fc_net_forward(&m->G, zd, b);
     if (t->diffaug) {
         augment(t, t->dbatch, reals, t->grows, b, 2 * m->step, t->augp);
         augment(t, t->dbatch + bimg, fake, t->grows + b, b, 2 * m->step, t->augp + b);
@@ -168,9 +171,15 @@ void fc_trainer_step(fc_trainer *t, const float *reals, const float *z1, const f
     st->d_real = mean(t->probs, b);
     st->d_fake = mean(t->probs + b, b);
 
-    /* ---- G step: fresh z, through the updated D, target "real" ---- */
-    const float *zg = latent(t, z2);
-    const float *fake2 = fc_net_forward(&m->G, zg, b);
+    /* ---- G step: fresh z (or the D step's fakes), through the updated D, target "real" ---- */
+    const float *zg, *fake2;
+    if (t->reuse_fakes && !z2) {
+        zg = zd; /* G's stored activations are still those of this z: G has not changed */
+        fake2 = fake;
+    } else {
+        zg = latent(t, z2);
+        fake2 = fc_net_forward(&m->G, zg, b);
+    }
     m->D.drop_counter = 2 * m->step + 1; /* phase 1 */
     m->D.drop_rows = t->grows;           /* fakes of the G step: global rows row0 + i */
     const float *dx_in = fake2;

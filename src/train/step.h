@@ -18,7 +18,8 @@
  *   DiffAugment  D sees T(x), T(G(z)) with T drawn per image (src/nn/diffaug.c) in both steps,
  *                keyed by (seed, 2*step + phase, global row) like the dropout masks; the G step
  *                backpropagates through T;
- *   EMA          after G's Adam step, G_ema = d*G_ema + (1-d)*G, d = fc_ema_decay_at(decay, step). */
+ *   EMA          after G's Adam step, G_ema = d*G_ema + (1-d)*G, d = fc_ema_decay_at(decay, step);
+ *   reuse_fakes  without a caller's z2 the G step takes z2 = z1 and G(z1) from the D step. */
 #ifndef FC_TRAIN_STEP_H
 #define FC_TRAIN_STEP_H
 #include "facecrypt.h"
@@ -55,6 +56,9 @@ typedef struct fc_trainer {
     uint64_t aug_seed;        /* DiffAugment stream (from the model's seed) */
     float aug_bscale;         /* brightness scale: 0.5 for data in [0,1], 1 for [-1,1] */
     float ema_decay;          /* > 0: keep m->Gema */
+    /* 1: when the caller passes no z2, the G step reuses the D step's z and fakes (and G's
+     * activations from that forward: G is unchanged in between), saving one G forward */
+    int reuse_fakes;
     fc_diffaug_params *augp;  /* [2b] */
     float *gaug, *daug;       /* [b,3,64,64] augmented G-step fakes, and dL/d(augmented fakes) */
 } fc_trainer;
@@ -66,8 +70,10 @@ int fc_trainer_init(fc_trainer *t, fc_model *m, int batch, const fc_adam_cfg *g,
 int fc_trainer_init_dist(fc_trainer *t, fc_model *m, int batch, const fc_adam_cfg *g, const fc_adam_cfg *d,
                          uint64_t seed, const fc_dist *dist, fc_error *err);
 void fc_trainer_free(fc_trainer *t);
-/* Loss, DiffAugment and generator EMA (ema_decay > 0 gives the model an EMA generator). */
-int fc_trainer_set_options(fc_trainer *t, fc_loss loss, int diffaug, float ema_decay, fc_error *err);
+/* Loss, DiffAugment, generator EMA (ema_decay > 0 gives the model an EMA generator) and
+ * reuse_fakes (see fc_trainer). */
+int fc_trainer_set_options(fc_trainer *t, fc_loss loss, int diffaug, float ema_decay, int reuse_fakes,
+                           fc_error *err);
 /* reals: this rank's [b,3,64,64] in the model's data range.  z1, z2: the GLOBAL [B,100] (the rank
  * takes its rows) or NULL to draw them from t->zrng.  st: means over this rank's rows (weight
  * b/B to combine ranks).  With several ranks this is a collective: every rank must call it. */

@@ -58,6 +58,7 @@ void fc_train_config_for_arch(fc_train_config *c, fc_arch arch) {
      * cover generator (default)": at batch 64 no faces by step 591 with it, faces by step 150 without). */
     c->loss = FC_LOSS_HINGE;
     c->diffaug = 0;
+    c->reuse_fakes = 1;
     c->ema_decay = 0.999f;
     c->lr_g = c->lr_d = 2e-4f;
     c->beta1 = 0.5f;
@@ -151,7 +152,8 @@ static int save_checkpoint(run_state *s, fc_error *err) {
     snprintf(ema, sizeof ema, "%.9g", s->tr.ema_decay);
     const char *meta[] = {"rng_z", rz, "dropout_seed", rd, "batch", batch, "lr_g", lrg, "lr_d", lrd,
                           "beta1", b1, "beta2", b2, "partition", s->cfg->partition,
-                          "loss", fc_loss_name(s->tr.loss), "diffaug", s->tr.diffaug ? "1" : "0", "ema_decay", ema};
+                          "loss", fc_loss_name(s->tr.loss), "diffaug", s->tr.diffaug ? "1" : "0", "ema_decay", ema,
+                          "reuse_fakes", s->tr.reuse_fakes ? "1" : "0"};
     fc_ckpt_opts o = {.with_optimizer = 1, .overwrite = 1, .meta = meta, .n_meta = sizeof meta / sizeof meta[0] / 2};
     return fc_checkpoint_save(s->m, s->ckpt_path, &o, err);
 }
@@ -173,7 +175,7 @@ static int init_trainer(run_state *s, uint64_t zseed, fc_error *err) {
     const fc_train_config *c = s->cfg;
     int rc = fc_trainer_init_dist(&s->tr, s->m, c->batch, &(fc_adam_cfg){c->lr_g, c->beta1, c->beta2, c->adam_eps},
                                   &(fc_adam_cfg){c->lr_d, c->beta1, c->beta2, c->adam_eps}, zseed, c->dist, err);
-    return rc ? rc : fc_trainer_set_options(&s->tr, c->loss, c->diffaug, c->ema_decay, err);
+    return rc ? rc : fc_trainer_set_options(&s->tr, c->loss, c->diffaug, c->ema_decay, c->reuse_fakes, err);
 }
 
 /* A resumed run with other loss/augmentation/EMA settings than its checkpoint's: say so. */
@@ -185,6 +187,10 @@ static void note_changed_options(const run_state *s, const fc_st_file *f) {
     if ((l && strcmp(l, fc_loss_name(c->loss))) || (a && atoi(a) != (c->diffaug != 0)) || (e && strcmp(e, ema)))
         msg(c, "note: resuming with --loss %s --diffaug %d --ema %s; the checkpoint was trained with %s, %s, %s",
             fc_loss_name(c->loss), c->diffaug != 0, ema, l ? l : "?", a ? a : "?", e ? e : "?");
+    const char *r = fc_st_meta(f, "reuse_fakes"); /* absent: written before the option (fresh z) */
+    if ((r ? atoi(r) != 0 : 0) != (c->reuse_fakes != 0))
+        msg(c, "note: resuming with --reuse-fakes %d; the checkpoint was trained with %d", c->reuse_fakes != 0,
+            r ? atoi(r) != 0 : 0);
 }
 
 /* Open or resume the model (rank 0; the others build a fresh one and receive rank 0's state). */
