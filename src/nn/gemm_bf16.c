@@ -1,16 +1,13 @@
-/* bfloat16 GEMM driver: cache blocking, packing into pair panels, and the
- * portable micro-kernel (see gemm_bf16.h for the layout).
- *
- * Loop order (Goto/BLIS): for each NC-column block of B and KC-deep slice, pack
- * that B block once (it stays in L2/L3), then for each MC-row block of A pack
- * it (L2) and run the micro-kernel over MR x NR tiles; one B micro-panel
- * (KC/2 x NR words = 16 KB) stays in L1 while the A panels stream past it.
+/* bfloat16 GEMM: packing into pair panels and the portable micro-kernel (see
+ * gemm_bf16.h for the layout), on the shared loop nest of gemm_blocked.h; one B
+ * micro-panel (KC/2 x NR words = 16 KB) stays in L1 while the A panels stream past it.
  * Block sizes are conventional for AVX-512 cores with >= 1 MB L2; they were not
  * tuned on AVX512-BF16 hardware (none was available when this was written). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "nn/gemm_bf16.h"
+#include "nn/gemm_blocked.h"
 
 #define KC 256  /* k per slice (even: whole pairs) */
 #define MC 144  /* A rows per packed block: a multiple of FC_BF16_MR */
@@ -31,7 +28,8 @@ int fc_bf16_hw(void) {
 static inline uint32_t pair(float lo, float hi) { return fc_f32_to_bf16_bits(lo) | fc_f32_to_bf16_bits(hi) << 16; }
 
 /* A rows [i0, i0+mc), k [k0, k0+kc) -> MR-row panels of kp = ceil(kc/2) pair words each. */
-static void pack_a(int tA, const float *A, int lda, int i0, int mc, int k0, int kc, uint32_t *Ap) {
+static void pack_a(int tA, const float *A, int lda, int i0, int mc, int k0, int kc, void *Apv) {
+    uint32_t *Ap = Apv;
     const int kp = (kc + 1) / 2;
     for (int ib = 0; ib < mc; ib += MR) {
         uint32_t *P = Ap + (size_t)(ib / MR) * kp * MR;
@@ -56,7 +54,8 @@ static void pack_a(int tA, const float *A, int lda, int i0, int mc, int k0, int 
 }
 
 /* B k [k0, k0+kc), columns [j0, j0+nc) -> NR-column panels of kp pair words each. */
-static void pack_b(int tB, const float *B, int ldb, int k0, int kc, int j0, int nc, uint32_t *Bp) {
+static void pack_b(int tB, const float *B, int ldb, int k0, int kc, int j0, int nc, void *Bpv) {
+    uint32_t *Bp = Bpv;
     const int kp = (kc + 1) / 2;
     for (int jb = 0; jb < nc; jb += NR) {
         uint32_t *P = Bp + (size_t)(jb / NR) * kp * NR;
@@ -127,41 +126,19 @@ void fc_bf16_kernel_ref(int kp, const uint32_t *Ap, const uint32_t *Bp, float *C
     }
 }
 
+typedef struct bf16_ctx {
+    fc_bf16_kernel kern;
+} bf16_ctx;
+
+static void tile(const void *ctx, int kp, const void *Ap, const void *Bp, float *C, int ldc, int mr, int nr,
+                 float alpha, float beta) {
+    ((const bf16_ctx *)ctx)->kern(kp, Ap, Bp, C, ldc, mr, nr, alpha, beta);
+}
+
 int fc_gemm_bf16_1(fc_bf16_kernel kern, int tA, int tB, int M, int N, int K, float alpha, const float *A, int lda,
                    const float *B, int ldb, float beta, float *C, int ldc) {
-    if (M <= 0 || N <= 0) return 0;
-    if (K <= 0) { /* C = beta*C */
-        for (int i = 0; i < M; i++)
-            for (int j = 0; j < N; j++) C[(size_t)i * ldc + j] = beta == 0.0f ? 0.0f : beta * C[(size_t)i * ldc + j];
-        return 0;
-    }
-    const int kc_max = K < KC ? K : KC, kp_max = (kc_max + 1) / 2;
-    const int mc_max = M < MC ? (M + MR - 1) / MR * MR : MC, nc_max = N < NC ? (N + NR - 1) / NR * NR : NC;
-    uint32_t *Ap = aligned_alloc(64, ((size_t)mc_max * kp_max * sizeof(uint32_t) + 63) & ~(size_t)63);
-    uint32_t *Bp = aligned_alloc(64, ((size_t)nc_max * kp_max * sizeof(uint32_t) + 63) & ~(size_t)63);
-    if (!Ap || !Bp) {
-        free(Ap);
-        free(Bp);
-        return -1;
-    }
-    for (int jc = 0; jc < N; jc += NC) {
-        const int nc = N - jc < NC ? N - jc : NC;
-        for (int pc = 0; pc < K; pc += KC) {
-            const int kc = K - pc < KC ? K - pc : KC, kp = (kc + 1) / 2;
-            const float bet = pc == 0 ? beta : 1.0f;
-            pack_b(tB, B, ldb, pc, kc, jc, nc, Bp);
-            for (int ic = 0; ic < M; ic += MC) {
-                const int mc = M - ic < MC ? M - ic : MC;
-                pack_a(tA, A, lda, ic, mc, pc, kc, Ap);
-                for (int jr = 0; jr < nc; jr += NR)
-                    for (int ir = 0; ir < mc; ir += MR)
-                        kern(kp, Ap + (size_t)(ir / MR) * kp * MR, Bp + (size_t)(jr / NR) * kp * NR,
-                             C + (size_t)(ic + ir) * ldc + jc + jr, ldc, mc - ir < MR ? mc - ir : MR,
-                             nc - jr < NR ? nc - jr : NR, alpha, bet);
-            }
-        }
-    }
-    free(Ap);
-    free(Bp);
-    return 0;
+    const bf16_ctx ctx = {kern};
+    const fc_gemm_blocking b = {.mr = MR, .nr = NR, .kc = KC, .mc = MC, .nc = NC, .kpack = 2,
+                                .pack_a = pack_a, .pack_b = pack_b, .tile = tile, .ctx = &ctx};
+    return fc_gemm_blocked(&b, tA, tB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }

@@ -1,8 +1,9 @@
-/* The engine's own float32 GEMM (see gemm_f32.h): cache blocking as in gemm_bf16.c, float
+/* The engine's own float32 GEMM (see gemm_f32.h): the loop nest of gemm_blocked.h, float
  * panels, and an AVX2+FMA micro-kernel computing a 6 x 16 tile in 12 ymm accumulators (per k:
  * two B loads, six broadcasts of A, twelve FMAs).  Only the micro-kernel is compiled for
  * AVX2 (a function-level target), so the build runs on any x86-64. */
 #include "nn/gemm_f32.h"
+#include "nn/gemm_blocked.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,7 +28,8 @@ int fc_f32_avx2(void) {
 }
 
 /* A rows [i0, i0+mc), k [k0, k0+kc) -> MR-row panels of kc words per row. */
-static void pack_a(int tA, const float *A, int lda, int i0, int mc, int k0, int kc, float *Ap) {
+static void pack_a(int tA, const float *A, int lda, int i0, int mc, int k0, int kc, void *Apv) {
+    float *Ap = Apv;
     for (int ib = 0; ib < mc; ib += MR) {
         float *P = Ap + (size_t)(ib / MR) * kc * MR;
         const int rows = mc - ib < MR ? mc - ib : MR;
@@ -39,19 +41,20 @@ static void pack_a(int tA, const float *A, int lda, int i0, int mc, int k0, int 
                 for (; r < rows; r++) w[r] = a[r];
                 for (; r < MR; r++) w[r] = 0.0f;
             }
-        } else {
-            for (int r = 0; r < rows; r++) {
-                const float *a = A + (size_t)(i0 + ib + r) * lda + k0;
-                for (int p = 0; p < kc; p++) P[(size_t)p * MR + r] = a[p];
+        } else { /* MR row streams read side by side, the panel written in order */
+            const float *a[MR];
+            for (int r = 0; r < MR; r++) a[r] = A + (size_t)(i0 + ib + (r < rows ? r : 0)) * lda + k0;
+            for (int p = 0; p < kc; p++) {
+                float *w = P + (size_t)p * MR;
+                for (int r = 0; r < MR; r++) w[r] = r < rows ? a[r][p] : 0.0f;
             }
-            for (int r = rows; r < MR; r++)
-                for (int p = 0; p < kc; p++) P[(size_t)p * MR + r] = 0.0f;
         }
     }
 }
 
 /* B k [k0, k0+kc), columns [j0, j0+nc) -> NR-column panels of kc rows each. */
-static void pack_b(int tB, const float *B, int ldb, int k0, int kc, int j0, int nc, float *Bp) {
+static void pack_b(int tB, const float *B, int ldb, int k0, int kc, int j0, int nc, void *Bpv) {
+    float *Bp = Bpv;
     for (int jb = 0; jb < nc; jb += NR) {
         float *P = Bp + (size_t)(jb / NR) * kc * NR;
         const int cols = nc - jb < NR ? nc - jb : NR;
@@ -81,8 +84,10 @@ static void pack_b(int tB, const float *B, int ldb, int k0, int kc, int j0, int 
 
 /* tile = sum_p A-panel[p] (x) B-panel[p]; C[i][j] = alpha*tile + beta*C for i < mr, j < nr
  * (C not read when beta == 0). */
-FC_TARGET_AVX2 static void kernel_avx2(int kc, const float *Ap, const float *Bp, float *C, int ldc, int mr, int nr,
-                                       float alpha, float beta) {
+FC_TARGET_AVX2 static void kernel_avx2(const void *ctx, int kc, const void *Apv, const void *Bpv, float *C, int ldc,
+                                       int mr, int nr, float alpha, float beta) {
+    (void)ctx;
+    const float *Ap = Apv, *Bp = Bpv;
     __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
     __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
 #pragma GCC unroll 4
@@ -136,44 +141,13 @@ FC_TARGET_AVX2 static void kernel_avx2(int kc, const float *Ap, const float *Bp,
 
 int fc_sgemm_packed(int tA, int tB, int M, int N, int K, float alpha, const float *A, int lda, const float *B,
                     int ldb, float beta, float *C, int ldc) {
-    if (M <= 0 || N <= 0) return 0;
 #ifndef HAVE_AVX2_KERNEL
-    (void)tA, (void)tB, (void)K, (void)alpha, (void)A, (void)lda, (void)B, (void)ldb, (void)beta, (void)C, (void)ldc;
+    (void)tA, (void)tB, (void)M, (void)N, (void)K, (void)alpha, (void)A, (void)lda, (void)B, (void)ldb, (void)beta,
+        (void)C, (void)ldc;
     return -1;
 #else
-    if (K <= 0) { /* C = beta*C */
-        for (int i = 0; i < M; i++)
-            for (int j = 0; j < N; j++) C[(size_t)i * ldc + j] = beta == 0.0f ? 0.0f : beta * C[(size_t)i * ldc + j];
-        return 0;
-    }
-    const int kc_max = K < KC ? K : KC;
-    const int mc_max = M < MC ? (M + MR - 1) / MR * MR : MC, nc_max = N < NC ? (N + NR - 1) / NR * NR : NC;
-    float *Ap = aligned_alloc(64, ((size_t)mc_max * kc_max * sizeof(float) + 63) & ~(size_t)63);
-    float *Bp = aligned_alloc(64, ((size_t)nc_max * kc_max * sizeof(float) + 63) & ~(size_t)63);
-    if (!Ap || !Bp) {
-        free(Ap);
-        free(Bp);
-        return -1;
-    }
-    for (int jc = 0; jc < N; jc += NC) {
-        const int nc = N - jc < NC ? N - jc : NC;
-        for (int pc = 0; pc < K; pc += KC) {
-            const int kc = K - pc < KC ? K - pc : KC;
-            const float bet = pc == 0 ? beta : 1.0f;
-            pack_b(tB, B, ldb, pc, kc, jc, nc, Bp);
-            for (int ic = 0; ic < M; ic += MC) {
-                const int mc = M - ic < MC ? M - ic : MC;
-                pack_a(tA, A, lda, ic, mc, pc, kc, Ap);
-                for (int jr = 0; jr < nc; jr += NR)
-                    for (int ir = 0; ir < mc; ir += MR)
-                        kernel_avx2(kc, Ap + (size_t)(ir / MR) * kc * MR, Bp + (size_t)(jr / NR) * kc * NR,
-                                    C + (size_t)(ic + ir) * ldc + jc + jr, ldc, mc - ir < MR ? mc - ir : MR,
-                                    nc - jr < NR ? nc - jr : NR, alpha, bet);
-            }
-        }
-    }
-    free(Ap);
-    free(Bp);
-    return 0;
+    static const fc_gemm_blocking b = {.mr = MR, .nr = NR, .kc = KC, .mc = MC, .nc = NC, .kpack = 1,
+                                       .pack_a = pack_a, .pack_b = pack_b, .tile = kernel_avx2};
+    return fc_gemm_blocked(&b, tA, tB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 #endif
 }
