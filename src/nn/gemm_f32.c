@@ -27,6 +27,7 @@ int fc_f32_avx2(void) {
 #endif
 }
 
+#ifdef HAVE_AVX2_KERNEL
 /* A rows [i0, i0+mc), k [k0, k0+kc) -> MR-row panels of kc words per row. */
 static void pack_a(int tA, const float *A, int lda, int i0, int mc, int k0, int kc, void *Apv) {
     float *Ap = Apv;
@@ -79,7 +80,6 @@ static void pack_b(int tB, const float *B, int ldb, int k0, int kc, int j0, int 
     }
 }
 
-#ifdef HAVE_AVX2_KERNEL
 #define FC_TARGET_AVX2 __attribute__((target("avx2,fma")))
 
 /* tile = sum_p A-panel[p] (x) B-panel[p]; C[i][j] = alpha*tile + beta*C for i < mr, j < nr
