@@ -4,10 +4,22 @@
  * (gemm_bf16.c: AVX512-BF16 where the CPU has it, else the portable kernel for
  * FC_PREC_BF16_EMU, or float32 for FC_PREC_BF16). */
 #include <omp.h>
+#include <pthread.h>
 #include "nn/blas.h"
 #include "nn/gemm_bf16.h"
 #include "nn/gemm_f32.h"
 #include "nn/internal.h"
+
+/* Which kernels this process runs, decided once (the CPU and OPENBLAS_CORETYPE do not change
+ * while it runs; every block of every product asks). */
+typedef enum { F32_OPENBLAS, F32_PACKED_AVX2, F32_PORTABLE } f32_path;
+static pthread_once_t kernels_once = PTHREAD_ONCE_INIT;
+static f32_path f32_kernel;
+static int bf16_hw;
+static void decide_kernels(void) {
+    f32_kernel = fc_blas_runnable() ? F32_OPENBLAS : fc_f32_avx2() ? F32_PACKED_AVX2 : F32_PORTABLE;
+    bf16_hw = fc_bf16_hw();
+}
 
 /* Products smaller than this many multiply-adds are not worth a parallel region. */
 #define SPLIT_MIN_MACS (1 << 20)
@@ -34,8 +46,9 @@ static void gemm1(fc_bf16_kernel kern, int transA, int transB, int M, int N, int
                   int lda, const float *B, int ldb, float beta, float *C, int ldc) {
     /* bf16: the packing buffers cannot be allocated -> float32 for this block */
     if (kern && fc_gemm_bf16_1(kern, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc) == 0) return;
-    if (!fc_blas_runnable()) { /* blas.h */
-        if (fc_f32_avx2() && fc_sgemm_packed(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc) == 0)
+    if (f32_kernel != F32_OPENBLAS) { /* blas.h: OpenBLAS cannot run the named CORETYPE */
+        if (f32_kernel == F32_PACKED_AVX2 &&
+            fc_sgemm_packed(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc) == 0)
             return;
         sgemm_portable(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
         return;
@@ -47,12 +60,13 @@ static void gemm1(fc_bf16_kernel kern, int transA, int transB, int M, int N, int
 void fc_gemm(fc_precision prec, int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda,
              const float *B, int ldb, float beta, float *C, int ldc) {
     if (M <= 0 || N <= 0) return;
+    pthread_once(&kernels_once, decide_kernels);
     fc_bf16_kernel kern = NULL;
     if (prec == FC_PREC_BF16 || prec == FC_PREC_BF16_EMU)
-        kern = fc_bf16_hw() ? fc_bf16_kernel_avx512 : prec == FC_PREC_BF16_EMU ? fc_bf16_kernel_ref : NULL;
+        kern = bf16_hw ? fc_bf16_kernel_avx512 : prec == FC_PREC_BF16_EMU ? fc_bf16_kernel_ref : NULL;
     int T = fc_nn_threads();
     /* OpenBLAS threads > 1 (fc_set_threads not called): let OpenBLAS split it. */
-    if (T == 1 || (!kern && fc_blas_runnable() && openblas_get_num_threads() > 1) || (double)M * N * K < SPLIT_MIN_MACS ||
+    if (T == 1 || (!kern && f32_kernel == F32_OPENBLAS && openblas_get_num_threads() > 1) || (double)M * N * K < SPLIT_MIN_MACS ||
         (M < 2 * T && N < 2 * T)) {
         gemm1(kern, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
         return;
