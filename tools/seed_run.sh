@@ -8,7 +8,8 @@
 #   Radford et al.'s optimizer settings (models/README.md).
 set -eu
 STEPS=${STEPS:-2809}
-NAME=${NAME:-seed} RUN=${RUN:-runs/seed} KEEP="1000 1500 2000 2500 2809 $STEPS" \
+NAME=${NAME:-seed}; export NAME
+RUN=${RUN:-runs/$NAME} KEEP="1000 1500 2000 2500 2809 $STEPS" \
   exec "$(dirname "$0")/train_piece.sh" --data "${DATA:-../shared/data/celeba}" --arch seed --width 1 \
   --batch 32 --steps "$STEPS" --seed 1 --lr "${LR:-1e-4}" --beta1 "${BETA1:-0.9}" --beta2 0.999 \
   --sample-every 250 --ckpt-every 100 --threads "${THREADS:-2}" --precision "${PRECISION:-fp32}" "$@"
