@@ -215,6 +215,7 @@ typedef enum fc_arch {
     FC_ARCH_SEED = 0,  /* the report's model, exactly */
     FC_ARCH_DCGAN = 1, /* Radford et al. 2016 */
     FC_ARCH_FACE = 2,  /* the cover generator: resize-convolutions + BN in G, spectral-norm D (README) */
+    FC_ARCH_FACE2 = 3, /* face's G; face's D with a minibatch-stddev channel before its last layer */
 } fc_arch;
 
 #define FC_LATENT_DIM 100
@@ -288,6 +289,7 @@ typedef struct fc_layer_info {
     int k, stride, pad;   /* convolutions */
     float slope;          /* LeakyReLU */
     float p;              /* Dropout */
+    int group;            /* MinibatchStd: samples per group */
     size_t params;        /* weights + biases */
     int spectral_norm;    /* the weight is spectrally normalised (face's D) */
 } fc_layer_info;

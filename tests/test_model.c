@@ -237,7 +237,7 @@ static void test_builtin_names(void) {
 }
 
 /* Write m's tensors (G, and D when with_d) as safetensors with the given
- * metadata; poison, when not NULL, names a tensor whose element 1 is set to bad. */
+ * metadata (arch NULL: "format" alone, as a file made elsewhere); poison, when not NULL, names a tensor whose element 1 is set to bad. */
 static int write_crafted(const fc_model *m, int with_d, const char *width, const char *arch, const char *poison,
                          float bad, int half, const char *path) {
     fc_st_entry e[64];
@@ -263,9 +263,61 @@ static int write_crafted(const fc_model *m, int with_d, const char *width, const
         }
     const char *meta[] = {"format", "facecrypt-checkpoint-1", "arch", arch, "width", width};
     fc_error err;
-    int rc = fc_st_write(path, e, n, meta, 3, 1, &err);
+    int rc = fc_st_write(path, e, n, meta, arch ? 3 : 1, 1, &err);
     for (size_t i = 0; i < n; i++) free(copies[i]);
     return rc;
+}
+
+/* face2: face's G, and face's D with the minibatch-stddev channel before the Dense layer. */
+static void test_face2(void) {
+    fc_error err = {0};
+    fc_model *f = NULL, *m = NULL;
+    CHECK(fc_model_create(FC_ARCH_FACE, 0.125f, 3, &f, &err) == FC_OK);
+    CHECK(fc_model_create(FC_ARCH_FACE2, 0.125f, 3, &m, &err) == FC_OK);
+    if (!f || !m) {
+        fc_model_free(f), fc_model_free(m);
+        return;
+    }
+    fc_arch a;
+    CHECK(fc_arch_parse("face2", &a) == FC_OK && a == FC_ARCH_FACE2 && !strcmp(fc_arch_name(a), "face2"));
+    CHECK(fc_model_g_params(m) == fc_model_g_params(f));
+    CHECKF(fc_model_d_params(m) == fc_model_d_params(f) + 16, "face2 D %zu, face D %zu", fc_model_d_params(m),
+           fc_model_d_params(f));
+    CHECK(fc_net_mbstd_group(&m->D) == FC_FACE2_MBSTD_GROUP && fc_net_mbstd_group(&f->D) == 0);
+    CHECK(!fc_model_d_sigmoid_fused(m)); /* hinge logits, as face */
+    /* the D step's reals and fakes must fill whole groups */
+    fc_adam_cfg ad = {2e-4f, 0.5f, 0.999f, 1e-8f};
+    fc_trainer t;
+    CHECK(fc_trainer_init(&t, m, 6, &ad, &ad, 9, &err) == FC_EUSAGE);
+    CHECKF(strstr(err.msg, "multiple of 4") != NULL, "message: %s", err.msg);
+    CHECK(fc_trainer_init(&t, m, 8, &ad, &ad, 9, &err) == FC_OK);
+    CHECK(fc_trainer_set_options(&t, FC_LOSS_HINGE, 0, 0.999f, 1, &err) == FC_OK);
+    fc_rng r;
+    fc_rng_seed(&r, 5);
+    float *x = malloc(8 * FC_IMAGE_FLOATS * sizeof(float));
+    for (size_t i = 0; i < 8 * (size_t)FC_IMAGE_FLOATS; i++) x[i] = fc_rng_uniform(&r);
+    fc_step_stats st;
+    fc_trainer_step(&t, x, NULL, NULL, &st);
+    CHECK(isfinite(st.d_loss) && isfinite(st.g_loss) && m->step == 1);
+    fc_trainer_free(&t);
+    free(x);
+    /* a file without our metadata: face2 recognised from D.fc's extra 16 inputs */
+    char *dir = tu_tmpdir(), path[4200];
+    snprintf(path, sizeof path, "%s/f2.safetensors", dir);
+    const fc_model *src[2] = {f, m};
+    for (int k = 0; k < 2; k++)
+        for (int meta = 0; meta < 2; meta++) {
+            fc_model *l = NULL;
+            CHECK(write_crafted(src[k], 1, "0.125", meta ? fc_arch_name(src[k]->arch) : NULL, NULL, 0, 0, path) == FC_OK);
+            CHECKF(fc_model_load(path, &l, &err) == FC_OK, "%s", err.msg);
+            CHECKF(l && l->arch == src[k]->arch && l->width == 0.125f && l->has_d, "%s (metadata %d): loaded as %s",
+                   fc_arch_name(src[k]->arch), meta, l ? fc_arch_name(l->arch) : "nothing");
+            if (l) CHECK(!memcmp(l->D.params, src[k]->D.params, src[k]->D.nparams * sizeof(float)));
+            fc_model_free(l);
+        }
+    tu_system("rm -rf '%s'", dir);
+    free(dir);
+    fc_model_free(f), fc_model_free(m);
 }
 
 static double now_s(void) {
@@ -358,6 +410,7 @@ int main(void) {
     test_base_meta();
     test_step_determinism();
     test_reuse_fakes();
+    test_face2();
     test_hostile_checkpoints();
     return TEST_END();
 }

@@ -1,5 +1,5 @@
-/* Finite-difference gradient checks for the layers of --arch face (nearest upsampling,
- * spectral normalisation, DiffAugment, hinge losses), unit checks of the power iteration
+/* Finite-difference gradient checks for the layers of --arch face and face2 (nearest upsampling,
+ * spectral normalisation, minibatch standard deviation, DiffAugment, hinge losses), unit checks of the power iteration
  * and the weight EMA, and a check of the spectral-norm wiring in fc_net.  Method as
  * tests/test_nn_gradcheck.c: L = sum_i r_i y_i, central differences from float forwards
  * summed in double; linear maps use a large step (exact up to rounding). */
@@ -36,6 +36,87 @@ static void test_upsample(int N, int C, int h, int w) {
     CHECKF(bad == 0, "upsample forward: %zu wrong values", bad);
     fc_upsample2_backward(dx, c.r, N, C, h, w);
     tu_check_grad("upsample dx", up_loss, &c, c.x, dx, xn, 0.25f, 1e-4, 1e-5, 500);
+    fc_free_aligned(c.x), fc_free_aligned(c.y), fc_free_aligned(c.r), fc_free_aligned(dx);
+}
+
+/* ---- Minibatch standard deviation ---- */
+typedef struct {
+    int N, C, HW, group;
+    float *x, *y, *r;
+} mb_ctx;
+
+static double mb_loss(void *p) {
+    mb_ctx *c = p;
+    fc_mbstd_forward(c->y, c->x, c->N, c->C, c->HW, c->group);
+    return tu_dot(c->y, c->r, (size_t)c->N * (c->C + 1) * c->HW);
+}
+
+/* The extra channel of sample n, from the definition in double. */
+static double mb_want(const mb_ctx *c, int n) {
+    const int n0 = n / c->group * c->group, g = c->N - n0 < c->group ? c->N - n0 : c->group;
+    const size_t F = (size_t)c->C * c->HW;
+    double s = 0;
+    for (size_t f = 0; f < F; f++) {
+        double m = 0, v = 0;
+        for (int k = 0; k < g; k++) m += c->x[(n0 + k) * F + f];
+        m /= g;
+        for (int k = 0; k < g; k++) v += (c->x[(n0 + k) * F + f] - m) * (c->x[(n0 + k) * F + f] - m);
+        s += sqrt(v / g + 1e-8);
+    }
+    return s / (double)F;
+}
+
+/* sum_n sum_p r[n, C, p] * (the definition's extra channel): the std part of mb_loss, in double. */
+static double mb_loss_ref(void *p) {
+    mb_ctx *c = p;
+    const size_t F = (size_t)c->C * c->HW;
+    double s = 0;
+    for (int n = 0; n < c->N; n++) {
+        double rs = 0;
+        for (int q = 0; q < c->HW; q++) rs += c->r[(size_t)n * (F + c->HW) + F + q];
+        s += rs * mb_want(c, n);
+    }
+    return s;
+}
+
+static void test_mbstd(int N, int C, int HW, int group) {
+    const size_t F = (size_t)C * HW, xn = (size_t)N * F, yn = (size_t)N * (F + HW);
+    mb_ctx c = {N, C, HW, group, tu_randn(&g_rng, xn, 1), fc_alloc_floats(yn), tu_randn(&g_rng, yn, 1)};
+    float *dx = fc_alloc_floats(xn);
+    mb_loss(&c);
+    /* forward: the C channels pass through; the extra one is the group's mean std, over HW */
+    size_t bad = 0;
+    double worst = 0;
+    for (int n = 0; n < N; n++) {
+        const float *y = c.y + (size_t)n * (F + HW);
+        bad += memcmp(y, c.x + (size_t)n * F, F * sizeof(float)) != 0;
+        const double want = mb_want(&c, n);
+        for (int p = 0; p < HW; p++) {
+            double e = fabs(y[F + p] - want) / want;
+            if (e > worst) worst = e;
+        }
+    }
+    CHECKF(bad == 0, "mbstd forward: %zu samples' features not passed through", bad);
+    CHECKF(worst < 1e-6, "mbstd %dx%dx%d group %d: the std channel is off by %.2e", N, C, HW, group, worst);
+    /* a sample of the last group moves no other group's channel */
+    if (N > group) {
+        const float before = c.y[F];
+        c.x[(size_t)(N - 1) * F] += 10.0f;
+        mb_loss(&c);
+        CHECKF(c.y[F] == before, "mbstd: group 0's channel depends on sample %d", N - 1);
+        c.x[(size_t)(N - 1) * F] -= 10.0f;
+        mb_loss(&c);
+    }
+    fc_mbstd_backward(dx, c.r, c.x, N, C, HW, group);
+    char what[64];
+    snprintf(what, sizeof what, "mbstd %dx%dx%d/%d dx", N, C, HW, group);
+    tu_check_grad(what, mb_loss, &c, c.x, dx, xn, 1e-2f, 2e-3, 1e-4, 400);
+    /* The std channel's part alone: next to the pass-through it is O(1/F) of dx, and a float
+     * forward's rounding swamps its finite differences, so differentiate the definition in double. */
+    for (int n = 0; n < N; n++) memset(c.r + (size_t)n * (F + HW), 0, F * sizeof(float));
+    fc_mbstd_backward(dx, c.r, c.x, N, C, HW, group);
+    snprintf(what, sizeof what, "mbstd %dx%dx%d/%d dx via std", N, C, HW, group);
+    tu_check_grad(what, mb_loss_ref, &c, c.x, dx, xn, 1e-3f, 1e-3, 1e-9, 400);
     fc_free_aligned(c.x), fc_free_aligned(c.y), fc_free_aligned(c.r), fc_free_aligned(dx);
 }
 
@@ -227,6 +308,42 @@ static void test_net_sn(void) {
     fc_free_aligned(c.x), fc_free_aligned(c.r), fc_free_aligned(dx), fc_free_aligned(g);
 }
 
+/* ---- minibatch stddev inside fc_net as face2's D has it: conv (SN) -> LeakyReLU -> mbstd ->
+ * reshape -> dense (SN); weight steps small enough not to cross the LeakyReLU's kink often ---- */
+static void test_net_mbstd(void) {
+    fc_net n;
+    fc_error err = {0};
+    fc_net_init(&n, "D", 2, 8, 8);
+    fc_net_conv(&n, "c", 0, 3, 4, 2, 1, 1);
+    fc_net_spectral_norm(&n);
+    fc_net_act(&n, FC_L_LRELU, 0.2f);
+    fc_net_mbstd(&n, 2);
+    CHECK(fc_net_mbstd_group(&n) == 2);
+    fc_net_reshape(&n, 4 * 4 * 4, 1, 1);
+    fc_net_dense(&n, "fc", 1);
+    fc_net_spectral_norm(&n);
+    CHECK(fc_net_finalize(&n, 4, &err) == FC_OK);
+    fc_net_init_params(&n, &g_rng, 0);
+    fc_tensor_ref t;
+    fc_net_tensor(&n, 4, &t);
+    CHECK(!strcmp(t.name, "D.fc.weight_orig") && t.ndim == 2 && t.shape[1] == 64);
+    int N = 4;
+    net_ctx c = {&n, tu_randn(&g_rng, (size_t)N * 2 * 64, 1), tu_randn(&g_rng, (size_t)N, 1), N};
+    n.training = 1;
+    net_loss(&c);
+    n.training = 0;
+    net_loss(&c);
+    float *dx = fc_alloc_floats((size_t)N * 128);
+    fc_net_zero_grad(&n);
+    fc_net_backward(&n, c.x, c.r, N, dx, 1);
+    float *g = fc_alloc_floats(n.nparams);
+    memcpy(g, n.grads, n.nparams * sizeof(float));
+    tu_check_grad("net mbstd dx", net_loss, &c, c.x, dx, (size_t)N * 128, 1e-3f, 5e-3, 1e-4, 300);
+    tu_check_grad("net mbstd params", net_loss, &c, n.params, g, n.nparams, 1e-3f, 5e-3, 1e-4, 400);
+    fc_net_free(&n);
+    fc_free_aligned(c.x), fc_free_aligned(c.r), fc_free_aligned(dx), fc_free_aligned(g);
+}
+
 /* ---- resize-convolution: FC_L_UPCONV (a Winograd ConvTranspose on folded weights) against
  * Upsample + Conv2d 3x3 p1 with the same parameters, and against finite differences ---- */
 static double rel_norm(const float *a, const float *b, size_t n) {
@@ -275,6 +392,10 @@ int main(void) {
     fc_rng_seed(&g_rng, 4321);
     test_upsample(2, 3, 4, 5);
     test_upsample(1, 2, 1, 1);
+    test_mbstd(8, 3, 4, 4);  /* two groups */
+    test_mbstd(7, 2, 3, 3);  /* groups of 3, 3 and 1 (a lone sample: std sqrt(1e-8), no gradient) */
+    test_mbstd(4, 5, 1, 2);  /* Dense-shaped input */
+    test_mbstd(3, 4, 2, 1);  /* group 1: std of one sample */
     test_sn(4, 12);
     test_sn(1, 30); /* a Linear -> 1 (D's last layer) */
     test_sn(16, 3);
@@ -283,6 +404,7 @@ int main(void) {
     test_hinge();
     test_ema();
     test_net_sn();
+    test_net_mbstd();
     test_upconv(3, 4, 5, 6, 2);
     test_upconv(8, 2, 4, 4, 3);
     test_upconv(2, 5, 1, 1, 2);
@@ -290,5 +412,6 @@ int main(void) {
     test_upconv(16, 8, 8, 8, 4); /* threaded */
     test_upsample(4, 8, 16, 16); /* threaded */
     test_sn(64, 600);
+    test_mbstd(16, 64, 16, 4); /* face2's shape at width 0.125 */
     return TEST_END();
 }

@@ -1,5 +1,6 @@
-/* The C engine against PyTorch for --arch face: one whole training step
- * (tests/data/ref_face_step.bin from tools/torch_reference_face.py, float64 PyTorch
+/* The C engine against PyTorch for --arch face and face2: one whole training step each
+ * (tests/data/ref_face_step.bin and ref_face2_step.bin from tools/torch_reference_face.py
+ * [--arch face2]; face2's D adds the minibatch-stddev channel), float64 PyTorch
  * rounded to float32): DiffAugment parameters and images, every layer's activations
  * (resize-convolutions, BatchNorm, spectral norms), hinge losses, every parameter
  * gradient, the gradients into the augmented and the raw generated images, and the
@@ -91,20 +92,26 @@ static void scalar(const char *name, double got, double tol, double scale) {
     CHECKF(e <= tol, "%s: %.9g vs %.9g", name, got, want);
 }
 
-int main(void) {
+static void run_file(const char *path, fc_arch arch) {
     fc_error err = {0};
-    fc_set_threads(2);
-    if (ref_open("tests/data/ref_face_step.bin", &R, &err)) {
+    printf("%s (%s):\n", path, fc_arch_name(arch));
+    if (ref_open(path, &R, &err)) {
         fprintf(stderr, "%s (run from the repository root)\n", err.msg);
         CHECK(0);
-        return TEST_END();
+        return;
     }
+    const char *ra = ref_meta(R, "arch");
+    CHECKF(ra && !strcmp(ra, fc_arch_name(arch)), "%s: arch %s, expected %s", path, ra ? ra : "(none)",
+           fc_arch_name(arch));
     const char *as = ref_meta(R, "aug_seed");
     CHECK(as != NULL);
     uint64_t aug_seed = as ? strtoull(as, NULL, 10) : 0;
     fc_model *m = NULL;
-    CHECK(fc_model_create(FC_ARCH_FACE, 0.125f, 0, &m, &err) == FC_OK);
-    if (!m) return TEST_END();
+    CHECK(fc_model_create(arch, 0.125f, 0, &m, &err) == FC_OK);
+    if (!m) {
+        ref_close(R);
+        return;
+    }
     CHECKF(ref_load_net(R, &m->G, "init/", &err) == FC_OK, "%s", err.msg);
     CHECKF(ref_load_net(R, &m->D, "init/", &err) == FC_OK, "%s", err.msg);
 
@@ -158,11 +165,16 @@ int main(void) {
     fc_diffaug_forward(T + B * IMG, G[16].out, p[1], B, 3, 64, 64);
     cmp("d_step/T", T, 2 * (size_t)B * IMG, 2e-5);
     const float *logit = fc_net_forward(&m->D, T, 2 * B);
-    fc_layer *D = m->D.layers; /* conv1, lrelu, conv2, lrelu, conv3, lrelu, conv4, lrelu, reshape, fc */
+    /* conv1, lrelu, conv2, lrelu, conv3, lrelu, conv4, lrelu, [face2: mbstd,] reshape, fc */
+    fc_layer *D = m->D.layers;
     for (int l = 0; l < 4; l++) {
         char name[64];
         snprintf(name, sizeof name, "d_step/D/conv%d", l + 1);
         cmp(name, D[2 * l].out, 2 * (size_t)B * D[2 * l].out_c * D[2 * l].out_h * D[2 * l].out_w, 2e-5);
+    }
+    if (arch == FC_ARCH_FACE2) {
+        CHECK(D[8].kind == FC_L_MBSTD && D[8].out_c == D[6].out_c + 1);
+        cmp("d_step/D/mbstd", D[8].out, 2 * (size_t)B * D[8].out_c * D[8].out_h * D[8].out_w, 2e-5);
     }
     cmp("d_step/D/fc", logit, 2 * B, 1e-4);
     sigmas(&m->D, "d_step/sigma/");
@@ -182,7 +194,7 @@ int main(void) {
     scalar("d_step/d_loss", st.d_loss, 2e-5, 1.0);
     /* g_loss = -mean(logits) cancels: bound relative to the logits' mean magnitude */
     double lmag = 0;
-    const float *lg = m->D.layers[9].out;
+    const float *lg = m->D.layers[m->D.nlayers - 1].out;
     for (int i = 0; i < B; i++) lmag += fabs(lg[i]) / B;
     scalar("g_step/g_loss", st.g_loss, 1e-4, lmag > 0 ? lmag : 1.0);
     cmp("g_step/D/fc", lg, B, 1e-4);
@@ -204,5 +216,12 @@ int main(void) {
     fc_model_free(m);
     free(z1), free(z2), free(x), free(T);
     ref_close(R);
+    R = NULL;
+}
+
+int main(void) {
+    fc_set_threads(2);
+    run_file("tests/data/ref_face_step.bin", FC_ARCH_FACE);
+    run_file("tests/data/ref_face2_step.bin", FC_ARCH_FACE2);
     return TEST_END();
 }

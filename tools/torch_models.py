@@ -134,23 +134,48 @@ class FaceGenerator(nn.Module):
         return h
 
 
+class MinibatchStd(nn.Module):
+    """Minibatch standard deviation (Karras et al. 2018) over consecutive groups of `group`
+    samples (the last one smaller): per group, sqrt(biased variance over the group + 1e-8) of
+    every feature, averaged over the features, appended as one constant channel
+    (src/nn/mbstd.c).  No parameters."""
+
+    def __init__(self, group):
+        super().__init__()
+        self.group = group
+
+    def forward(self, x):
+        N, _, H, W = x.shape
+        extra = []
+        for n0 in range(0, N, self.group):
+            g = x[n0:n0 + self.group]
+            sd = torch.sqrt(((g - g.mean(0, keepdim=True)) ** 2).mean(0) + 1e-8).mean()
+            extra.append(sd.reshape(1, 1, 1, 1).expand(g.shape[0], 1, H, W))
+        return torch.cat([x, torch.cat(extra)], dim=1)
+
+
 class FaceDiscriminator(nn.Module):
     """4 x [spectral_norm(Conv2d(k4 s2 p1)) -> LeakyReLU(0.2)] (d, 2d, 4d, 8d; 64 -> 4) ->
-    Flatten -> spectral_norm(Linear(8d*16, 1)) -> the logit;  d = 64 * width."""
+    [face2: MinibatchStd(4), 8d+1 channels] -> Flatten -> spectral_norm(Linear(8d*16 (+16), 1))
+    -> the logit;  d = 64 * width."""
 
-    def __init__(self, width=1.0):
+    def __init__(self, width=1.0, mbstd_group=0):
         super().__init__()
         sn = nn.utils.spectral_norm
         ch = [3] + [scaled(c, width) for c in (64, 128, 256, 512)]
         for i in range(1, 5):
             setattr(self, f"conv{i}", sn(nn.Conv2d(ch[i - 1], ch[i], 4, 2, 1)))
-        self.fc = sn(nn.Linear(ch[4] * 16, 1))
+        self.mbstd = MinibatchStd(mbstd_group) if mbstd_group else None
+        self.fc = sn(nn.Linear((ch[4] + (1 if mbstd_group else 0)) * 16, 1))
 
     def forward(self, x, trace=None):
         h = x
         for i in range(1, 5):
             h = F.leaky_relu(getattr(self, f"conv{i}")(h), SLOPE)
             _rec(trace, f"conv{i}", h)
+        if self.mbstd is not None:
+            h = self.mbstd(h)
+            _rec(trace, "mbstd", h)
         h = self.fc(torch.flatten(h, 1))
         _rec(trace, "fc", h)  # the logit
         return h
@@ -161,10 +186,10 @@ class FaceGAN(nn.Module):
     with ema=True, G_ema.* (the EMA generator of a training checkpoint).  A generator-only file
     (facecrypt export) loads into FaceGenerator directly (its G.* are the EMA weights)."""
 
-    def __init__(self, width=1.0, ema=True):
+    def __init__(self, width=1.0, ema=True, mbstd_group=0):
         super().__init__()
         self.G = FaceGenerator(width)
-        self.D = FaceDiscriminator(width)
+        self.D = FaceDiscriminator(width, mbstd_group)
         if ema:
             import copy
             self.G_ema = copy.deepcopy(self.G)

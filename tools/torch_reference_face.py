@@ -2,7 +2,11 @@
 """Reference data for the C engine's --arch face: one whole training step in PyTorch,
 dumped to tests/data/ref_face_step.bin (tests/test_reference_face.c reads it).
 
-    /usr/bin/python3 tools/torch_reference_face.py [--out FILE] [--compare]
+    /usr/bin/python3 tools/torch_reference_face.py [--arch face|face2] [--out FILE] [--compare]
+
+--arch face2 (D with a minibatch-stddev channel, groups of 4: the D step's reals and fakes
+are one group each, the G step's fakes one group) writes tests/data/ref_face2_step.bin,
+with d_step/D/mbstd beside the conv activations.
 
 (Debian's python3-torch 1.13; use /usr/bin/python3.)
 
@@ -137,9 +141,9 @@ def sigmas(D):
     return out
 
 
-def run_step(seed, batch, dtype):
+def run_step(seed, batch, dtype, mbstd_group=0):
     torch.manual_seed(seed)
-    gan = FaceGAN(WIDTH, ema=True)
+    gan = FaceGAN(WIDTH, ema=True, mbstd_group=mbstd_group)
     G, D, Ge = gan.G, gan.D, gan.G_ema
     out = {}
     for k, v in gan.state_dict().items():
@@ -236,7 +240,8 @@ def compare(want, other):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", default=os.path.join(HERE, "..", "tests", "data", "ref_face_step.bin"))
+    ap.add_argument("--arch", default="face", choices=["face", "face2"])
+    ap.add_argument("--out", default=None, help="default tests/data/ref_ARCH_step.bin")
     ap.add_argument("--seed", type=int, default=4321)
     ap.add_argument("--batch", type=int, default=4)
     ap.add_argument("--precision", type=int, default=64, choices=[32, 64])
@@ -245,16 +250,19 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     dtype = torch.float64 if args.precision == 64 else torch.float32
-    values, (gp, dp) = run_step(args.seed, args.batch, dtype)
+    group = 4 if args.arch == "face2" else 0
+    if args.out is None:
+        args.out = os.path.join(HERE, "..", "tests", "data", f"ref_{args.arch}_step.bin")
+    values, (gp, dp) = run_step(args.seed, args.batch, dtype, group)
     print(f"G params: {gp:,}  D params: {dp:,}")
     for k in ("d_step/loss_real", "d_step/loss_fake", "d_step/d_loss", "g_step/g_loss"):
         print(f"{k:22s} {values[k].item():.9f}")
     if args.compare:
-        other, _ = run_step(args.seed, args.batch, torch.float32 if args.precision == 64 else torch.float64)
+        other, _ = run_step(args.seed, args.batch, torch.float32 if args.precision == 64 else torch.float64, group)
         compare(values, other) if args.precision == 64 else compare(other, values)
     meta = {
         "format": "facecrypt-ref-step/1",
-        "arch": "face",
+        "arch": args.arch,
         "width": str(WIDTH),
         "batch": str(args.batch),
         "seed": str(args.seed),

@@ -26,7 +26,7 @@ typedef struct {
 } bench_opts;
 
 static const char HELP[] =
-    "usage: facecrypt bench train-step [--arch seed|dcgan|face] [--width W] [--batch B] [--steps N]\n"
+    "usage: facecrypt bench train-step [--arch seed|dcgan|face|face2] [--width W] [--batch B] [--steps N]\n"
     "                                  [--threads T] [--warmup K] [--precision P]\n"
     "       facecrypt bench layers     [--arch A] [--width W] [--batch B] [--threads T] [--precision P]\n"
     "                                  (default: fp32, then bf16 where the CPU has AVX512-BF16)\n"

@@ -193,7 +193,7 @@ int cmd_eval_gan(int argc, char **argv) {
         {.name = "--force", .type = CLI_FLAG, .dst = &force, .label = "--force", .help = "replace an existing --plot file"},
         {.name = "--json", .type = CLI_FLAG, .dst = &json, .label = "--json", .help = "machine-readable output"},
         {.name = "--arch", .type = CLI_CALL, .dst = &arch, .parse = cli_parse_arch, .given = &have_arch,
-         .bad = "unknown --arch (seed|dcgan)"},
+         .bad = "unknown --arch (seed|dcgan|face|face2)"},
         {.name = "--width", .type = CLI_DOUBLE, .dst = &width, .lo = 1e-3, .hi = 4, .given = &have_width, .bad = "bad --width"},
     };
     const cli_cmd cmd = {CMD, HELP_HEAD, NULL, NULL, 15, opts, CLI_N(opts), NULL, 0};

@@ -21,6 +21,7 @@ static void print_net(const fc_model *m, int net) {
         else if (!strcmp(L.kind, "LeakyReLU")) snprintf(what, sizeof what, "slope %.2g", L.slope);
         else if (!strcmp(L.kind, "Dropout")) snprintf(what, sizeof what, "p %.2g", L.p);
         else if (!strcmp(L.kind, "Upsample")) snprintf(what, sizeof what, "x2 nearest");
+        else if (!strcmp(L.kind, "MinibatchStd")) snprintf(what, sizeof what, "groups of %d", L.group);
         if (L.spectral_norm) snprintf(what + strlen(what), sizeof what - strlen(what), " SN");
         prefix = L.net;
         printf("  %s.%-6s %-16s %-20s %-12s %12s\n", L.net, L.name[0] ? L.name : "-", L.kind, what, shape,
@@ -65,7 +66,7 @@ int cmd_info(int argc, char **argv) {
         "info",
         "usage: facecrypt info MODEL [--layers]      (a checkpoint file or a built-in name)\n"
         "       facecrypt info --models               (the built-in generators)\n"
-        "       facecrypt info --arch seed|dcgan|face [--width W] [--layers]\n"
+        "       facecrypt info --arch seed|dcgan|face|face2 [--width W] [--layers]\n"
         "Prints the generator's and discriminator's parameter counts (and, with --layers, the layer table).\n"
         "Architectures (README \"Architectures\"):\n"
         "  seed   the 2023 report's DCGAN exactly: ConvTranspose k4 s2 upsampling, LeakyReLU, Sigmoid;\n"
@@ -82,7 +83,7 @@ int cmd_info(int argc, char **argv) {
     if (models) return list_models();
     model_path = pos[0];
     if (!arch_s && !model_path) {
-        fprintf(stderr, "facecrypt info: give a MODEL file or --arch seed|dcgan|face (see --help)\n");
+        fprintf(stderr, "facecrypt info: give a MODEL file or --arch seed|dcgan|face|face2 (see --help)\n");
         return FC_EUSAGE;
     }
     fc_error err = {0};
@@ -91,7 +92,7 @@ int cmd_info(int argc, char **argv) {
     else {
         fc_arch arch;
         if (fc_arch_parse(arch_s, &arch)) {
-            fprintf(stderr, "facecrypt info: unknown --arch '%s' (seed, dcgan or face)\n", arch_s);
+            fprintf(stderr, "facecrypt info: unknown --arch '%s' (seed, dcgan, face or face2)\n", arch_s);
             return FC_EUSAGE;
         }
         rc = fc_model_create(arch, (float)width, 0, &m, &err);

@@ -102,11 +102,13 @@ int cmd_train(int argc, char **argv) {
     /* One row per option; --help lists the rows with a label, in this order. */
     const cli_opt opts[] = {
         {.name = "--arch", .type = CLI_CALL, .dst = &c.arch, .parse = cli_parse_arch, .label = "--arch A",
-         .bad = "bad value for --arch (seed|dcgan|face)",
+         .bad = "bad value for --arch (seed|dcgan|face|face2)",
          .help = "seed: the report's DCGAN exactly (default); dcgan: Radford et al. 2016;\n"
                  "face: the cover generator (resize-convolution G with BatchNorm, spectral-\n"
                  "norm D, hinge loss, EMA of G; ~5x cheaper per image than\n"
-                 "seed).  `facecrypt info --arch A --layers` prints the layers"},
+                 "seed); face2: face with a minibatch-stddev channel in D (groups\n"
+                 "of 4: --batch a multiple of 4 per process).  `facecrypt info\n"
+                 "--arch A --layers` prints the layers"},
         {.name = "--loss", .type = CLI_CALL, .dst = &c.loss, .parse = parse_loss, .label = "--loss L",
          .bad = "bad value for --loss (bce|hinge)", .help = "bce (seed, dcgan default) or hinge (face default)"},
         {.name = "--diffaug", .type = CLI_CALL, .dst = &c.diffaug, .parse = parse_01, .label = "--diffaug 0|1",
@@ -161,7 +163,7 @@ int cmd_train(int argc, char **argv) {
         {.name = "--resume", .type = CLI_FLAG, .dst = &c.resume},
     };
     const cli_cmd cmd = {"train",
-                         "usage: facecrypt train --data DIR --out RUN_DIR [--arch seed|dcgan|face] [--width W]\n"
+                         "usage: facecrypt train --data DIR --out RUN_DIR [--arch seed|dcgan|face|face2] [--width W]\n"
                          "                       [--steps N | --epochs N] [--batch B] [--seed S] [--threads T] [--resume]\n",
                          NULL, train_help_tail, 19, opts, CLI_N(opts), NULL, 0};
     int done, rc0 = cli_parse(&cmd, argc, argv, &done);

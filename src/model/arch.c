@@ -15,12 +15,13 @@ int fc_arch_parse(const char *name, fc_arch *out) {
     if (!strcmp(name, "seed")) *out = FC_ARCH_SEED;
     else if (!strcmp(name, "dcgan")) *out = FC_ARCH_DCGAN;
     else if (!strcmp(name, "face")) *out = FC_ARCH_FACE;
+    else if (!strcmp(name, "face2")) *out = FC_ARCH_FACE2;
     else return FC_EUSAGE;
     return FC_OK;
 }
 
 const char *fc_arch_name(fc_arch arch) {
-    return arch == FC_ARCH_DCGAN ? "dcgan" : arch == FC_ARCH_FACE ? "face" : "seed";
+    return arch == FC_ARCH_DCGAN ? "dcgan" : arch == FC_ARCH_FACE ? "face" : arch == FC_ARCH_FACE2 ? "face2" : "seed";
 }
 
 /* The repeated block of every architecture: a convolution, an optional BatchNorm (bn = its
@@ -86,7 +87,11 @@ static void build_dcgan_d(fc_net *D, float w) {
  *    (8 -> 16 -> 32 -> 64 px), Conv 3x3 p1 c/2 -> 3, Sigmoid (images in [0,1]); c = 64 w.
  * D: 4 x [Conv k4 s2 p1 + LeakyReLU 0.2] with d, 2d, 4d, 8d channels (64 -> 4 px), Flatten,
  *    Dense 8d*16 -> 1 (a logit); spectral normalisation on every weight, no BN, no dropout; d = 64 w.
- * Trained with hinge loss and a weight EMA of G by default (fc_train_config_for_arch). */
+ * Trained with hinge loss and a weight EMA of G by default (fc_train_config_for_arch).
+ * face2: the same G; D as face's with a minibatch-stddev channel (groups of FC_FACE2_MBSTD_GROUP,
+ *    src/nn/mbstd.c) after conv4's activation, so the Dense sees (8d + 1) x 4 x 4 features: a
+ *    D that can see a batch's lack of variety (Karras et al. 2018), against the repeated
+ *    faces and hair outlines of face's generator (models/README.md). */
 static void build_face_g(fc_net *G, const char *prefix, float w) {
     const int c8 = fc_scaled(512, w);
     const int ch[4] = {fc_scaled(256, w), fc_scaled(128, w), fc_scaled(64, w), fc_scaled(32, w)};
@@ -101,7 +106,7 @@ static void build_face_g(fc_net *G, const char *prefix, float w) {
     block(G, (fc_conv_spec){.name = "out", .out = 3, .k = 3, .pad = 1, .bias = 1}, NULL, FC_L_SIGMOID, 0);
 }
 
-static void build_face_d(fc_net *D, float w) {
+static void build_face_d(fc_net *D, float w, int mbstd_group) {
     const int d[4] = {fc_scaled(64, w), fc_scaled(128, w), fc_scaled(256, w), fc_scaled(512, w)};
     const char *cv[4] = {"conv1", "conv2", "conv3", "conv4"};
     fc_net_init(D, "D", 3, FC_IMAGE_SIZE, FC_IMAGE_SIZE);
@@ -110,7 +115,12 @@ static void build_face_d(fc_net *D, float w) {
         c.spectral_norm = 1;
         block(D, c, NULL, FC_L_LRELU, 0.2f);
     }
-    fc_net_reshape(D, d[3] * 4 * 4, 1, 1);
+    int c = d[3];
+    if (mbstd_group > 0) {
+        fc_net_mbstd(D, mbstd_group);
+        c++;
+    }
+    fc_net_reshape(D, c * 4 * 4, 1, 1);
     fc_net_dense(D, "fc", 1);
     fc_net_spectral_norm(D);
 }
@@ -131,7 +141,7 @@ int fc_model_plan(fc_model *m, fc_arch arch, float width, int with_d, fc_error *
     if (with_d) {
         if (arch == FC_ARCH_SEED) build_seed_d(&m->D, width);
         else if (arch == FC_ARCH_DCGAN) build_dcgan_d(&m->D, width);
-        else build_face_d(&m->D, width);
+        else build_face_d(&m->D, width, arch == FC_ARCH_FACE2 ? FC_FACE2_MBSTD_GROUP : 0);
     }
     return FC_OK;
 }

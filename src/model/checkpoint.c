@@ -168,6 +168,11 @@ int fc_checkpoint_load_st(const fc_st_file *f, const char *what, fc_model **out,
     } else {
         /* A file made elsewhere (e.g. by PyTorch) without our metadata: infer from the names. */
         arch = fc_st_find(f, "G.up0.weight") ? FC_ARCH_DCGAN : fc_st_find(f, "G.bn0.weight") ? FC_ARCH_FACE : FC_ARCH_SEED;
+        /* face2's D: the Dense reads one more channel (minibatch stddev) than conv4 has */
+        const fc_st_tensor *c4 = fc_st_find(f, "D.conv4.weight_orig"), *fcw = fc_st_find(f, "D.fc.weight_orig");
+        if (arch == FC_ARCH_FACE && c4 && fcw && c4->ndim == 4 && fcw->ndim == 2 &&
+            fcw->shape[1] == (c4->shape[0] + 1) * 16)
+            arch = FC_ARCH_FACE2;
     }
     if (w) {
         char *end;
@@ -178,7 +183,7 @@ int fc_checkpoint_load_st(const fc_st_file *f, const char *what, fc_model **out,
         const fc_st_tensor *t = fc_st_find(f, key);
         if (!t || t->ndim < 2) return fc_fail(err, FC_EINPUT, "%s: not a facecrypt generator (no %s)", what, key);
         width = arch == FC_ARCH_DCGAN ? (float)t->shape[1] / 512.0f
-                                      : (float)t->shape[0] / (arch == FC_ARCH_FACE ? 512.0f * 16.0f : 64.0f * 128.0f);
+                                      : (float)t->shape[0] / (fc_arch_is_face(arch) ? 512.0f * 16.0f : 64.0f * 128.0f);
     }
     fc_model *m = calloc(1, sizeof *m);
     if (!m) return fc_fail(err, FC_ENOMEM, "out of memory");

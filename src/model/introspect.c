@@ -34,6 +34,7 @@ static const char *kind_name(fc_layer_kind k) {
     case FC_L_RESHAPE: return "Reshape";
     case FC_L_UPSAMPLE: return "Upsample";
     case FC_L_UPCONV: return "Upsample+Conv2d";
+    case FC_L_MBSTD: return "MinibatchStd";
     default: break;
     }
     return "?";
@@ -50,7 +51,7 @@ int fc_model_layer(const fc_model *m, int net, int i, fc_layer_info *out, fc_err
     const fc_layer *L = &n->layers[i];
     *out = (fc_layer_info){.net = n->prefix, .name = L->name, .kind = kind_name(L->kind), .in_c = L->in_c,
                            .out_c = L->out_c, .out_h = L->out_h, .out_w = L->out_w, .k = L->k, .stride = L->stride,
-                           .pad = L->pad, .slope = L->slope, .p = L->p, .params = L->w_n + L->b_n,
+                           .pad = L->pad, .slope = L->slope, .p = L->p, .group = L->group, .params = L->w_n + L->b_n,
                            .spectral_norm = L->sn != 0};
     return FC_OK;
 }
@@ -59,4 +60,4 @@ int fc_model_has_ema(const fc_model *m) { return m->has_ema; }
 
 /* The discriminators of seed and dcgan end in a logit: the Sigmoid of PyTorch's model is
  * applied inside the loss (BCE with logits).  face's logit goes to the hinge loss as it is. */
-int fc_model_d_sigmoid_fused(const fc_model *m) { return m->has_d && m->arch != FC_ARCH_FACE; }
+int fc_model_d_sigmoid_fused(const fc_model *m) { return m->has_d && !fc_arch_is_face(m->arch); }

@@ -129,6 +129,19 @@ void fc_net_upsample(fc_net *n) {
     L->out_w = 2 * L->in_w;
 }
 
+void fc_net_mbstd(fc_net *n, int group) {
+    fc_layer *L = push(n, FC_L_MBSTD, "");
+    if (!L) return;
+    L->group = group < 1 ? 1 : group;
+    L->out_c = L->in_c + 1;
+}
+
+int fc_net_mbstd_group(const fc_net *n) {
+    for (int i = 0; i < n->nlayers && i < FC_NET_MAX_LAYERS; i++)
+        if (n->layers[i].kind == FC_L_MBSTD) return n->layers[i].group;
+    return 0;
+}
+
 void fc_net_upconv(fc_net *n, const char *name, int cout, int bias) {
     fc_layer *L = push(n, FC_L_UPCONV, name);
     if (!L) return;
@@ -378,6 +391,7 @@ const float *fc_net_forward(fc_net *n, const float *x, int N) {
             break;
         case FC_L_RESHAPE: break;
         case FC_L_UPSAMPLE: fc_upsample2_forward(L->out, in, N, L->in_c, L->in_h, L->in_w); break;
+        case FC_L_MBSTD: fc_mbstd_forward(L->out, in, N, L->in_c, L->in_h * L->in_w, L->group); break;
         case FC_L_UPCONV:
             fc_upconv_weights(L->w_t, W, L->in_c, L->out_c);
             fc_conv_forward(L->conv, N, in, L->w_t, b, L->out);
@@ -443,6 +457,9 @@ void fc_net_backward(fc_net *n, const float *x, const float *dy, int N, float *d
             break;
         case FC_L_UPSAMPLE:
             if (gin) fc_upsample2_backward(gin, g, N, L->in_c, L->in_h, L->in_w);
+            break;
+        case FC_L_MBSTD:
+            if (gin) fc_mbstd_backward(gin, g, in, N, L->in_c, L->in_h * L->in_w, L->group);
             break;
         case FC_L_UPCONV: /* L->w_t is the forward's transformed weight */
             if (wgrad) {

@@ -21,6 +21,7 @@ typedef enum fc_layer_kind {
     FC_L_RESHAPE, /* reinterpret [N,F] as [N,C,H,W] or back (Flatten): no data movement */
     FC_L_UPSAMPLE, /* nearest-neighbour x2 (resize-convolution's first half) */
     FC_L_UPCONV,   /* nearest x2 then Conv 3x3 p1 (weights [cout,cin,3,3]), run as ConvT k4 s2 p1 */
+    FC_L_MBSTD,    /* minibatch standard deviation: one extra channel (src/nn/mbstd.c) */
 } fc_layer_kind;
 
 typedef struct fc_layer {
@@ -31,6 +32,7 @@ typedef struct fc_layer {
     int k, stride, pad;      /* conv */
     float slope;             /* leaky relu */
     float p;                 /* dropout */
+    int group;               /* minibatch stddev: samples per group */
     /* parameters: offsets into net->params (SIZE_MAX if none) */
     size_t w_off, b_off, w_n, b_n;
     int w_shape[4], w_ndim; /* PyTorch layout */
@@ -97,6 +99,12 @@ void fc_net_reshape(fc_net *n, int c, int h, int w);
 void fc_net_upsample(fc_net *n);
 /* Resize-convolution: Upsample x2 (nearest) + Conv2d 3x3 p1 in one layer (src/nn/upconv.c). */
 void fc_net_upconv(fc_net *n, const char *name, int cout, int bias);
+/* Minibatch standard deviation over consecutive groups of `group` samples (Karras et al. 2018):
+ * C channels in, C + 1 out.  A batch through it must keep the groups it means together:
+ * fc_trainer_init refuses a per-process batch that is not a multiple of the group. */
+void fc_net_mbstd(fc_net *n, int group);
+/* The group of the net's minibatch-stddev layer, 0 when it has none. */
+int fc_net_mbstd_group(const fc_net *n);
 /* Spectral normalisation on the last added layer (Dense or Conv2d). */
 void fc_net_spectral_norm(fc_net *n);
 int fc_net_finalize(fc_net *n, int max_batch, fc_error *err);

@@ -128,6 +128,12 @@ float fc_bce_logits(const float *z, const float *t, int N, float *dz, float scal
 void fc_upsample2_forward(float *y, const float *x, int N, int C, int h, int w);
 void fc_upsample2_backward(float *dx, const float *dy, int N, int C, int h, int w);
 
+/* ---- Minibatch standard deviation (src/nn/mbstd.c): x [N,C,HW] -> y [N,C+1,HW], the extra
+ * channel the mean over features of the per-feature std over consecutive groups of `group`
+ * samples; backward writes dx [N,C,HW] (overwritten) from dy [N,C+1,HW] and the forward's x. */
+void fc_mbstd_forward(float *y, const float *x, int N, int C, int HW, int group);
+void fc_mbstd_backward(float *dx, const float *dy, const float *x, int N, int C, int HW, int group);
+
 /* ---- Resize-convolution (upsample x2 nearest, then Conv 3x3 p1) as ConvTranspose2d k4 s2 p1
  * (src/nn/upconv.c): Wt [cin,cout,4,4] from W [cout,cin,3,3]; the backward accumulates
  * dW += fold(dWt). */

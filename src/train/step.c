@@ -24,6 +24,14 @@ int fc_trainer_init_dist(fc_trainer *t, fc_model *m, int batch, const fc_adam_cf
     t->batch = batch;
     t->dist = dist;
     fc_data_shard(batch, rank, world, &t->row0, &t->rows);
+    /* A D step runs this process's reals and fakes as one batch: the minibatch-stddev groups
+     * must not straddle them (nor a group be cut short by the batch's end). */
+    int group = fc_net_mbstd_group(&m->D);
+    if (group > 1 && t->rows % group)
+        return fc_fail(err, FC_EUSAGE,
+                       "%s's discriminator compares groups of %d samples: the batch per process (%d) must be a "
+                       "multiple of %d",
+                       fc_arch_name(m->arch), group, t->rows, group);
     t->adam_g = *g;
     t->adam_d = *d;
     fc_rng_seed(&t->zrng, seed);

@@ -51,7 +51,7 @@ void fc_train_config_default(fc_train_config *c) {
 
 void fc_train_config_for_arch(fc_train_config *c, fc_arch arch) {
     c->arch = arch;
-    if (arch != FC_ARCH_FACE) return;
+    if (!fc_arch_is_face(arch)) return;
     /* Miyato et al. 2018's hinge + spectral-norm setting (lr 2e-4, betas (0.5, 0.999)) and a
      * weight EMA of G for sampling.  DiffAugment is off by default: within the few epochs these
      * CPUs afford it slowed learning far more than it helped (models/README.md, "`face`: the
