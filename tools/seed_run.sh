@@ -4,7 +4,7 @@
 # training/NAME/ (tools/train_piece.sh; models/README.md, "The report's model").
 # usage: tools/seed_run.sh [--max-seconds S]
 #   env: FC, RUN, DATA, STEPS, THREADS, PRECISION; NAME (default seed), LR (1e-4), BETA1 (0.9):
-#   NAME=seed_radford LR=2e-4 BETA1=0.5 RUN=runs/seed_radford is the comparison run with
+#   NAME=seed_radford LR=2e-4 BETA1=0.5 (RUN defaults to runs/NAME) is the comparison run with
 #   Radford et al.'s optimizer settings (models/README.md).
 set -eu
 STEPS=${STEPS:-2809}
