@@ -273,6 +273,26 @@ static double net_loss(void *q) {
     return tu_dot(y, c->r, (size_t)c->N * c->n->out_size);
 }
 
+/* The common tail of the net-level checks: one training forward (a power iteration), then an
+ * evaluation forward with u, v fixed, backward, and finite differences of dx and of every parameter. */
+static void check_net_grads(fc_net *n, net_ctx *c, size_t in_floats, float h, double rtol, const char *what) {
+    n->training = 1;
+    net_loss(c);
+    n->training = 0;
+    net_loss(c);
+    float *dx = fc_alloc_floats(in_floats);
+    fc_net_zero_grad(n);
+    fc_net_backward(n, c->x, c->r, c->N, dx, 1);
+    float *g = fc_alloc_floats(n->nparams);
+    memcpy(g, n->grads, n->nparams * sizeof(float));
+    char name[64];
+    snprintf(name, sizeof name, "net %s dx", what);
+    tu_check_grad(name, net_loss, c, c->x, dx, in_floats, h, rtol, 1e-4, 300);
+    snprintf(name, sizeof name, "net %s params", what);
+    tu_check_grad(name, net_loss, c, n->params, g, n->nparams, h, rtol, 1e-4, 400);
+    fc_free_aligned(dx), fc_free_aligned(g);
+}
+
 static void test_net_sn(void) {
     fc_net n;
     fc_error err = {0};
@@ -293,19 +313,9 @@ static void test_net_sn(void) {
     CHECK(!strcmp(t.name, "D.c.weight_v") && t.n == 2 * 16);
     int N = 3;
     net_ctx c = {&n, tu_randn(&g_rng, (size_t)N * 2 * 36, 1), tu_randn(&g_rng, (size_t)N * 2, 1), N};
-    n.training = 1;
-    net_loss(&c); /* one power iteration; then evaluate with u, v fixed (evaluation mode) */
-    n.training = 0;
-    net_loss(&c);
-    float *dx = fc_alloc_floats((size_t)N * 72);
-    fc_net_zero_grad(&n);
-    fc_net_backward(&n, c.x, c.r, N, dx, 1);
-    float *g = fc_alloc_floats(n.nparams);
-    memcpy(g, n.grads, n.nparams * sizeof(float));
-    tu_check_grad("net SN dx", net_loss, &c, c.x, dx, (size_t)N * 72, 1e-2f, 2e-3, 1e-4, 300);
-    tu_check_grad("net SN params", net_loss, &c, n.params, g, n.nparams, 1e-2f, 2e-3, 1e-4, 400);
+    check_net_grads(&n, &c, (size_t)N * 72, 1e-2f, 2e-3, "SN");
     fc_net_free(&n);
-    fc_free_aligned(c.x), fc_free_aligned(c.r), fc_free_aligned(dx), fc_free_aligned(g);
+    fc_free_aligned(c.x), fc_free_aligned(c.r);
 }
 
 /* ---- minibatch stddev inside fc_net as face2's D has it: conv (SN) -> LeakyReLU -> mbstd ->
@@ -329,19 +339,9 @@ static void test_net_mbstd(void) {
     CHECK(!strcmp(t.name, "D.fc.weight_orig") && t.ndim == 2 && t.shape[1] == 64);
     int N = 4;
     net_ctx c = {&n, tu_randn(&g_rng, (size_t)N * 2 * 64, 1), tu_randn(&g_rng, (size_t)N, 1), N};
-    n.training = 1;
-    net_loss(&c);
-    n.training = 0;
-    net_loss(&c);
-    float *dx = fc_alloc_floats((size_t)N * 128);
-    fc_net_zero_grad(&n);
-    fc_net_backward(&n, c.x, c.r, N, dx, 1);
-    float *g = fc_alloc_floats(n.nparams);
-    memcpy(g, n.grads, n.nparams * sizeof(float));
-    tu_check_grad("net mbstd dx", net_loss, &c, c.x, dx, (size_t)N * 128, 1e-3f, 5e-3, 1e-4, 300);
-    tu_check_grad("net mbstd params", net_loss, &c, n.params, g, n.nparams, 1e-3f, 5e-3, 1e-4, 400);
+    check_net_grads(&n, &c, (size_t)N * 128, 1e-3f, 5e-3, "mbstd");
     fc_net_free(&n);
-    fc_free_aligned(c.x), fc_free_aligned(c.r), fc_free_aligned(dx), fc_free_aligned(g);
+    fc_free_aligned(c.x), fc_free_aligned(c.r);
 }
 
 /* ---- resize-convolution: FC_L_UPCONV (a Winograd ConvTranspose on folded weights) against
