@@ -309,6 +309,8 @@ typedef struct fc_save_opts {
     int optimizer;      /* store the Adam moments (a training checkpoint) */
     int optimizer_bf16; /* ... as BF16 (compact resume state, models/README.md) */
     int overwrite;      /* replace an existing regular file; else FC_EUSAGE if path exists */
+    int no_moments;     /* with optimizer: a training state without the Adam moments (less than half
+                         * the size); fc_train resumes it with fresh moments, adam_t restarted */
 } fc_save_opts;
 /* Atomic.  fc_model_save is { .optimizer = 1, .overwrite = 1 }, fc_model_save_generator
  * { .generator_only = 1, .half = half, .overwrite = 1 }. */

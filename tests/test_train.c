@@ -113,6 +113,32 @@ static void test_resume_state(const char *tmp, const char *data, const char *cac
            near, moved);
     CHECKF(near >= 0 && near <= 1e-3, "resumed from the compact state: %.3g from the straight run", near);
     CHECKF(moved > 3 * 1e-3, "the test cannot tell: 5 steps move the weights only %.3g", moved);
+    /* --no-moments: the same state without the Adam moments, under half the size; the run
+     * resumes from it with fresh moments (adam_t restarted) and trains on to step 8 */
+    char e[4200], pe[4400];
+    snprintf(e, sizeof e, "%s/run_e", tmp);
+    mkdir(e, 0777);
+    CHECK(tu_system("%s export %s/checkpoint.safetensors -o %s/checkpoint.safetensors --resume-state --no-moments "
+                    ">/dev/null", tu_cli(), c, e) == 0);
+    snprintf(pe, sizeof pe, "%s/checkpoint.safetensors", e);
+    struct stat st_full, st_slim;
+    CHECK(stat(p, &st_full) == 0 && stat(pe, &st_slim) == 0 && st_slim.st_size * 2 < st_full.st_size);
+    f = NULL;
+    CHECK(fc_st_open(pe, 0, &f, &err) == FC_OK);
+    if (f) {
+        CHECK(!fc_st_find(f, "optim.G.exp_avg") && !fc_st_find(f, "optim.D.exp_avg_sq"));
+        CHECK(fc_st_find(f, "D.conv1.weight") && fc_st_meta(f, "rng_z") && !strcmp(fc_st_meta(f, "step"), "3"));
+        fc_st_close(f);
+    }
+    fc_model *me = NULL;
+    CHECK(fc_model_load(pe, &me, &err) == FC_OK && me && me->adam_t == 0 && me->has_d);
+    fc_model_free(me);
+    CHECK(run_train(data, e, cache, 8, 1) == FC_OK);
+    me = NULL;
+    CHECK(fc_model_load(pe, &me, &err) == FC_OK && me && me->step == 8 && me->adam_t == 5);
+    fc_model_free(me);
+    CHECK(tu_system("%s export %s/checkpoint.safetensors -o %s/x.safetensors --no-moments 2>/dev/null", tu_cli(), c,
+                    tmp) == 1);
     /* a generator-only file is no training state */
     CHECK(tu_system("%s export %s/checkpoint.safetensors -o %s/g.safetensors >/dev/null && "
                     "%s export %s/g.safetensors -o %s/g2.safetensors --resume-state 2>/dev/null",

@@ -122,20 +122,23 @@ int cmd_info(int argc, char **argv) {
  * metadata) that `train --resume` continues from. */
 int cmd_export(int argc, char **argv) {
     const char *in = NULL, *out = NULL;
-    int half = 1, force = 0, resume_state = 0;
+    int half = 1, force = 0, resume_state = 0, no_moments = 0;
     const cli_opt opts[] = {
         {.name = "--out", .alias = "-o", .type = CLI_STR, .dst = &out},
         {.name = "--f32", .type = CLI_UNSET, .dst = &half},
         {.name = "--force", .type = CLI_FLAG, .dst = &force},
         {.name = "--resume-state", .type = CLI_FLAG, .dst = &resume_state},
+        {.name = "--no-moments", .type = CLI_FLAG, .dst = &no_moments},
     };
     const char *pos[1] = {NULL};
     const cli_cmd cmd = {
         "export",
-        "usage: facecrypt export CHECKPOINT -o OUT.safetensors [--f32] [--resume-state] [--force]\n"
+        "usage: facecrypt export CHECKPOINT -o OUT.safetensors [--f32] [--resume-state [--no-moments]] [--force]\n"
         "Writes the generator alone (F16 unless --f32), with arch, width and step in its metadata.\n"
         "--resume-state: the whole training state instead, compact (F16 weights unless --f32, BF16\n"
-        "  Adam moments, the training loop's metadata): `train --resume` continues from it.\n",
+        "  Adam moments, the training loop's metadata): `train --resume` continues from it.\n"
+        "--no-moments: with --resume-state, leave the Adam moments out (less than half the size);\n"
+        "  the resumed run starts them fresh, as Adam's first step does.\n",
         NULL, NULL, 0, opts, CLI_N(opts), pos, 1};
     int done, rc = cli_parse(&cmd, argc, argv, &done);
     if (rc || done) return rc;
@@ -148,11 +151,16 @@ int cmd_export(int argc, char **argv) {
     fc_model_info mi;
     fc_save_opts o = {.generator_only = !resume_state, .half = half, .optimizer = resume_state,
                       .optimizer_bf16 = resume_state, .overwrite = force};
+    if (no_moments && !resume_state) {
+        fprintf(stderr, "facecrypt export: --no-moments needs --resume-state\n");
+        return FC_EUSAGE;
+    }
+    o.no_moments = no_moments;
     if ((rc = fc_model_export(in, out, &o, &mi, &err))) return cli_report("export", &err);
     if (resume_state)
-        printf("wrote %s: %s training state, width %g, step %llu, %zu + %zu parameters (%s, Adam moments BF16)\n", out,
+        printf("wrote %s: %s training state, width %g, step %llu, %zu + %zu parameters (%s, %s)\n", out,
                fc_arch_name(mi.arch), mi.width, (unsigned long long)mi.step, mi.g_params, mi.d_params,
-               half ? "F16" : "F32");
+               half ? "F16" : "F32", no_moments ? "no Adam moments" : "Adam moments BF16");
     else
         printf("wrote %s: %s generator, width %g, step %llu, %zu parameters (%s)\n", out, fc_arch_name(mi.arch),
                mi.width, (unsigned long long)mi.step, mi.g_params, half ? "F16" : "F32");

@@ -26,7 +26,7 @@ int fc_model_export(const char *in, const char *out, const fc_save_opts *o, fc_m
     }
     if (!rc) {
         fc_ckpt_opts c = {.generator_only = o->generator_only, .half = o->half, .overwrite = o->overwrite,
-                          .with_optimizer = o->optimizer, .optimizer_bf16 = o->optimizer_bf16, .meta = meta,
+                          .with_optimizer = o->optimizer && !o->no_moments, .optimizer_bf16 = o->optimizer_bf16, .meta = meta,
                           .n_meta = nm};
         rc = fc_checkpoint_save(m, out, &c, err);
     }

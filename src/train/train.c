@@ -187,6 +187,8 @@ static void note_changed_options(const run_state *s, const fc_st_file *f) {
     if ((l && strcmp(l, fc_loss_name(c->loss))) || (a && atoi(a) != (c->diffaug != 0)) || (e && strcmp(e, ema)))
         msg(c, "note: resuming with --loss %s --diffaug %d --ema %s; the checkpoint was trained with %s, %s, %s",
             fc_loss_name(c->loss), c->diffaug != 0, ema, l ? l : "?", a ? a : "?", e ? e : "?");
+    if (!fc_st_find(f, "optim.G.exp_avg"))
+        msg(c, "note: %s holds no Adam moments (export --resume-state --no-moments): they start fresh", s->ckpt_path);
     const char *r = fc_st_meta(f, "reuse_fakes"); /* absent: written before the option (fresh z) */
     if ((r ? atoi(r) != 0 : 0) != (c->reuse_fakes != 0))
         msg(c, "note: resuming with --reuse-fakes %d; the checkpoint was trained with %d", c->reuse_fakes != 0,
