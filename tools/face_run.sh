@@ -4,7 +4,8 @@
 # training/NAME/ (tools/train_piece.sh; models/README.md, "`face`").  From step DECAY on
 # the learning rates fall linearly to the last step (train --lr-decay-from).
 # usage: tools/face_run.sh [--max-seconds S]
-#   (env: FC, RUN, NAME, ARCH, DATA, STEPS, DECAY, THREADS)
+#   (env: FC, RUN, NAME, ARCH, DATA, STEPS, DECAY, THREADS; MOMENTS=0: commit the state
+#   without Adam moments, tools/train_piece.sh)
 # face2 from a face run's checkpoint (same function, one more D input; tools/graft_mbstd.py):
 #   /usr/bin/python3 tools/graft_mbstd.py runs/face2/checkpoint.safetensors runs/face3/checkpoint.safetensors
 #   cp runs/face2/log.csv runs/face3/ && ARCH=face2 NAME=face3 RUN=runs/face3 tools/face_run.sh --max-seconds S
