@@ -147,15 +147,14 @@ int cmd_export(int argc, char **argv) {
         fprintf(stderr, "facecrypt export: give CHECKPOINT and -o OUT (see --help)\n");
         return FC_EUSAGE;
     }
-    fc_error err = {0};
-    fc_model_info mi;
-    fc_save_opts o = {.generator_only = !resume_state, .half = half, .optimizer = resume_state,
-                      .optimizer_bf16 = resume_state, .overwrite = force};
     if (no_moments && !resume_state) {
         fprintf(stderr, "facecrypt export: --no-moments needs --resume-state\n");
         return FC_EUSAGE;
     }
-    o.no_moments = no_moments;
+    fc_error err = {0};
+    fc_model_info mi;
+    fc_save_opts o = {.generator_only = !resume_state, .half = half, .optimizer = resume_state,
+                      .optimizer_bf16 = resume_state, .overwrite = force, .no_moments = no_moments};
     if ((rc = fc_model_export(in, out, &o, &mi, &err))) return cli_report("export", &err);
     if (resume_state)
         printf("wrote %s: %s training state, width %g, step %llu, %zu + %zu parameters (%s, %s)\n", out,

@@ -103,10 +103,14 @@ int fc_model_save_generator(const fc_model *m, const char *path, int half, fc_er
     return fc_checkpoint_save(m, path, &o, err);
 }
 
+fc_ckpt_opts fc_ckpt_opts_from_save(const fc_save_opts *o) {
+    return (fc_ckpt_opts){.generator_only = o->generator_only, .half = o->half,
+                          .with_optimizer = o->optimizer && !o->no_moments, .optimizer_bf16 = o->optimizer_bf16,
+                          .overwrite = o->overwrite};
+}
+
 int fc_model_save_opts(const fc_model *m, const char *path, const fc_save_opts *o, fc_error *err) {
-    fc_ckpt_opts c = {.generator_only = o->generator_only, .half = o->half,
-                      .with_optimizer = o->optimizer && !o->no_moments,
-                      .optimizer_bf16 = o->optimizer_bf16, .overwrite = o->overwrite};
+    fc_ckpt_opts c = fc_ckpt_opts_from_save(o);
     return fc_checkpoint_save(m, path, &c, err);
 }
 

@@ -28,6 +28,8 @@ typedef struct fc_ckpt_opts {
 } fc_ckpt_opts;
 
 int fc_checkpoint_save(const fc_model *m, const char *path, const fc_ckpt_opts *o, fc_error *err);
+/* The public save options as checkpoint options (no extra metadata). */
+fc_ckpt_opts fc_ckpt_opts_from_save(const fc_save_opts *o);
 /* The metadata keys fc_checkpoint_save writes itself (a copy of a checkpoint passes on the others). */
 int fc_checkpoint_base_meta(const char *key);
 /* Load a model from an opened safetensors file (the caller keeps f for extra metadata). */

@@ -25,9 +25,8 @@ int fc_model_export(const char *in, const char *out, const fc_save_opts *o, fc_m
         }
     }
     if (!rc) {
-        fc_ckpt_opts c = {.generator_only = o->generator_only, .half = o->half, .overwrite = o->overwrite,
-                          .with_optimizer = o->optimizer && !o->no_moments, .optimizer_bf16 = o->optimizer_bf16, .meta = meta,
-                          .n_meta = nm};
+        fc_ckpt_opts c = fc_ckpt_opts_from_save(o);
+        c.meta = meta, c.n_meta = nm;
         rc = fc_checkpoint_save(m, out, &c, err);
     }
     if (!rc && info) fc_model_get_info(m, info);
