@@ -216,22 +216,31 @@ typedef enum fc_arch {
     FC_ARCH_DCGAN = 1, /* Radford et al. 2016 */
     FC_ARCH_FACE = 2,  /* the cover generator: resize-convolutions + BN in G, spectral-norm D (README) */
     FC_ARCH_FACE2 = 3, /* face's G; face's D with a minibatch-stddev channel before its last layer */
+    FC_ARCH_FACE128 = 4, /* face2 grown by one block in G and in D: faces drawn at 128x128 */
 } fc_arch;
 
 #define FC_LATENT_DIM 100
+/* The face unit: containers tile faces of FC_IMAGE_SIZE * face-scale pixels, whatever size
+ * the generator draws (fc_arch_image_size: 64, or 128 for face128). */
 #define FC_IMAGE_SIZE 64
-#define FC_IMAGE_FLOATS (3 * FC_IMAGE_SIZE * FC_IMAGE_SIZE) /* one generated face, CHW */
+#define FC_IMAGE_FLOATS (3 * FC_IMAGE_SIZE * FC_IMAGE_SIZE) /* one 64x64 face, CHW */
 
 typedef struct fc_model fc_model;
 
 FC_API fc_status fc_arch_parse(const char *name, fc_arch *out);
 FC_API const char *fc_arch_name(fc_arch arch);
+/* The side of the images an architecture draws and its discriminator reads (64 or 128). */
+FC_API int fc_arch_image_size(fc_arch arch);
 
 /* A fresh model with initialised weights (deterministic in seed). width scales
  * every hidden channel count (1.0 = the paper's model). */
 FC_API FC_CHECK fc_status fc_model_create(fc_arch arch, float width, uint64_t seed, fc_model **out, fc_error *err);
 FC_API void fc_model_free(fc_model *m);
 FC_API fc_arch fc_model_arch(const fc_model *m);
+/* The side of the faces the model draws (fc_arch_image_size of its arch) and the floats
+ * of one face, 3 * side * side. */
+FC_API int fc_model_image_size(const fc_model *m);
+FC_API size_t fc_model_image_floats(const fc_model *m);
 FC_API float fc_model_width(const fc_model *m);
 FC_API size_t fc_model_g_params(const fc_model *m);
 FC_API size_t fc_model_d_params(const fc_model *m);
@@ -261,7 +270,8 @@ FC_API const char *fc_model_builtin_default(void);    /* the default's name; NUL
  * with FC_EUSAGE. */
 FC_API int fc_model_has_default(void);
 
-/* Run the generator: z is n x 100 floats, out is n x 3 x 64 x 64 floats, the raw
+/* Run the generator: z is n x 100 floats, out is n x 3 x S x S floats (S =
+ * fc_model_image_size: 64, or 128 for face128), the raw
  * generator output (seed, face: Sigmoid in [0,1]; dcgan: Tanh in [-1,1]).  A model that
  * carries an EMA of G's weights (trained with --ema) generates with the EMA weights.  It
  * uses the model's activation buffers: one model serves one thread at a time. */
@@ -328,6 +338,9 @@ FC_API void fc_latent_normal(uint64_t seed, size_t n, float *z);
 /* A grid of n images (n x 3 x 64 x 64, values in [0,1]) as an RGB image, cols per
  * row (0 = square-ish), pad pixels between tiles. */
 FC_API fc_status fc_grid_image(const float *imgs, int n, int cols, int pad, fc_image *out, fc_error *err);
+/* The same for images of side x side (fc_grid_image: side 64). */
+FC_API fc_status fc_grid_image_side(const float *imgs, int n, int side, int cols, int pad, fc_image *out,
+                                    fc_error *err);
 
 /* ======================================================================= */
 /* ---- training data ------------------------------------------------------- */
@@ -346,7 +359,7 @@ typedef struct fc_data_callbacks {
 } fc_data_callbacks;
 
 /* The decoded set: every image of DIR (a CelebA layout, or a folder searched
- * recursively for JPEG/PNG/PPM) center-cropped and resized to 64 x 64, decoded
+ * recursively for JPEG/PNG/PPM) center-cropped and resized to 64 x 64 (or opts.size), decoded
  * once into a cache file (CACHE_DIR/<hash>.u8, rebuilt when the data changes)
  * and memory-mapped on later opens.  Read-only once open: threads may share it. */
 typedef struct fc_dataset fc_dataset;
@@ -356,11 +369,14 @@ typedef struct fc_dataset_opts {
     int threads;            /* decode threads; 0 = OpenMP's default (all cores) */
     size_t max_files;       /* 0 = all; else the first N files in scan order */
     fc_data_callbacks cb;
+    int size;               /* images are size x size: 0 = 64 (face128 trains on 128); 16..256 */
 } fc_dataset_opts;
 FC_API FC_CHECK fc_status fc_dataset_open(const char *dir, const fc_dataset_opts *o, fc_dataset **out, fc_error *err);
 FC_API void fc_dataset_free(fc_dataset *ds);
-/* Usable images, and their pixels: count x 64 x 64 x 3 uint8, HWC. */
+/* Usable images, their side S (opts.size: 64 by default) and their pixels: count x S x S x 3
+ * uint8, HWC. */
 FC_API size_t fc_dataset_count(const fc_dataset *ds);
+FC_API int fc_dataset_size(const fc_dataset *ds);
 FC_API const uint8_t *fc_dataset_pixels(const fc_dataset *ds);
 /* $XDG_CACHE_HOME/facecrypt, else $HOME/.cache/facecrypt (not created here). */
 FC_API fc_status fc_data_default_cache_dir(char *buf, size_t n, fc_error *err);
@@ -589,6 +605,12 @@ typedef struct fc_eval_gan_result {
 } fc_eval_gan_result;
 FC_API fc_status fc_eval_gan(fc_model *m, const uint8_t *real_hwc, size_t count, int n, uint64_t seed, int reference,
                 fc_eval_gan_result *out, fc_error *err);
+/* The same at size x size (32, 64, 128 or 256; fc_eval_gan: 64): real faces are count x
+ * size x size x 3 (a data cache opened at that size); generated faces larger than size are
+ * area-reduced, smaller ones enlarged as face covers enlarge them (Lanczos-3, rounded to
+ * 8 bits), so at 128 a 64 px generator is measured as a container at --face-scale 2 shows it. */
+FC_API fc_status fc_eval_gan_size(fc_model *m, const uint8_t *real_hwc, size_t count, int size, int n, uint64_t seed,
+                                  int reference, fc_eval_gan_result *out, fc_error *err);
 
 /* Azimuthally averaged power spectrum (Durall et al. 2020, "Watch your up-convolution"):
  * per image the grey level (BT.601 luma of 8-bit RGB, scaled to [0,1]), its mean
@@ -645,6 +667,8 @@ typedef struct fc_eval_spectrum_result {
 } fc_eval_spectrum_result;
 FC_API fc_status fc_eval_gan_spectrum(fc_model *m, const uint8_t *real_hwc, size_t count, int n, uint64_t seed, int reference,
                          fc_eval_spectrum_result *out, fc_error *err);
+FC_API fc_status fc_eval_gan_spectrum_size(fc_model *m, const uint8_t *real_hwc, size_t count, int size, int n,
+                                           uint64_t seed, int reference, fc_eval_spectrum_result *out, fc_error *err);
 
 /* ---- plots: rendered into a new RGB fc_image (caller frees with fc_image_free) ---- */
 #define FC_PLOT_AUTO 0xFFFFFFFFu

@@ -125,7 +125,7 @@ static void test_cache_dir(void) {
     if (xdg) setenv("XDG_CACHE_HOME", xdg, 1);
     free(home);
     free(xdg);
-    CHECK(fc_dataset_count(NULL) == 0 && fc_dataset_pixels(NULL) == NULL);
+    CHECK(fc_dataset_count(NULL) == 0 && fc_dataset_pixels(NULL) == NULL && fc_dataset_size(NULL) == 0);
 }
 
 /* Field by field: fc_metric has padding after its int, which memcmp would read. */

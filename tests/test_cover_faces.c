@@ -44,7 +44,9 @@ static void expected_cover(fc_model *m, const uint8_t raw[32], const uint8_t sal
     size_t nz = (size_t)n * 100;
     uint8_t *ks = calloc(nz * 8, 1);
     crypto_stream_xchacha20(ks, nz * 8, nonce, ck);
-    float *z = malloc(nz * sizeof *z), *faces = malloc((size_t)n * 3 * 64 * 64 * sizeof *faces);
+    const int side = fc_model_image_size(m);
+    const size_t fsz = (size_t)3 * side * side;
+    float *z = malloc(nz * sizeof *z), *faces = malloc((size_t)n * fsz * sizeof *faces);
     for (size_t j = 0; j < nz / 2; j++) {
         uint64_t x1 = 0, x2 = 0;
         for (int b = 7; b >= 0; b--) x1 = (x1 << 8) | ks[16 * j + b], x2 = (x2 << 8) | ks[16 * j + 8 + b];
@@ -54,23 +56,38 @@ static void expected_cover(fc_model *m, const uint8_t raw[32], const uint8_t sal
     }
     fc_error err;
     fc_model_generate(m, z, n, faces, &err);
-    fc_model_output_to_unit(m, faces, (size_t)n * 3 * 64 * 64);
+    fc_model_output_to_unit(m, faces, (size_t)n * fsz);
     fc_image grid;
-    fc_grid_image(faces, n, cols, 0, &grid, &err);
-    if (scale == 1) {
+    fc_grid_image_side(faces, n, side, cols, 0, &grid, &err);
+    const int t = 64 * scale;
+    if (t == side) {
         *out = grid;
     } else {
-        /* Each face enlarged on its own from the unrounded output (Lanczos-3). */
-        int t = 64 * scale;
+        /* Each face resized on its own from the unrounded output: a 128 px face for a 64 px
+         * tile is the mean of each 2 x 2 block, smaller faces are enlarged (Lanczos-3). */
         fc_image_alloc(out, cols * t, rows * t, 3, &err);
+        float *small = malloc((size_t)3 * 64 * 64 * sizeof *small);
         for (int i = 0; i < n; i++) {
             fc_image big;
-            fc_image_upscale_unit(faces + (size_t)i * 3 * 64 * 64, 3, 64, 64, t, t, &big, &err);
+            const float *f = faces + (size_t)i * fsz;
+            int fs = side;
+            if (side > t) {
+                for (int c = 0; c < 3; c++)
+                    for (int y = 0; y < t; y++)
+                        for (int x = 0; x < t; x++) {
+                            const float *q = f + (size_t)c * side * side + (size_t)(2 * y) * side + 2 * x;
+                            small[(size_t)c * t * t + (size_t)y * t + x] = (q[0] + q[1] + q[side] + q[side + 1]) / 4;
+                        }
+                f = small;
+                fs = t;
+            }
+            fc_image_upscale_unit(f, 3, fs, fs, t, t, &big, &err);
             for (int y = 0; y < t; y++)
                 memcpy(out->px + (((size_t)(i / cols) * t + y) * out->w + (size_t)(i % cols) * t) * 3,
                        big.px + (size_t)y * t * 3, (size_t)t * 3);
             fc_image_free(&big);
         }
+        free(small);
         fc_image_free(&grid);
     }
     free(ks);
@@ -216,6 +233,38 @@ int main(void) {
         fc_image_free(&cont);
     }
     fc_key_free(pk);
+
+    /* A generator that draws 128 px faces (face128): the same container geometry (tiles of
+     * 64 * scale), its faces area-reduced at scale 1, copied at 2, enlarged at 3. */
+    fc_model *m128 = NULL;
+    CHECK(fc_model_create(FC_ARCH_FACE128, 0.125f, 7, &m128, &err) == FC_OK);
+    for (int scale = 1; m128 && scale <= 3; scale++) {
+        fc_encrypt_opts o;
+        fc_encrypt_opts_init(&o);
+        o.model = m128;
+        o.face_scale = scale;
+        o.salt = salt;
+        o.nonce = nonce;
+        fc_image cont, cover, want;
+        const size_t n = 3000;
+        int rc = fc_encrypt_buffer(secret, n, "s128", &o, k, &cont, &cover, &err);
+        CHECKF(rc == FC_OK, "face128 scale %d: %s", scale, err.msg);
+        if (rc) continue;
+        int cols, rows, sc;
+        fc_face_cover_shape(n, 10, FC_STEALTH, scale, &cols, &rows, &sc);
+        CHECK(sc == scale && cont.w == cols * 64 * scale && cont.h == rows * 64 * scale);
+        expected_cover(m128, raw, salt, nonce, cols, rows, scale, &want);
+        CHECKF(want.w == cover.w && want.h == cover.h && same_faces(&want, &cover),
+               "face128 scale %d: cover differs from the documented derivation", scale);
+        fc_image_free(&want);
+        uint8_t *d = NULL;
+        size_t dl;
+        CHECK(fc_decrypt_image(&cont, k, &d, &dl, NULL, &err) == FC_OK && dl == n && d && !memcmp(d, secret, n));
+        free(d);
+        fc_image_free(&cont);
+        fc_image_free(&cover);
+    }
+    fc_model_free(m128);
 
     /* With the shipped generator (when this build embeds one: a build fact, not
      * whether loading works), two encryptions show visibly different faces. */

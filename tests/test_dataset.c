@@ -415,6 +415,8 @@ static uint8_t *synth(fc_dataset *ds, size_t count) {
         }
     memset(ds, 0, sizeof *ds);
     ds->count = count;
+    ds->size = FC_DATA_SIZE;
+    ds->image_bytes = FC_DATA_IMAGE_BYTES;
     ds->pixels = px;
     return px;
 }
@@ -604,6 +606,91 @@ static void test_loader_on_files(const char *tmp) {
     fc_dataset_free(ds);
 }
 
+/* opts.size: the same files at 128 x 128 (face128's data), in a cache file of their own;
+ * each 2 x 2 block of a 128 px image averages to about the 64 px image's pixel (both
+ * area-resized from the same crop), and the loader serves [rows,3,128,128]. */
+static void test_dataset_size(const char *tmp) {
+    char root[1024], cache[1024], p[1100];
+    snprintf(root, sizeof root, "%s/sized", tmp);
+    snprintf(cache, sizeof cache, "%s/cache_sizes", tmp);
+    fc_error e = {0};
+    /* two 256 x 300 PNGs with structure in every pixel: the centre crop is 256 x 256, so
+     * 128 and 64 are exact 2x and 4x area reductions of it */
+    CHECK(fc_mkdirs(root, &e) == FC_OK);
+    for (int k = 0; k < 2; k++) {
+        fc_image im;
+        CHECK(fc_image_alloc(&im, 256, 300, 3, &e) == FC_OK);
+        for (int y = 0; y < 300; y++)
+            for (int x = 0; x < 256; x++)
+                for (int c = 0; c < 3; c++)
+                    im.px[((size_t)y * 256 + x) * 3 + c] = (uint8_t)((x * (3 + c + k) + y * (5 - c) + (x ^ y) * c) & 255);
+        snprintf(p, sizeof p, "%s/img%d.png", root, k);
+        CHECK(fc_image_save_png(&im, p, 1, &e) == FC_OK);
+        fc_image_free(&im);
+    }
+    fc_dataset *d64 = NULL, *d128 = NULL, *again = NULL, *bad = NULL;
+    fc_dataset_opts o = {.partition = FC_PART_ALL, .cache_dir = cache};
+    CHECK(fc_dataset_open(root, &o, &d64, &e) == FC_OK);
+    o.size = 128;
+    CHECK(fc_dataset_open(root, &o, &d128, &e) == FC_OK);
+    if (!d64 || !d128) goto done;
+    CHECK(d64->size == 64 && fc_dataset_size(d64) == 64 && d128->size == 128 && fc_dataset_size(d128) == 128);
+    CHECK(d128->image_bytes == 128 * 128 * 3 && d128->count == 2 && d64->count == 2);
+    CHECK(d128->cache_path && d64->cache_path && strcmp(d128->cache_path, d64->cache_path) != 0);
+    CHECK(d128->cache_path && file_size(d128->cache_path) == 128 + (int)(d128->count * d128->image_bytes));
+    if (d128->cache_path) {
+        FILE *f = fopen(d128->cache_path, "rb");
+        uint8_t h[128] = {0};
+        CHECK(f && fread(h, 1, 128, f) == 128);
+        if (f) fclose(f);
+        CHECK(h[12] == 128 && h[16] == 128);
+    }
+    int worst = 0;
+    for (size_t k = 0; k < d64->count; k++) {
+        const uint8_t *a = fc_dataset_image(d64, k), *b = fc_dataset_image(d128, k);
+        for (int y = 0; y < 64; y++)
+            for (int x = 0; x < 64; x++)
+                for (int c = 0; c < 3; c++) {
+                    int s = 0;
+                    for (int dy = 0; dy < 2; dy++)
+                        for (int dx = 0; dx < 2; dx++) s += b[((2 * y + dy) * 128 + 2 * x + dx) * 3 + c];
+                    int d = abs((s + 2) / 4 - a[(y * 64 + x) * 3 + c]);
+                    if (d > worst) worst = d;
+                }
+    }
+    CHECKF(worst <= 1, "a 128 px image reduced 2x differs from the 64 px one by %d levels", worst);
+    /* reopened at 128: from its cache */
+    CHECK(fc_dataset_open(root, &o, &again, &e) == FC_OK && again && again->from_cache && again->size == 128 &&
+          !memcmp(again->pixels, d128->pixels, d128->count * d128->image_bytes));
+    fc_dataset_free(again);
+    /* the loader at 128 */
+    fc_loader *l = NULL;
+    fc_loader_opts lo = {.batch = 2, .seed = 3, .lo = 0, .hi = 1, .synchronous = 1};
+    CHECK(fc_loader_create(d128, &lo, &l, &e) == FC_OK);
+    if (l) {
+        const size_t plane = 128 * 128;
+        float *x = malloc(2 * 3 * plane * sizeof(float));
+        uint32_t idx[2];
+        CHECK(fc_loader_next(l, 0, x, &e) == FC_OK);
+        fc_data_batch_indices(d128->count, 2, 3, 0, idx, &e);
+        int ok = 1;
+        for (int r = 0; r < 2; r++)
+            for (int ch = 0; ch < 3; ch++)
+                for (size_t i = 0; i < plane; i++)
+                    ok &= x[((size_t)r * 3 + (size_t)ch) * plane + i] ==
+                          (float)fc_dataset_image(d128, idx[r])[i * 3 + (size_t)ch] / 255.0f;
+        CHECK(ok);
+        free(x);
+        fc_loader_free(l);
+    }
+    /* sizes outside 16..256 are refused */
+    o.size = 512;
+    CHECK(fc_dataset_open(root, &o, &bad, &e) == FC_EUSAGE && !bad && strstr(e.msg, "image size"));
+done:
+    fc_dataset_free(d64);
+    fc_dataset_free(d128);
+}
+
 static void test_bench(const char *tmp) {
     char root[1024];
     snprintf(root, sizeof root, "%s/celeba_csv", tmp);
@@ -626,6 +713,7 @@ int main(void) {
     test_order();
     test_loader();
     test_loader_on_files(tmp);
+    test_dataset_size(tmp);
     test_bench(tmp);
     tu_system("rm -rf '%s'", tmp);
     free(tmp);

@@ -320,6 +320,69 @@ static void test_face2(void) {
     fc_model_free(f), fc_model_free(m);
 }
 
+/* face128: face2 grown by G's conv5 block and D's conv0; faces of 128 x 128. */
+static void test_face128(void) {
+    fc_error err = {0};
+    fc_model *f = NULL, *m = NULL;
+    CHECK(fc_model_create(FC_ARCH_FACE2, 0.125f, 3, &f, &err) == FC_OK);
+    CHECK(fc_model_create(FC_ARCH_FACE128, 0.125f, 3, &m, &err) == FC_OK);
+    if (!f || !m) {
+        fc_model_free(f), fc_model_free(m);
+        return;
+    }
+    fc_arch a;
+    CHECK(fc_arch_parse("face128", &a) == FC_OK && a == FC_ARCH_FACE128 && !strcmp(fc_arch_name(a), "face128"));
+    CHECK(fc_arch_image_size(FC_ARCH_FACE128) == 128 && fc_arch_image_size(FC_ARCH_FACE2) == 64 &&
+          fc_arch_image_size(FC_ARCH_SEED) == 64);
+    CHECK(fc_model_image_size(m) == 128 && fc_model_image_floats(m) == 3 * 128 * 128 && fc_model_image_size(f) == 64);
+    /* G: conv5 (4 x 4 x 3 x 3 weights at width 0.125) + bn5 (2 x 4); D: conv0 (4 x 3 x 16 + 4) and
+     * conv1 reading 4 channels instead of 3 (8 x 16 more weights) */
+    CHECKF(fc_model_g_params(m) == fc_model_g_params(f) + 4 * 4 * 9 + 8, "G %zu vs %zu", fc_model_g_params(m),
+           fc_model_g_params(f));
+    CHECKF(fc_model_d_params(m) == fc_model_d_params(f) + 4 * 48 + 4 + 8 * 16, "D %zu vs %zu", fc_model_d_params(m),
+           fc_model_d_params(f));
+    CHECK(m->D.in_h == 128 && m->G.layers[m->G.nlayers - 1].out_h == 128);
+    CHECK(fc_net_mbstd_group(&m->D) == FC_FACE2_MBSTD_GROUP);
+    /* a training step at 128 px: the trainer's buffers follow the model's image size */
+    fc_adam_cfg ad = {2e-4f, 0.5f, 0.999f, 1e-8f};
+    fc_trainer t;
+    CHECK(fc_trainer_init(&t, m, 8, &ad, &ad, 9, &err) == FC_OK);
+    CHECK(fc_trainer_set_options(&t, FC_LOSS_HINGE, 1, 0.999f, 1, &err) == FC_OK);
+    fc_rng r;
+    fc_rng_seed(&r, 5);
+    const size_t img = fc_model_image_floats(m);
+    float *x = malloc(8 * img * sizeof(float));
+    for (size_t i = 0; i < 8 * img; i++) x[i] = fc_rng_uniform(&r);
+    fc_step_stats st;
+    fc_trainer_step(&t, x, NULL, NULL, &st);
+    CHECK(isfinite(st.d_loss) && isfinite(st.g_loss) && m->step == 1);
+    fc_trainer_free(&t);
+    /* generation fills 3 x 128 x 128 per face and not a float more */
+    float z[2 * FC_LATENT_DIM];
+    for (int i = 0; i < 2 * FC_LATENT_DIM; i++) z[i] = fc_rng_normal(&r);
+    for (size_t i = 0; i < 3 * img; i++) x[i] = -7.0f;
+    CHECK(fc_model_generate(m, z, 2, x, &err) == FC_OK);
+    int in_range = 1;
+    for (size_t i = 0; i < 2 * img; i++) in_range &= x[i] >= 0.0f && x[i] <= 1.0f;
+    CHECK(in_range && x[2 * img] == -7.0f);
+    free(x);
+    /* a file without our metadata: face128 recognised from G.conv5 */
+    char *dir = tu_tmpdir(), path[4200];
+    snprintf(path, sizeof path, "%s/f128.safetensors", dir);
+    for (int meta = 0; meta < 2; meta++) {
+        fc_model *l = NULL;
+        CHECK(write_crafted(m, 1, "0.125", meta ? "face128" : NULL, NULL, 0, 0, path) == FC_OK);
+        CHECKF(fc_model_load(path, &l, &err) == FC_OK, "%s", err.msg);
+        CHECKF(l && l->arch == FC_ARCH_FACE128 && l->has_d, "metadata %d: loaded as %s", meta,
+               l ? fc_arch_name(l->arch) : "nothing");
+        if (l) CHECK(!memcmp(l->D.params, m->D.params, m->D.nparams * sizeof(float)));
+        fc_model_free(l);
+    }
+    tu_system("rm -rf '%s'", dir);
+    free(dir);
+    fc_model_free(f), fc_model_free(m);
+}
+
 static double now_s(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
@@ -411,6 +474,7 @@ int main(void) {
     test_step_determinism();
     test_reuse_fakes();
     test_face2();
+    test_face128();
     test_hostile_checkpoints();
     return TEST_END();
 }

@@ -153,6 +153,11 @@ static int faces(int grids, acc *plain, acc *si) {
     fc_error err = {0};
     fc_model *m = NULL;
     if (fc_model_load_default(&m, &err)) die("generator", &err);
+    if (fc_model_image_size(m) != FC_IMAGE_SIZE) {
+        fprintf(stderr, "stc_measure: the default generator draws %d px faces; this tool tiles 64 px ones\n",
+                fc_model_image_size(m));
+        exit(2);
+    }
     const int nf = 16, fsz = 3 * FC_IMAGE_SIZE * FC_IMAGE_SIZE, W = 4 * FC_IMAGE_SIZE;
     float *z = malloc(sizeof(float) * nf * FC_LATENT_DIM), *out = malloc(sizeof(float) * nf * fsz);
     float *u = malloc(sizeof(float) * W * W * 3);

@@ -104,25 +104,27 @@ def scaled(channels, width):
 class FaceGenerator(nn.Module):
     """Linear(100, 8c*16, bias=False) -> view(-1, 8c, 4, 4) -> BN -> ReLU ->
     4 x [Upsample(x2, nearest) -> Conv2d(3x3, p1, bias=False) -> BN -> ReLU] (4c, 2c, c, c/2;
-    4 -> 8 -> 16 -> 32 -> 64) -> Conv2d(c/2, 3, 3, 1, 1) -> Sigmoid;  c = 64 * width."""
+    4 -> 8 -> 16 -> 32 -> 64) -> Conv2d(c/2, 3, 3, 1, 1) -> Sigmoid;  c = 64 * width.
+    grow=True (--arch face128): a fifth block conv5/bn5 (c/2 -> c/2, 64 -> 128) before out."""
 
-    def __init__(self, width=1.0):
+    def __init__(self, width=1.0, grow=False):
         super().__init__()
         self.c8 = scaled(512, width)
-        ch = [self.c8] + [scaled(c, width) for c in (256, 128, 64, 32)]
+        ch = [self.c8] + [scaled(c, width) for c in (256, 128, 64, 32)] + ([scaled(32, width)] if grow else [])
+        self.blocks = len(ch) - 1
         self.fc = nn.Linear(LATENT, self.c8 * 16, bias=False)
         self.bn0 = nn.BatchNorm2d(self.c8)
-        for i in range(1, 5):
+        for i in range(1, self.blocks + 1):
             setattr(self, f"conv{i}", nn.Conv2d(ch[i - 1], ch[i], 3, 1, 1, bias=False))
             setattr(self, f"bn{i}", nn.BatchNorm2d(ch[i]))
-        self.out = nn.Conv2d(ch[4], 3, 3, 1, 1)
+        self.out = nn.Conv2d(ch[-1], 3, 3, 1, 1)
 
     def forward(self, z, trace=None):
         h = self.fc(z)
         _rec(trace, "fc", h)
         h = F.relu(self.bn0(h.view(-1, self.c8, 4, 4)))
         _rec(trace, "act0", h)
-        for i in range(1, 5):
+        for i in range(1, self.blocks + 1):
             h = F.interpolate(h, scale_factor=2, mode="nearest")
             _rec(trace, f"up{i}", h)
             h = getattr(self, f"conv{i}")(h)
@@ -157,12 +159,17 @@ class MinibatchStd(nn.Module):
 class FaceDiscriminator(nn.Module):
     """4 x [spectral_norm(Conv2d(k4 s2 p1)) -> LeakyReLU(0.2)] (d, 2d, 4d, 8d; 64 -> 4) ->
     [face2: MinibatchStd(4), 8d+1 channels] -> Flatten -> spectral_norm(Linear(8d*16 (+16), 1))
-    -> the logit;  d = 64 * width."""
+    -> the logit;  d = 64 * width.  grow=True (--arch face128): one more such conv, conv0
+    (3 -> d/2, 128 -> 64), in front."""
 
-    def __init__(self, width=1.0, mbstd_group=0):
+    def __init__(self, width=1.0, mbstd_group=0, grow=False):
         super().__init__()
         sn = nn.utils.spectral_norm
         ch = [3] + [scaled(c, width) for c in (64, 128, 256, 512)]
+        self.grow = grow
+        if grow:
+            self.conv0 = sn(nn.Conv2d(3, scaled(32, width), 4, 2, 1))
+            ch[0] = scaled(32, width)
         for i in range(1, 5):
             setattr(self, f"conv{i}", sn(nn.Conv2d(ch[i - 1], ch[i], 4, 2, 1)))
         self.mbstd = MinibatchStd(mbstd_group) if mbstd_group else None
@@ -170,7 +177,7 @@ class FaceDiscriminator(nn.Module):
 
     def forward(self, x, trace=None):
         h = x
-        for i in range(1, 5):
+        for i in range(0 if self.grow else 1, 5):
             h = F.leaky_relu(getattr(self, f"conv{i}")(h), SLOPE)
             _rec(trace, f"conv{i}", h)
         if self.mbstd is not None:
@@ -186,10 +193,10 @@ class FaceGAN(nn.Module):
     with ema=True, G_ema.* (the EMA generator of a training checkpoint).  A generator-only file
     (facecrypt export) loads into FaceGenerator directly (its G.* are the EMA weights)."""
 
-    def __init__(self, width=1.0, ema=True, mbstd_group=0):
+    def __init__(self, width=1.0, ema=True, mbstd_group=0, grow=False):
         super().__init__()
-        self.G = FaceGenerator(width)
-        self.D = FaceDiscriminator(width, mbstd_group)
+        self.G = FaceGenerator(width, grow)
+        self.D = FaceDiscriminator(width, mbstd_group, grow)
         if ema:
             import copy
             self.G_ema = copy.deepcopy(self.G)

@@ -2,11 +2,14 @@
 """Reference data for the C engine's --arch face: one whole training step in PyTorch,
 dumped to tests/data/ref_face_step.bin (tests/test_reference_face.c reads it).
 
-    /usr/bin/python3 tools/torch_reference_face.py [--arch face|face2] [--out FILE] [--compare]
+    /usr/bin/python3 tools/torch_reference_face.py [--arch face|face2|face128] [--out FILE] [--compare]
 
 --arch face2 (D with a minibatch-stddev channel, groups of 4: the D step's reals and fakes
 are one group each, the G step's fakes one group) writes tests/data/ref_face2_step.bin,
-with d_step/D/mbstd beside the conv activations.
+with d_step/D/mbstd beside the conv activations.  --arch face128 (face2 grown by G's conv5
+block and D's conv0, 128 px images) writes tests/data/ref_face128_step.bin; its reals in/x
+are 128 px, drawn from their own stream (torch.Generator seeded seed + 2), and its
+DiffAugment parameters are drawn for 128 x 128 images.
 
 (Debian's python3-torch 1.13; use /usr/bin/python3.)
 
@@ -36,9 +39,9 @@ Names:
     in/z1, in/x, in/z2                     inputs (the DiffAugment seed is metadata "aug_seed")
     aug/d_real, aug/d_fake, aug/g          [B,7] DiffAugment parameters: brightness, saturation,
                                            contrast, tx, ty, cx, cy
-    d_step/G/{fc,act0,up1..up4,conv1..conv4,act1..act4,out}   G(z1) activations
+    d_step/G/{fc,act0,up1..up4,conv1..conv4,act1..act4,out}   G(z1) activations (face128: ..5)
     d_step/T                               T(x) then T(fakes) [2B,3,64,64]
-    d_step/D/{conv1..conv4,fc}             D(T) activations (after LeakyReLU; fc = logits)
+    d_step/D/{conv1..conv4,fc}             D(T) activations (after LeakyReLU; fc = logits; face128: conv0 too)
     d_step/sigma/D.{conv1..conv4,fc}       spectral norms of the D-step forward ([] each)
     d_step/{loss_real,loss_fake,d_loss}
     d_step/grad/D.*                        d(d_loss)/d(D params) (weight_orig, bias)
@@ -133,7 +136,7 @@ def diff_augment(x, p):
 def sigmas(D):
     """sigma = u . (W v) of each spectral-norm layer with its current u, v (what the last forward used)."""
     out = {}
-    for name in ("conv1", "conv2", "conv3", "conv4", "fc"):
+    for name in (("conv0",) if D.grow else ()) + ("conv1", "conv2", "conv3", "conv4", "fc"):
         mod = getattr(D, name)
         W = mod.weight_orig.detach()
         Wm = W.reshape(W.shape[0], -1)
@@ -141,19 +144,22 @@ def sigmas(D):
     return out
 
 
-def run_step(seed, batch, dtype, mbstd_group=0):
+def run_step(seed, batch, dtype, mbstd_group=0, grow=False):
     torch.manual_seed(seed)
-    gan = FaceGAN(WIDTH, ema=True, mbstd_group=mbstd_group)
+    gan = FaceGAN(WIDTH, ema=True, mbstd_group=mbstd_group, grow=grow)
     G, D, Ge = gan.G, gan.D, gan.G_ema
     out = {}
     for k, v in gan.state_dict().items():
         if not k.startswith("G_ema.") and not k.endswith("num_batches_tracked"):
             out["init/" + k] = v.detach().clone()
     z1, x, z2 = seedref.make_inputs(seed, batch)
+    S = 128 if grow else 64
+    if grow:  # face128's reals are 128 px: their own stream
+        x = torch.randint(0, 256, (batch, 3, S, S), generator=torch.Generator().manual_seed(seed + 2)).float() / 255.0
     out["in/z1"], out["in/x"], out["in/z2"] = z1, x, z2
-    pr = [diffaug_params(AUG_SEED, 0, i) for i in range(batch)]
-    pf = [diffaug_params(AUG_SEED, 0, batch + i) for i in range(batch)]
-    pg = [diffaug_params(AUG_SEED, 1, i) for i in range(batch)]
+    pr = [diffaug_params(AUG_SEED, 0, i, S, S) for i in range(batch)]
+    pf = [diffaug_params(AUG_SEED, 0, batch + i, S, S) for i in range(batch)]
+    pg = [diffaug_params(AUG_SEED, 1, i, S, S) for i in range(batch)]
     out["aug/d_real"] = torch.tensor(pr, dtype=torch.float64)
     out["aug/d_fake"] = torch.tensor(pf, dtype=torch.float64)
     out["aug/g"] = torch.tensor(pg, dtype=torch.float64)
@@ -240,7 +246,7 @@ def compare(want, other):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--arch", default="face", choices=["face", "face2"])
+    ap.add_argument("--arch", default="face", choices=["face", "face2", "face128"])
     ap.add_argument("--out", default=None, help="default tests/data/ref_ARCH_step.bin")
     ap.add_argument("--seed", type=int, default=4321)
     ap.add_argument("--batch", type=int, default=4)
@@ -250,15 +256,16 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     dtype = torch.float64 if args.precision == 64 else torch.float32
-    group = 4 if args.arch == "face2" else 0
+    group = 0 if args.arch == "face" else 4
+    grow = args.arch == "face128"
     if args.out is None:
         args.out = os.path.join(HERE, "..", "tests", "data", f"ref_{args.arch}_step.bin")
-    values, (gp, dp) = run_step(args.seed, args.batch, dtype, group)
+    values, (gp, dp) = run_step(args.seed, args.batch, dtype, group, grow)
     print(f"G params: {gp:,}  D params: {dp:,}")
     for k in ("d_step/loss_real", "d_step/loss_fake", "d_step/d_loss", "g_step/g_loss"):
         print(f"{k:22s} {values[k].item():.9f}")
     if args.compare:
-        other, _ = run_step(args.seed, args.batch, torch.float32 if args.precision == 64 else torch.float64, group)
+        other, _ = run_step(args.seed, args.batch, torch.float32 if args.precision == 64 else torch.float64, group, grow)
         compare(values, other) if args.precision == 64 else compare(other, values)
     meta = {
         "format": "facecrypt-ref-step/1",

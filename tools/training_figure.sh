@@ -14,8 +14,11 @@ trap 'rm -rf "$T"' EXIT
 for s in "$@"; do
   f=$(printf '%s/samples/step_%07d.png' "$RUN" "$s")
   [ -f "$f" ] || { echo "training_figure: no grid for step $s ($f)" >&2; exit 2; }
-  # the grid is 8x8 faces of 64 px with 2 px gutters: the top-left 4x4 is 264x264
-  if [ "$FULL" = 1 ]; then crop=""; else crop="-crop 264x264+0+0 +repage"; fi
+  # the grid is 8x8 faces of S px (64; 128 for face128) with 2 px gutters, 8 S + 18 wide:
+  # the top-left 4x4 is 4 S + 8 square (264 for 64 px faces)
+  w=$(identify -format '%w' "$f")
+  c=$(( (w - 18) / 2 + 8 ))
+  if [ "$FULL" = 1 ]; then crop=""; else crop="-crop ${c}x${c}+0+0 +repage"; fi
   # shellcheck disable=SC2086
   convert "$f" $crop -background white -gravity south -splice 0x22 \
     -pointsize 16 -annotate +0+2 "step $s" "$T/$(printf '%07d' "$s").png"

@@ -13,7 +13,6 @@
 #include "commands.h"
 #include "facecrypt_bench.h"
 
-#define IMG FC_IMAGE_FLOATS
 
 typedef struct {
     fc_arch arch;
@@ -26,7 +25,7 @@ typedef struct {
 } bench_opts;
 
 static const char HELP[] =
-    "usage: facecrypt bench train-step [--arch seed|dcgan|face|face2] [--width W] [--batch B] [--steps N]\n"
+    "usage: facecrypt bench train-step [--arch seed|dcgan|face|face2|face128] [--width W] [--batch B] [--steps N]\n"
     "                                  [--threads T] [--warmup K] [--precision P]\n"
     "       facecrypt bench layers     [--arch A] [--width W] [--batch B] [--threads T] [--precision P]\n"
     "                                  (default: fp32, then bf16 where the CPU has AVX512-BF16)\n"
@@ -111,7 +110,7 @@ static int bench_sample(bench_opts *o) {
     for (int k = 0; k < nb && !rc; k++) {
         int B = batches[k];
         float *z = calloc((size_t)B * FC_LATENT_DIM, sizeof(float));
-        float *out = malloc((size_t)B * IMG * sizeof(float));
+        float *out = malloc((size_t)B * fc_model_image_floats(m) * sizeof(float));
         if (!z || !out) rc = fc_fail(&err, FC_ENOMEM, "out of memory");
         else rc = fc_model_generate(m, z, B, out, &err); /* warm-up, plans */
         int reps = B == 1 ? 20 : 2;

@@ -16,7 +16,8 @@
 static const char HELP_HEAD[] =
     "usage: facecrypt eval-gan --data DIR [--model M | --untrained [--arch A --width W]]\n"
     "                          [--partition P] [--cache-dir DIR] [--n N] [--seed S] [--threads T]\n"
-    "                          [--no-reference] [--spectrum [--no-swd] [--plot PNG [--force]]] [--json]\n"
+    "                          [--size 64|128] [--no-reference] [--spectrum [--no-swd] [--plot PNG [--force]]]\n"
+    "                          [--json]\n"
     "Sliced Wasserstein distance (Karras et al. 2018; x1e3 per Laplacian pyramid level 64, 32,\n"
     "16 px, and their average; lower is better) between N generated and N real faces, and\n"
     "between two disjoint sets of N real faces: the floor that sampling alone gives.\n";
@@ -154,7 +155,7 @@ static int spectrum_plot(const fc_eval_spectrum_result *r, const char *path, int
 
 int cmd_eval_gan(int argc, char **argv) {
     const char *model = NULL, *data = NULL, *cache = NULL, *plot = NULL;
-    int n = 1024, threads = 0;
+    int n = 1024, threads = 0, size = 64;
     uint64_t seed = 1;
     int json = 0, untrained = 0, reference = 1, have_arch = 0, have_width = 0, spectrum = 0, swd = 1, force = 0;
     fc_arch arch = FC_ARCH_SEED;
@@ -172,7 +173,13 @@ int cmd_eval_gan(int argc, char **argv) {
          .bad = "--partition must be train|val|test|all, got", .label = "--partition P",
          .help = "train (default), val, test or all"},
         {.name = "--cache-dir", .type = CLI_STR, .dst = &cache, .label = "--cache-dir DIR",
-         .help = "where the decoded 64x64 cache lives (default ~/.cache/facecrypt)"},
+         .help = "where the decoded data cache lives (default ~/.cache/facecrypt)"},
+        {.name = "--size", .type = CLI_INT, .dst = &size, .lo = 32, .hi = 256, .bad = "--size must be 32, 64, 128 or 256, got",
+         .label = "--size S",
+         .help = "measure at S x S px (default 64): real faces decoded at S; generated faces\n"
+                 "area-reduced when drawn larger, enlarged as face covers enlarge them\n"
+                 "(Lanczos-3) when drawn smaller: --size 128 compares a 64 px generator's\n"
+                 "faces at --face-scale 2 with face128's native ones"},
         {.name = "--n", .type = CLI_INT, .dst = &n, .lo = 16, .hi = 1 << 20, .bad = "--n must be 16..1048576, got", .label = "--n N",
          .help = "faces per set (default 1024, at least 16; the reference needs 2N real faces)"},
         {.name = "--seed", .type = CLI_U64, .dst = &seed, .bad = "bad --seed", .label = "--seed S",
@@ -193,13 +200,14 @@ int cmd_eval_gan(int argc, char **argv) {
         {.name = "--force", .type = CLI_FLAG, .dst = &force, .label = "--force", .help = "replace an existing --plot file"},
         {.name = "--json", .type = CLI_FLAG, .dst = &json, .label = "--json", .help = "machine-readable output"},
         {.name = "--arch", .type = CLI_CALL, .dst = &arch, .parse = cli_parse_arch, .given = &have_arch,
-         .bad = "unknown --arch (seed|dcgan|face|face2)"},
+         .bad = "unknown --arch (seed|dcgan|face|face2|face128)"},
         {.name = "--width", .type = CLI_DOUBLE, .dst = &width, .lo = 1e-3, .hi = 4, .given = &have_width, .bad = "bad --width"},
     };
     const cli_cmd cmd = {CMD, HELP_HEAD, NULL, NULL, 15, opts, CLI_N(opts), NULL, 0};
     int done, rc0 = cli_parse(&cmd, argc, argv, &done);
     if (rc0 || done) return rc0;
     if (!data) return usage_err("--data DIR is required", NULL);
+    if (size != 32 && size != 64 && size != 128 && size != 256) return usage_err("--size must be 32, 64, 128 or 256", NULL);
     if ((have_arch || have_width) && !untrained) return usage_err("--arch/--width only go with --untrained", NULL);
     if ((have_arch || have_width) && model) return usage_err("--untrained takes the arch and width of --model, or of --arch/--width, not both", NULL);
     if ((!swd || plot) && !spectrum) return usage_err("--no-swd and --plot go with --spectrum", NULL);
@@ -235,19 +243,24 @@ int cmd_eval_gan(int argc, char **argv) {
     fc_dataset_opts dopt = {.partition = part,
                             .cache_dir = cache_dir[0] ? cache_dir : NULL,
                             .threads = threads,
-                            .cb = {on_warn, on_progress, &tty}};
+                            .cb = {on_warn, on_progress, &tty},
+                            .size = size};
     if ((rc = fc_dataset_open(data, &dopt, &ds, &err))) goto done;
 
     fc_eval_gan_result r;
     memset(&r, 0, sizeof r);
     r.n = n;
-    if (swd && (rc = fc_eval_gan(m, fc_dataset_pixels(ds), fc_dataset_count(ds), n, seed, reference, &r, &err))) goto done;
+    if (swd &&
+        (rc = fc_eval_gan_size(m, fc_dataset_pixels(ds), fc_dataset_count(ds), size, n, seed, reference, &r, &err)))
+        goto done;
     if (spectrum) {
         if (!(sp = malloc(sizeof *sp))) {
             rc = fc_fail(&err, FC_ENOMEM, "out of memory");
             goto done;
         }
-        if ((rc = fc_eval_gan_spectrum(m, fc_dataset_pixels(ds), fc_dataset_count(ds), n, seed, reference, sp, &err))) goto done;
+        if ((rc = fc_eval_gan_spectrum_size(m, fc_dataset_pixels(ds), fc_dataset_count(ds), size, n, seed, reference,
+                                            sp, &err)))
+            goto done;
         if (plot && (rc = spectrum_plot(sp, plot, force, &err))) goto done;
     }
 
@@ -259,8 +272,8 @@ int cmd_eval_gan(int argc, char **argv) {
                arch_name, (double)fc_model_width(m), (unsigned long long)fc_model_step(m));
         printf(" \"data\": ");
         cli_json_str(stdout, data);
-        printf(", \"partition\": \"%s\", \"real_faces\": %zu, \"n\": %d, \"seed\": %llu,\n \"resolutions\": [",
-               fc_partition_name(part), fc_dataset_count(ds), r.n, (unsigned long long)seed);
+        printf(", \"partition\": \"%s\", \"real_faces\": %zu, \"n\": %d, \"seed\": %llu, \"size\": %d,\n \"resolutions\": [",
+               fc_partition_name(part), fc_dataset_count(ds), r.n, (unsigned long long)seed, size);
         for (int l = 0; l < r.gen.levels; l++) printf("%s%d", l ? ", " : "", r.gen.res[l]);
         printf("],\n \"generated_vs_real\": ");
         jswd(stdout, &r.gen);
@@ -286,8 +299,8 @@ int cmd_eval_gan(int argc, char **argv) {
         printf("model: %s%s, arch %s, width %g, step %llu\n", untrained ? "untrained " : "",
                model ? model : untrained && (have_arch || have_width) ? "(fresh)" : "embedded generator", arch_name,
                (double)fc_model_width(m), (unsigned long long)fc_model_step(m));
-        printf("real faces: %zu (%s partition of %s); %d per set, seed %llu\n", fc_dataset_count(ds), fc_partition_name(part),
-               data, r.n, (unsigned long long)seed);
+        printf("real faces: %zu (%s partition of %s); %d per set, seed %llu; at %dx%d px\n", fc_dataset_count(ds),
+               fc_partition_name(part), data, r.n, (unsigned long long)seed, size, size);
         if (swd) {
             printf("%-19s", "SWD x1e3");
             for (int l = 0; l < r.gen.levels; l++) printf(" %7dpx", r.gen.res[l]);

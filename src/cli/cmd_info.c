@@ -66,7 +66,7 @@ int cmd_info(int argc, char **argv) {
         "info",
         "usage: facecrypt info MODEL [--layers]      (a checkpoint file or a built-in name)\n"
         "       facecrypt info --models               (the built-in generators)\n"
-        "       facecrypt info --arch seed|dcgan|face|face2 [--width W] [--layers]\n"
+        "       facecrypt info --arch seed|dcgan|face|face2|face128 [--width W] [--layers]\n"
         "Prints the generator's and discriminator's parameter counts (and, with --layers, the layer table).\n"
         "Architectures (README \"Architectures\"):\n"
         "  seed   the 2023 report's DCGAN exactly: ConvTranspose k4 s2 upsampling, LeakyReLU, Sigmoid;\n"
@@ -83,7 +83,7 @@ int cmd_info(int argc, char **argv) {
     if (models) return list_models();
     model_path = pos[0];
     if (!arch_s && !model_path) {
-        fprintf(stderr, "facecrypt info: give a MODEL file or --arch seed|dcgan|face|face2 (see --help)\n");
+        fprintf(stderr, "facecrypt info: give a MODEL file or --arch seed|dcgan|face|face2|face128 (see --help)\n");
         return FC_EUSAGE;
     }
     fc_error err = {0};
@@ -92,7 +92,7 @@ int cmd_info(int argc, char **argv) {
     else {
         fc_arch arch;
         if (fc_arch_parse(arch_s, &arch)) {
-            fprintf(stderr, "facecrypt info: unknown --arch '%s' (seed, dcgan, face or face2)\n", arch_s);
+            fprintf(stderr, "facecrypt info: unknown --arch '%s' (seed, dcgan, face, face2 or face128)\n", arch_s);
             return FC_EUSAGE;
         }
         rc = fc_model_create(arch, (float)width, 0, &m, &err);
@@ -102,6 +102,7 @@ int cmd_info(int argc, char **argv) {
     fc_model_get_info(m, &mi);
     char b1[32], b2[32];
     printf("arch:          %s\nwidth:         %g\n", fc_arch_name(mi.arch), mi.width);
+    printf("faces:         %dx%d\n", fc_arch_image_size(mi.arch), fc_arch_image_size(mi.arch));
     if (model_path) printf("step:          %llu\n", (unsigned long long)mi.step);
     printf("generator:     %s parameters\n", cli_commas(mi.g_params, b1, sizeof b1));
     if (fc_model_has_ema(m)) printf("ema:           G_ema, an EMA of the generator's weights (sample, encrypt and export use it)\n");

@@ -6,7 +6,6 @@
 #include "cli_util.h"
 #include "commands.h"
 
-#define IMG FC_IMAGE_FLOATS
 
 int cmd_sample(int argc, char **argv) {
     const char *model = NULL, *zpath = NULL, *raw = NULL, *png = NULL;
@@ -21,7 +20,7 @@ int cmd_sample(int argc, char **argv) {
          .label = "--n/--seed", .help = "draw N latent vectors from N(0,1) with this seed (default 64, 1)"},
         {.name = "--seed", .type = CLI_U64, .dst = &seed, .bad = "bad --seed"},
         {.name = "--out", .alias = "-o", .type = CLI_STR, .dst = &png, .label = "-o",
-         .help = "write a grid PNG;  --raw  write N x 3 x 64 x 64 float32 (generator output)"},
+         .help = "write a grid PNG;  --raw  write N x 3 x S x S float32 (generator output; S 64, face128 128)"},
         {.name = "--raw", .type = CLI_STR, .dst = &raw},
         {.name = "--cols", .type = CLI_INT, .dst = &cols, .lo = 1, .hi = 4096, .bad = "bad --cols"},
         {.name = "--precision", .type = CLI_CALL, .dst = &prec, .parse = cli_parse_precision,
@@ -60,19 +59,21 @@ int cmd_sample(int argc, char **argv) {
         if (!z) return FC_ENOMEM;
         fc_latent_normal(seed, (size_t)n, z);
     }
-    out = malloc((size_t)n * IMG * sizeof(float));
-    if (!out) {
-        free(z);
-        return FC_ENOMEM;
-    }
     if ((rc = cli_load_model(model, &m, &err))) goto done;
+    out = malloc((size_t)n * fc_model_image_floats(m) * sizeof(float));
+    if (!out) {
+        rc = fc_fail(&err, FC_ENOMEM, "out of memory for %d faces", n);
+        goto done;
+    }
     cli_set_precision("sample", m, prec);
     if ((rc = fc_model_generate(m, z, n, out, &err))) goto done;
-    if (raw && (rc = fc_write_file_atomic(raw, out, (size_t)n * IMG * sizeof(float), force, &err))) goto done;
+    if (raw &&
+        (rc = fc_write_file_atomic(raw, out, (size_t)n * fc_model_image_floats(m) * sizeof(float), force, &err)))
+        goto done;
     if (png) {
-        fc_model_output_to_unit(m, out, (size_t)n * IMG);
+        fc_model_output_to_unit(m, out, (size_t)n * fc_model_image_floats(m));
         fc_image grid;
-        if ((rc = fc_grid_image(out, n, cols, 2, &grid, &err))) goto done;
+        if ((rc = fc_grid_image_side(out, n, fc_model_image_size(m), cols, 2, &grid, &err))) goto done;
         rc = fc_image_save_png(&grid, png, force, &err);
         fc_image_free(&grid);
         if (rc && raw) remove(raw); /* no partial results */

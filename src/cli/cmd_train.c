@@ -102,13 +102,15 @@ int cmd_train(int argc, char **argv) {
     /* One row per option; --help lists the rows with a label, in this order. */
     const cli_opt opts[] = {
         {.name = "--arch", .type = CLI_CALL, .dst = &c.arch, .parse = cli_parse_arch, .label = "--arch A",
-         .bad = "bad value for --arch (seed|dcgan|face|face2)",
+         .bad = "bad value for --arch (seed|dcgan|face|face2|face128)",
          .help = "seed: the report's DCGAN exactly (default); dcgan: Radford et al. 2016;\n"
                  "face: the cover generator (resize-convolution G with BatchNorm, spectral-\n"
                  "norm D, hinge loss, EMA of G; ~5x cheaper per image than\n"
                  "seed); face2: face with a minibatch-stddev channel in D (groups\n"
-                 "of 4: --batch a multiple of 4 per process).  `facecrypt info\n"
-                 "--arch A --layers` prints the layers"},
+                 "of 4: --batch a multiple of 4 per process); face128: face2 grown\n"
+                 "by one block in G and in D, faces drawn at 128x128 (trains on a\n"
+                 "128 px data cache; tools/graft_128.py grows a face2 state into it).\n"
+                 "`facecrypt info --arch A --layers` prints the layers"},
         {.name = "--loss", .type = CLI_CALL, .dst = &c.loss, .parse = parse_loss, .label = "--loss L",
          .bad = "bad value for --loss (bce|hinge)", .help = "bce (seed, dcgan default) or hinge (face default)"},
         {.name = "--diffaug", .type = CLI_CALL, .dst = &c.diffaug, .parse = parse_01, .label = "--diffaug 0|1",
@@ -128,7 +130,7 @@ int cmd_train(int argc, char **argv) {
         {.name = "--partition", .type = CLI_CALL, .dst = &c.partition, .parse = parse_partition, .label = "--partition P",
          .help = "train (default), val, test or all (CelebA layout)"},
         {.name = "--cache-dir", .type = CLI_STR, .dst = &c.cache_dir, .label = "--cache-dir DIR",
-         .help = "where the decoded 64x64 cache lives (default ~/.cache/facecrypt)"},
+         .help = "where the decoded 64x64 (face128: 128x128) cache lives (default ~/.cache/facecrypt)"},
         {.name = "--lr", .type = CLI_CALL, .dst = &c, .parse = parse_lr, .label = "--lr, --lr-g, --lr-d, --beta1, --beta2  ",
          .help = "Adam (default 1e-4, 0.9, 0.999; face 2e-4, 0.5, 0.999)"},
         {.name = "--lr-g", .type = CLI_FLOAT, .dst = &c.lr_g, .lo = 0, .hi = 1},
@@ -163,7 +165,7 @@ int cmd_train(int argc, char **argv) {
         {.name = "--resume", .type = CLI_FLAG, .dst = &c.resume},
     };
     const cli_cmd cmd = {"train",
-                         "usage: facecrypt train --data DIR --out RUN_DIR [--arch seed|dcgan|face|face2] [--width W]\n"
+                         "usage: facecrypt train --data DIR --out RUN_DIR [--arch seed|dcgan|face|face2|face128] [--width W]\n"
                          "                       [--steps N | --epochs N] [--batch B] [--seed S] [--threads T] [--resume]\n",
                          NULL, train_help_tail, 19, opts, CLI_N(opts), NULL, 0};
     int done, rc0 = cli_parse(&cmd, argc, argv, &done);

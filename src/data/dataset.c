@@ -25,13 +25,19 @@
 #define MAX_FILE_BYTES ((size_t)64 << 20) /* a single training image */
 
 int fc_data_preprocess(const uint8_t *buf, size_t len, int scaled, uint8_t *out, fc_error *err) {
+    return fc_data_preprocess_size(buf, len, scaled, FC_DATA_SIZE, out, err);
+}
+
+int fc_data_preprocess_size(const uint8_t *buf, size_t len, int scaled, int size, uint8_t *out, fc_error *err) {
+    if (size < FC_DATA_MIN_SIZE || size > FC_DATA_MAX_SIZE)
+        return fc_fail(err, FC_EUSAGE, "image size %d outside %d..%d", size, FC_DATA_MIN_SIZE, FC_DATA_MAX_SIZE);
     fc_image im;
-    int st = fc_image_decode_scaled(buf, len, scaled ? FC_DATA_SIZE : 0, &im, err);
+    int st = fc_image_decode_scaled(buf, len, scaled ? size : 0, &im, err);
     if (st) return st;
     const int side = im.w < im.h ? im.w : im.h;
     const size_t stride = (size_t)im.w * 3;
     const uint8_t *src = im.px + (size_t)((im.h - side) / 2) * stride + (size_t)((im.w - side) / 2) * 3;
-    st = fc_resample_u8(src, side, side, stride, 3, out, FC_DATA_SIZE, FC_DATA_SIZE, err);
+    st = fc_resample_u8(src, side, side, stride, 3, out, size, size, err);
     fc_image_free(&im);
     return st;
 }
@@ -59,6 +65,7 @@ int fc_data_cache_dir(const char *given, char *buf, size_t n, fc_error *err) {
 }
 
 size_t fc_dataset_count(const fc_dataset *ds) { return ds ? ds->count : 0; }
+int fc_dataset_size(const fc_dataset *ds) { return ds ? ds->size : 0; }
 const uint8_t *fc_dataset_pixels(const fc_dataset *ds) { return ds ? ds->pixels : NULL; }
 
 /* ---- cache identity ------------------------------------------------------ */
@@ -78,7 +85,7 @@ static void hash_list(const char *dir, const fc_dataset_opts *o, const fc_file_l
     crypto_generichash_update(&h, (const uint8_t *)real, strlen(real) + 1);
     hash_u64(&h, (uint64_t)o->partition);
     hash_u64(&h, (uint64_t)o->max_files);
-    hash_u64(&h, FC_DATA_SIZE);
+    hash_u64(&h, (uint64_t)o->size); /* resolved: 64 unless asked */
     hash_u64(&h, l->n);
     for (size_t i = 0; i < l->n; i++) {
         crypto_generichash_update(&h, (const uint8_t *)l->files[i].rel, strlen(l->files[i].rel) + 1);
@@ -105,12 +112,12 @@ static uint64_t get64(const uint8_t *p) {
     return v;
 }
 
-static void make_header(uint8_t h[CACHE_HEADER], size_t count, size_t skipped, const uint8_t hash[32]) {
+static void make_header(uint8_t h[CACHE_HEADER], int size, size_t count, size_t skipped, const uint8_t hash[32]) {
     memset(h, 0, CACHE_HEADER);
     memcpy(h, CACHE_MAGIC, 8);
     put32(h + 8, CACHE_VERSION);
-    put32(h + 12, FC_DATA_SIZE);
-    put32(h + 16, FC_DATA_SIZE);
+    put32(h + 12, (uint32_t)size);
+    put32(h + 16, (uint32_t)size);
     put32(h + 20, 3);
     put64(h + 24, count);
     put64(h + 32, skipped);
@@ -130,11 +137,11 @@ static int cache_try_map(fc_dataset *ds, const char *path, const uint8_t hash[32
         return -1;
     }
     uint64_t count = get64(h + 24);
-    int ok = !memcmp(h, CACHE_MAGIC, 8) && get32(h + 8) == CACHE_VERSION && get32(h + 12) == FC_DATA_SIZE &&
-             get32(h + 16) == FC_DATA_SIZE && get32(h + 20) == 3 && !memcmp(h + 40, hash, 32) && count > 0 &&
-             count + get64(h + 32) == files &&
-             count <= ((uint64_t)SIZE_MAX - CACHE_HEADER) / FC_DATA_IMAGE_BYTES &&
-             (uint64_t)st.st_size == CACHE_HEADER + count * FC_DATA_IMAGE_BYTES;
+    const uint64_t ib = ds->image_bytes;
+    int ok = !memcmp(h, CACHE_MAGIC, 8) && get32(h + 8) == CACHE_VERSION && get32(h + 12) == (uint32_t)ds->size &&
+             get32(h + 16) == (uint32_t)ds->size && get32(h + 20) == 3 && !memcmp(h + 40, hash, 32) && count > 0 &&
+             count + get64(h + 32) == files && count <= ((uint64_t)SIZE_MAX - CACHE_HEADER) / ib &&
+             (uint64_t)st.st_size == CACHE_HEADER + count * ib;
     if (!ok) {
         close(fd);
         return -1;
@@ -158,8 +165,8 @@ static int cache_write(const char *dir, const char *path, const fc_dataset *ds, 
     fc_atomic_file f;
     if ((st = fc_atomic_open(&f, path, 1, err))) return st;
     uint8_t h[CACHE_HEADER];
-    make_header(h, ds->count, ds->skipped, hash);
-    size_t bytes = ds->count * (size_t)FC_DATA_IMAGE_BYTES;
+    make_header(h, ds->size, ds->count, ds->skipped, hash);
+    size_t bytes = ds->count * ds->image_bytes;
     if (fwrite(h, 1, CACHE_HEADER, f.fp) != CACHE_HEADER || fwrite(ds->pixels, 1, bytes, f.fp) != bytes) {
         int e = errno;
         fc_atomic_abort(&f);
@@ -172,9 +179,9 @@ static int cache_write(const char *dir, const char *path, const fc_dataset *ds, 
 
 /* Decode every file into ds->owned in scan order, dropping failures. */
 static int decode_all(const fc_file_list *l, const fc_dataset_opts *o, fc_dataset *ds, fc_error *err) {
-    const size_t n = l->n;
-    if (n > SIZE_MAX / FC_DATA_IMAGE_BYTES) return fc_fail(err, FC_ENOMEM, "too many images");
-    ds->owned = malloc(n * (size_t)FC_DATA_IMAGE_BYTES);
+    const size_t n = l->n, ib = ds->image_bytes;
+    if (n > SIZE_MAX / ib) return fc_fail(err, FC_ENOMEM, "too many images");
+    ds->owned = malloc(n * ib);
     const int threads = o->threads > 0 ? o->threads : omp_get_max_threads();
     const size_t chunk = (size_t)64 * (size_t)threads;
     fc_error *errs = malloc(chunk * sizeof *errs);
@@ -183,7 +190,7 @@ static int decode_all(const fc_file_list *l, const fc_dataset_opts *o, fc_datase
         free(errs);
         free(status);
         return fc_fail(err, FC_ENOMEM, "out of memory for %zu decoded images (%.1f MB)", n,
-                       n * (double)FC_DATA_IMAGE_BYTES / 1e6);
+                       n * (double)ib / 1e6);
     }
     size_t count = 0;
     if (o->cb.progress) o->cb.progress(o->cb.ctx, 0, n);
@@ -199,7 +206,7 @@ static int decode_all(const fc_file_list *l, const fc_dataset_opts *o, fc_datase
             status[k] = fc_read_file(l->files[c0 + k].path, MAX_FILE_BYTES, &buf, &len, &errs[k]);
             if (status[k] == FC_OK) {
                 status[k] =
-                    fc_data_preprocess(buf, len, 1, ds->owned + (c0 + k) * (size_t)FC_DATA_IMAGE_BYTES, &errs[k]);
+                    fc_data_preprocess_size(buf, len, 1, ds->size, ds->owned + (c0 + k) * ib, &errs[k]);
                 free(buf);
             }
         }
@@ -216,8 +223,8 @@ static int decode_all(const fc_file_list *l, const fc_dataset_opts *o, fc_datase
                 continue;
             }
             if (count != c0 + k)
-                memmove(ds->owned + count * (size_t)FC_DATA_IMAGE_BYTES,
-                        ds->owned + (c0 + k) * (size_t)FC_DATA_IMAGE_BYTES, FC_DATA_IMAGE_BYTES);
+                memmove(ds->owned + count * ib,
+                        ds->owned + (c0 + k) * ib, ib);
             count++;
         }
         ds->decoded += cn;
@@ -227,7 +234,7 @@ static int decode_all(const fc_file_list *l, const fc_dataset_opts *o, fc_datase
     free(status);
     ds->count = count;
     if (count < n && count > 0) {
-        uint8_t *p = realloc(ds->owned, count * (size_t)FC_DATA_IMAGE_BYTES);
+        uint8_t *p = realloc(ds->owned, count * ib);
         if (p) ds->owned = p;
     }
     ds->pixels = ds->owned;
@@ -260,6 +267,13 @@ int fc_dataset_open(const char *dir, const fc_dataset_opts *opts, fc_dataset **o
         return fc_fail(err, FC_ENOMEM, "out of memory");
     }
     ds->files = l.n;
+    if (!o.size) o.size = FC_DATA_SIZE;
+    if (o.size < FC_DATA_MIN_SIZE || o.size > FC_DATA_MAX_SIZE) {
+        st = fc_fail(err, FC_EUSAGE, "image size %d outside %d..%d", o.size, FC_DATA_MIN_SIZE, FC_DATA_MAX_SIZE);
+        goto done;
+    }
+    ds->size = o.size;
+    ds->image_bytes = (size_t)o.size * (size_t)o.size * 3;
     uint8_t hash[32];
     hash_list(dir, &o, &l, hash);
     if (o.cache_dir && *o.cache_dir) {

@@ -21,8 +21,10 @@
 #include <stdint.h>
 #include "facecrypt.h"
 
-#define FC_DATA_SIZE 64                                      /* images are 64 x 64 RGB */
-#define FC_DATA_IMAGE_BYTES (FC_DATA_SIZE * FC_DATA_SIZE * 3) /* one image, HWC uint8 */
+#define FC_DATA_SIZE 64                                      /* images are 64 x 64 RGB by default */
+#define FC_DATA_IMAGE_BYTES (FC_DATA_SIZE * FC_DATA_SIZE * 3) /* one 64 x 64 image, HWC uint8 */
+#define FC_DATA_MIN_SIZE 16                                  /* fc_dataset_opts.size bounds */
+#define FC_DATA_MAX_SIZE 256
 
 
 
@@ -63,22 +65,27 @@ void fc_file_list_free(fc_file_list *l);
  * short side >= 64 (a 178x218 CelebA face decodes at 89x109); scaled = 0
  * forces a full-size decode (for comparison in the benchmark). */
 int fc_data_preprocess(const uint8_t *buf, size_t len, int scaled, uint8_t *out, fc_error *err);
+/* The same at size x size (FC_DATA_MIN_SIZE..FC_DATA_MAX_SIZE; out: size*size*3). */
+int fc_data_preprocess_size(const uint8_t *buf, size_t len, int scaled, int size, uint8_t *out, fc_error *err);
 
 /* ---- the decoded set -------------------------------------------------------
  * Cache file CACHE_DIR/<32 hex>.u8, named by a BLAKE2b hash of (format
  * version, real path of DIR, partition, max_files, and every selected file's
  * relative path, size and mtime), so any change to the data gives a new file.
  * Layout (little-endian), mmap-able:
- *   0  "FCIMGU8\n"   8 u32 version (1)   12 u32 height (64)  16 u32 width (64)
+ *   0  "FCIMGU8\n"   8 u32 version (1)   12 u32 height (S)   16 u32 width (S)
  *   20 u32 channels (3)  24 u64 count  32 u64 skipped  40 u8 hash[32]
- *   72..127 zero     128: count * 64*64*3 uint8, HWC, in scan order
+ *   72..127 zero     128: count * S*S*3 uint8, HWC, in scan order (S = opts.size, 64 by default;
+ *   it is hashed too, so each size has its own file)
  * The file is written atomically; a header or size that does not match is
  * treated as stale/corrupt and rebuilt (with a warning).  If the cache cannot
  * be written, a warning is given and the in-memory copy is used. */
 /* fc_dataset_opts, fc_dataset_open, fc_dataset_free: include/facecrypt.h. */
 struct fc_dataset {
     size_t count;          /* usable images */
-    const uint8_t *pixels; /* count * FC_DATA_IMAGE_BYTES, HWC uint8 (read-only) */
+    int size;              /* images are size x size (64 by default) */
+    size_t image_bytes;    /* size * size * 3 */
+    const uint8_t *pixels; /* count * image_bytes, HWC uint8 (read-only) */
     size_t files;          /* files selected by the scan */
     size_t skipped;        /* files that did not decode (also when served from cache) */
     size_t decoded;        /* files decoded by THIS open: 0 when served from the cache */
@@ -91,7 +98,7 @@ struct fc_dataset {
 };
 
 static inline const uint8_t *fc_dataset_image(const fc_dataset *ds, size_t i) {
-    return ds->pixels + i * (size_t)FC_DATA_IMAGE_BYTES;
+    return ds->pixels + i * ds->image_bytes;
 }
 
 /* ---- batch order -----------------------------------------------------------
@@ -111,7 +118,7 @@ int fc_data_batch_indices(size_t count, int batch, uint64_t seed, uint64_t step,
 void fc_data_shard(int batch, int rank, int world, int *row0, int *rows);
 
 /* ---- loader ----------------------------------------------------------------
- * fc_loader_next(l, step, out) fills out[rows,3,64,64] (NCHW float, pixel v ->
+ * fc_loader_next(l, step, out) fills out[rows,3,S,S] (S = the dataset's size; NCHW float, pixel v ->
  * lo + (hi - lo) * v / 255) with this rank's rows of step's batch.  A background
  * thread prepares step+1 while the caller trains; asking for any other step
  * computes it directly, so the result never depends on timing. */

@@ -89,12 +89,12 @@ static double now_s(void) {
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-/* This rank's rows of `step` -> out [rows,3,64,64]. */
+/* This rank's rows of `step` -> out [rows,3,S,S]. */
 static void compute_batch(const fc_loader *l, perm_cache *pc, uint64_t step, float *out) {
     const uint64_t B = (uint64_t)l->o.batch;
     const uint32_t *perm = epoch_perm(pc, l->ds->count, l->o.seed, step / l->spe);
     const uint32_t *sel = perm + (step % l->spe) * B + (uint64_t)l->row0;
-    const size_t plane = (size_t)FC_DATA_SIZE * FC_DATA_SIZE;
+    const size_t plane = (size_t)l->ds->size * (size_t)l->ds->size;
     for (int r = 0; r < l->rows; r++) {
         const uint8_t *src = fc_dataset_image(l->ds, sel[r]);
         float *dst = out + (size_t)r * 3 * plane;
@@ -146,7 +146,7 @@ int fc_loader_create(const fc_dataset *ds, const fc_loader_opts *o, fc_loader **
     l->o.world = world;
     fc_data_shard(o->batch, o->rank, world, &l->row0, &l->rows);
     l->spe = ds->count / (size_t)o->batch;
-    l->batch_floats = (size_t)l->rows * FC_DATA_IMAGE_BYTES;
+    l->batch_floats = (size_t)l->rows * l->ds->image_bytes;
     for (int v = 0; v < 256; v++) l->lut[v] = o->lo + (o->hi - o->lo) * ((float)v / 255.0f);
     l->caller_pc.perm = malloc(ds->count * sizeof(uint32_t));
     l->caller_pc.epoch = NO_STEP;

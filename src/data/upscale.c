@@ -105,3 +105,22 @@ done:
     free(tmp);
     return rc;
 }
+
+/* planes planes of (f*side)^2 floats -> side^2 each, the mean of each f x f block (an
+ * exact area reduction).  In place: each output reads only its own block, which lies at
+ * or after the output, and no later output reads a value an earlier one overwrote. */
+void fc_unit_box_down(float *x, int planes, int side, int f) {
+    const int big = f * side;
+    const float inv = 1.0f / (float)(f * f);
+    for (int i = 0; i < planes; i++) {
+        const float *src = x + (size_t)i * big * big;
+        float *dst = x + (size_t)i * side * side;
+        for (int y = 0; y < side; y++)
+            for (int xx = 0; xx < side; xx++) {
+                float acc = 0.0f;
+                for (int dy = 0; dy < f; dy++)
+                    for (int dx = 0; dx < f; dx++) acc += src[(size_t)(y * f + dy) * big + xx * f + dx];
+                dst[y * side + xx] = acc * inv;
+            }
+    }
+}

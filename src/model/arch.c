@@ -16,13 +16,20 @@ int fc_arch_parse(const char *name, fc_arch *out) {
     else if (!strcmp(name, "dcgan")) *out = FC_ARCH_DCGAN;
     else if (!strcmp(name, "face")) *out = FC_ARCH_FACE;
     else if (!strcmp(name, "face2")) *out = FC_ARCH_FACE2;
+    else if (!strcmp(name, "face128")) *out = FC_ARCH_FACE128;
     else return FC_EUSAGE;
     return FC_OK;
 }
 
 const char *fc_arch_name(fc_arch arch) {
-    return arch == FC_ARCH_DCGAN ? "dcgan" : arch == FC_ARCH_FACE ? "face" : arch == FC_ARCH_FACE2 ? "face2" : "seed";
+    return arch == FC_ARCH_DCGAN    ? "dcgan"
+           : arch == FC_ARCH_FACE   ? "face"
+           : arch == FC_ARCH_FACE2  ? "face2"
+           : arch == FC_ARCH_FACE128 ? "face128"
+                                    : "seed";
 }
+
+int fc_arch_image_size(fc_arch arch) { return arch == FC_ARCH_FACE128 ? 128 : FC_IMAGE_SIZE; }
 
 /* The repeated block of every architecture: a convolution, an optional BatchNorm (bn = its
  * name, NULL for none) and an activation. */
@@ -91,8 +98,14 @@ static void build_dcgan_d(fc_net *D, float w) {
  * face2: the same G; D as face's with a minibatch-stddev channel (groups of FC_FACE2_MBSTD_GROUP,
  *    src/nn/mbstd.c) after conv4's activation, so the Dense sees (8d + 1) x 4 x 4 features: a
  *    D that can see a batch's lack of variety (Karras et al. 2018), against the repeated
- *    faces and hair outlines of face's generator (models/README.md). */
-static void build_face_g(fc_net *G, const char *prefix, float w) {
+ *    faces and hair outlines of face's generator (models/README.md).
+ * face128: face2 grown by one block at each end, for faces drawn natively at 128x128
+ *    (covers at --face-scale 2 need no filter).  G: face2's G, then one more block
+ *    [Upsample x2, Conv 3x3 c/2 -> c/2 (conv5), BN (bn5), ReLU] (64 -> 128 px) before "out"
+ *    (c/2 -> 3).  D: one more [Conv k4 s2 p1 3 -> d/2 (conv0) + LeakyReLU] in front (128 ->
+ *    64 px), so conv1 reads d/2 channels; the rest is face2's D.  The layer names of face2
+ *    stay, so tools/graft_128.py can grow a face2 state into a face128 one. */
+static void build_face_g(fc_net *G, const char *prefix, float w, int grow) {
     const int c8 = fc_scaled(512, w);
     const int ch[4] = {fc_scaled(256, w), fc_scaled(128, w), fc_scaled(64, w), fc_scaled(32, w)};
     const char *cv[4] = {"conv1", "conv2", "conv3", "conv4"}, *bn[4] = {"bn1", "bn2", "bn3", "bn4"};
@@ -103,13 +116,20 @@ static void build_face_g(fc_net *G, const char *prefix, float w) {
     fc_net_act(G, FC_L_RELU, 0);
     /* Upsample x2 + Conv 3x3 p1, run as a Winograd ConvT on folded weights (src/nn/upconv.c) */
     for (int i = 0; i < 4; i++) block(G, (fc_conv_spec){.name = cv[i], .kind = FC_CONV_UP, .out = ch[i]}, bn[i], FC_L_RELU, 0);
+    if (grow) block(G, (fc_conv_spec){.name = "conv5", .kind = FC_CONV_UP, .out = fc_scaled(32, w)}, "bn5", FC_L_RELU, 0);
     block(G, (fc_conv_spec){.name = "out", .out = 3, .k = 3, .pad = 1, .bias = 1}, NULL, FC_L_SIGMOID, 0);
 }
 
-static void build_face_d(fc_net *D, float w, int mbstd_group) {
+static void build_face_d(fc_net *D, float w, int mbstd_group, int grow) {
     const int d[4] = {fc_scaled(64, w), fc_scaled(128, w), fc_scaled(256, w), fc_scaled(512, w)};
     const char *cv[4] = {"conv1", "conv2", "conv3", "conv4"};
-    fc_net_init(D, "D", 3, FC_IMAGE_SIZE, FC_IMAGE_SIZE);
+    const int S = grow ? 2 * FC_IMAGE_SIZE : FC_IMAGE_SIZE;
+    fc_net_init(D, "D", 3, S, S);
+    if (grow) {
+        fc_conv_spec c = k4s2("conv0", FC_CONV, fc_scaled(32, w), 1);
+        c.spectral_norm = 1;
+        block(D, c, NULL, FC_L_LRELU, 0.2f);
+    }
     for (int i = 0; i < 4; i++) {
         fc_conv_spec c = k4s2(cv[i], FC_CONV, d[i], 1);
         c.spectral_norm = 1;
@@ -128,7 +148,7 @@ static void build_face_d(fc_net *D, float w, int mbstd_group) {
 void fc_model_build_g(fc_net *G, const char *prefix, fc_arch arch, float width) {
     if (arch == FC_ARCH_SEED) build_seed_g(G, prefix, width);
     else if (arch == FC_ARCH_DCGAN) build_dcgan_g(G, prefix, width);
-    else build_face_g(G, prefix, width);
+    else build_face_g(G, prefix, width, arch == FC_ARCH_FACE128);
 }
 
 int fc_model_plan(fc_model *m, fc_arch arch, float width, int with_d, fc_error *err) {
@@ -141,7 +161,7 @@ int fc_model_plan(fc_model *m, fc_arch arch, float width, int with_d, fc_error *
     if (with_d) {
         if (arch == FC_ARCH_SEED) build_seed_d(&m->D, width);
         else if (arch == FC_ARCH_DCGAN) build_dcgan_d(&m->D, width);
-        else build_face_d(&m->D, width, arch == FC_ARCH_FACE2 ? FC_FACE2_MBSTD_GROUP : 0);
+        else build_face_d(&m->D, width, arch == FC_ARCH_FACE ? 0 : FC_FACE2_MBSTD_GROUP, arch == FC_ARCH_FACE128);
     }
     return FC_OK;
 }

@@ -178,6 +178,8 @@ int fc_checkpoint_load_st(const fc_st_file *f, const char *what, fc_model **out,
         if (arch == FC_ARCH_FACE && c4 && fcw && c4->ndim == 4 && fcw->ndim == 2 &&
             fcw->shape[1] == (c4->shape[0] + 1) * 16)
             arch = FC_ARCH_FACE2;
+        /* face128: one more G block (conv5) and one more D conv (conv0) */
+        if (arch == FC_ARCH_FACE2 && fc_st_find(f, "G.conv5.weight")) arch = FC_ARCH_FACE128;
     }
     if (w) {
         char *end;

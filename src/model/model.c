@@ -36,6 +36,11 @@ float fc_model_width(const fc_model *m) { return m->width; }
 size_t fc_model_g_params(const fc_model *m) { return m->G.nparams; }
 size_t fc_model_d_params(const fc_model *m) { return m->has_d ? m->D.nparams : 0; }
 uint64_t fc_model_step(const fc_model *m) { return m->step; }
+int fc_model_image_size(const fc_model *m) { return fc_arch_image_size(m->arch); }
+size_t fc_model_image_floats(const fc_model *m) {
+    const size_t s = (size_t)fc_model_image_size(m);
+    return 3 * s * s;
+}
 
 fc_precision fc_model_set_precision(fc_model *m, fc_precision p) {
     fc_precision e = fc_net_set_precision(&m->G, p);
@@ -112,11 +117,16 @@ void fc_model_output_to_unit(const fc_model *m, float *x, size_t n) {
 }
 
 int fc_grid_image(const float *imgs, int n, int cols, int pad, fc_image *out, fc_error *err) {
+    return fc_grid_image_side(imgs, n, FC_IMAGE_SIZE, cols, pad, out, err);
+}
+
+int fc_grid_image_side(const float *imgs, int n, int side, int cols, int pad, fc_image *out, fc_error *err) {
     memset(out, 0, sizeof *out);
     if (n <= 0) return fc_fail(err, FC_EUSAGE, "no images for a grid");
+    if (side <= 0 || side > 1024) return fc_fail(err, FC_EUSAGE, "bad image side %d for a grid", side);
     if (cols <= 0) cols = (int)ceil(sqrt((double)n));
     if (cols > n) cols = n;
-    int rows = (n + cols - 1) / cols, S = FC_IMAGE_SIZE;
+    int rows = (n + cols - 1) / cols, S = side;
     int W = cols * S + (cols + 1) * pad, H = rows * S + (rows + 1) * pad;
     int rc = fc_image_alloc(out, W, H, 3, err);
     if (rc) return rc;

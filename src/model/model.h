@@ -18,7 +18,7 @@ struct fc_model {
 };
 
 /* face and face2: the same generator, the face training defaults (hinge loss, EMA, ...). */
-static inline int fc_arch_is_face(fc_arch a) { return a == FC_ARCH_FACE || a == FC_ARCH_FACE2; }
+static inline int fc_arch_is_face(fc_arch a) { return a == FC_ARCH_FACE || a == FC_ARCH_FACE2 || a == FC_ARCH_FACE128; }
 /* The minibatch-stddev group of face2's discriminator. */
 #define FC_FACE2_MBSTD_GROUP 4
 /* Channel count scaled by the width multiplier (at least 1). */

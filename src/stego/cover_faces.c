@@ -1,5 +1,8 @@
-/* Face covers from the generator (public model API only); faces drawn larger than
- * the generator's 64x64 are enlarged with Lanczos-3 (src/data/upscale.c). */
+/* Face covers from the generator (public model API only).  A face tile is 64 * scale
+ * pixels whatever the generator draws (64, or 128 for face128), so a container's size
+ * and capacity do not depend on the model: faces drawn smaller than the tile are
+ * enlarged with Lanczos-3 (src/data/upscale.c), faces drawn at twice the tile are
+ * area-reduced (fc_unit_box_down), equal sizes are only rounded. */
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,10 +48,13 @@ int fc_cover_faces_si(fc_model *m, const uint8_t key[32], const uint8_t nonce[24
     if (gw > FC_IMAGE_MAX_SIDE || gh > FC_IMAGE_MAX_SIDE || gw * gh > FC_IMAGE_MAX_PIXELS)
         return fc_fail(err, FC_ENOFIT, "the secret is too large for a face cover (%dx%d faces, beyond the %llu "
                        "megapixels decrypt reads)", cols, rows, FC_IMAGE_MAX_PIXELS / 1000000ULL);
+    const int side = fc_model_image_size(m);
+    const int down = side > tile ? side / tile : 1, fside = side / down; /* drawn, and after the reduction */
+    if (down > 1 && side % tile) return fc_fail(err, FC_EUSAGE, "faces of %d px do not reduce to %d px", side, tile);
     int rc = fc_image_alloc(out, cols * tile, rows * tile, 3, err);
     if (rc) return rc;
 
-    const size_t zdim = FC_LATENT_DIM, fsz = (size_t)3 * FC_IMAGE_SIZE * FC_IMAGE_SIZE;
+    const size_t zdim = FC_LATENT_DIM, fsz = fc_model_image_floats(m);
     float *z = malloc(FC_FACE_BATCH * zdim * sizeof *z);
     float *faces = malloc(FC_FACE_BATCH * fsz * sizeof *faces);
     const size_t tsz = (size_t)tile * tile * 3;
@@ -69,8 +75,9 @@ int fc_cover_faces_si(fc_model *m, const uint8_t key[32], const uint8_t nonce[24
             /* Larger faces are enlarged from the unrounded output (Lanczos-3); at
              * scale 1 this is plain rounding, as fc_grid_image. */
             fc_image face = {0};
-            rc = fc_image_upscale_unit_si(faces + (size_t)j * fsz, 3, FC_IMAGE_SIZE, FC_IMAGE_SIZE, tile, tile, &face,
-                                          tile_u, err);
+            float *fj = faces + (size_t)j * fsz;
+            if (down > 1) fc_unit_box_down(fj, 3, fside, down);
+            rc = fc_image_upscale_unit_si(fj, 3, fside, fside, tile, tile, &face, tile_u, err);
             if (!rc) put_tile(out, &face, (i0 + j) % cols, (i0 + j) / cols);
             if (!rc && grid_u) put_tile_f(grid_u, out->w, tile_u, tile, (i0 + j) % cols, (i0 + j) / cols);
             fc_image_free(&face);

@@ -6,7 +6,7 @@
 #include "util/error.h"
 #include "util/rng.h"
 
-#define IMG (3 * FC_IMAGE_SIZE * FC_IMAGE_SIZE)
+#define IMG fc_model_image_floats(m)
 
 static double layer_macs(const fc_layer *L) {
     double out = (double)L->out_c * L->out_h * L->out_w;

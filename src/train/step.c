@@ -5,7 +5,8 @@
 #include "train/dist.h"
 #include "util/error.h"
 
-#define IMG (3 * FC_IMAGE_SIZE * FC_IMAGE_SIZE)
+#define IMG fc_model_image_floats(t->m)
+#define SIDE fc_model_image_size(t->m)
 
 int fc_trainer_init(fc_trainer *t, fc_model *m, int batch, const fc_adam_cfg *g, const fc_adam_cfg *d,
                     uint64_t seed, fc_error *err) {
@@ -100,9 +101,9 @@ int fc_trainer_set_options(fc_trainer *t, fc_loss loss, int diffaug, float ema_d
 /* DiffAugment of n images for D-step rows grows[0..n) at this step and phase. */
 static void augment(fc_trainer *t, float *y, const float *x, const uint32_t *rows, int n, uint64_t counter,
                     fc_diffaug_params *p) {
-    for (int i = 0; i < n; i++) fc_diffaug_draw(&p[i], t->aug_seed, counter, rows[i], FC_IMAGE_SIZE, FC_IMAGE_SIZE,
+    for (int i = 0; i < n; i++) fc_diffaug_draw(&p[i], t->aug_seed, counter, rows[i], SIDE, SIDE,
                                                 t->aug_bscale);
-    fc_diffaug_forward(y, x, p, n, 3, FC_IMAGE_SIZE, FC_IMAGE_SIZE);
+    fc_diffaug_forward(y, x, p, n, 3, SIDE, SIDE);
 }
 
 /* D's loss on n logits of reals (real != 0) or fakes; dz and prob (sigmoid of the logits) for each. */
@@ -199,7 +200,7 @@ void fc_trainer_step(fc_trainer *t, const float *reals, const float *z1, const f
     st->g_loss = t->loss == FC_LOSS_HINGE ? fc_neg_mean_logits(logits, b, t->dlogits, 1.0f)
                                           : fc_bce_logits(logits, t->targets, b, t->dlogits, 1.0f, NULL);
     fc_net_backward(&m->D, dx_in, t->dlogits, b, t->diffaug ? t->daug : t->dimg, 0);
-    if (t->diffaug) fc_diffaug_backward(t->dimg, t->daug, t->augp, b, 3, FC_IMAGE_SIZE, FC_IMAGE_SIZE);
+    if (t->diffaug) fc_diffaug_backward(t->dimg, t->daug, t->augp, b, 3, SIDE, SIDE);
     fc_net_zero_grad(&m->G);
     fc_net_backward(&m->G, zg, t->dimg, b, NULL, 1);
     fc_dist_allreduce_mean(t->dist, m->G.grads, m->G.nparams, frac);

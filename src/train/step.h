@@ -39,8 +39,8 @@ typedef struct fc_trainer {
     fc_adam_cfg adam_g, adam_d;
     fc_rng zrng;     /* latent vectors: the global [B,100] on every rank */
     float *z;        /* [B,100] */
-    float *dbatch;   /* [2b, 3,64,64]: reals then fakes for the D step */
-    float *dimg;     /* [b,3,64,64] dL/d G(z2) */
+    float *dbatch;   /* [2b,3,S,S]: reals then fakes for the D step (S = fc_model_image_size) */
+    float *dimg;     /* [b,3,S,S] dL/d G(z2) */
     float *targets;  /* [2b] */
     float *dlogits;  /* [2b] */
     float *probs;    /* [2b] */

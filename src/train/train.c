@@ -28,7 +28,6 @@
 #include "util/error.h"
 #include "util/fileio.h"
 
-#define IMG FC_IMAGE_FLOATS
 #define N_SAMPLE 64
 
 void fc_train_config_default(fc_train_config *c) {
@@ -161,9 +160,9 @@ static int save_checkpoint(run_state *s, fc_error *err) {
 static int save_samples(run_state *s, fc_error *err) {
     int rc = fc_model_generate(s->m, s->zfix, N_SAMPLE, s->grid_buf, err);
     if (rc) return rc;
-    fc_model_output_to_unit(s->m, s->grid_buf, (size_t)N_SAMPLE * IMG);
+    fc_model_output_to_unit(s->m, s->grid_buf, (size_t)N_SAMPLE * fc_model_image_floats(s->m));
     fc_image grid;
-    if ((rc = fc_grid_image(s->grid_buf, N_SAMPLE, 8, 2, &grid, err))) return rc;
+    if ((rc = fc_grid_image_side(s->grid_buf, N_SAMPLE, fc_model_image_size(s->m), 8, 2, &grid, err))) return rc;
     char path[4200];
     snprintf(path, sizeof path, "%s/step_%07" PRIu64 ".png", s->samples_dir, s->m->step);
     rc = fc_image_save_png(&grid, path, 1, err);
@@ -336,7 +335,8 @@ static int threads_per_rank(const fc_train_config *c) {
     return t < 1 ? 1 : t;
 }
 
-static int open_data(const fc_train_config *c, int threads, data_cb_state *dcs, fc_dataset **ds, fc_error *err) {
+static int open_data(const fc_train_config *c, int threads, int size, data_cb_state *dcs, fc_dataset **ds,
+                     fc_error *err) {
     fc_partition part;
     int rc = fc_partition_parse(c->partition ? c->partition : "train", &part, err);
     if (rc) return rc;
@@ -345,7 +345,8 @@ static int open_data(const fc_train_config *c, int threads, data_cb_state *dcs, 
     fc_dataset_opts dopt = {.partition = part,
                             .cache_dir = cache_dir[0] ? cache_dir : NULL,
                             .threads = threads,
-                            .cb = {data_warn, data_progress, dcs}};
+                            .cb = {data_warn, data_progress, dcs},
+                            .size = size};
     return fc_dataset_open(c->data_dir, &dopt, ds, err);
 }
 
@@ -381,9 +382,10 @@ static int setup_model(run_state *s, fc_error *err) {
 static int setup_data(run_state *s, int threads, fc_error *err) {
     const fc_train_config *c = s->cfg;
     s->dcs = (data_cb_state){c, 0};
-    int rc = s->root ? open_data(c, threads, &s->dcs, &s->ds, err) : FC_OK;
+    const int size = fc_model_image_size(s->m); /* the data at the size D reads */
+    int rc = s->root ? open_data(c, threads, size, &s->dcs, &s->ds, err) : FC_OK;
     if ((rc = agreed(s->dist, rc, err))) return rc;
-    rc = s->root ? FC_OK : open_data(c, threads, &s->dcs, &s->ds, err);
+    rc = s->root ? FC_OK : open_data(c, threads, size, &s->dcs, &s->ds, err);
     if ((rc = agreed(s->dist, rc, err))) return rc;
     size_t count = s->ds->count;
     uint64_t counts[2] = {count, ~(uint64_t)count};
@@ -417,10 +419,10 @@ static int setup_data(run_state *s, int threads, fc_error *err) {
 static int setup_outputs(run_state *s, fc_error *err) {
     const fc_train_config *c = s->cfg;
     int rc = FC_OK;
-    s->reals = fc_alloc_floats((size_t)s->tr.rows * IMG);
+    s->reals = fc_alloc_floats((size_t)s->tr.rows * fc_model_image_floats(s->m));
     if (s->root) {
         s->zfix = fc_alloc_floats((size_t)N_SAMPLE * FC_LATENT_DIM);
-        s->grid_buf = fc_alloc_floats((size_t)N_SAMPLE * IMG);
+        s->grid_buf = fc_alloc_floats((size_t)N_SAMPLE * fc_model_image_floats(s->m));
     }
     if (!s->reals || (s->root && (!s->zfix || !s->grid_buf))) rc = fc_fail(err, FC_ENOMEM, "out of memory");
     if (!rc && s->root) {
@@ -470,7 +472,7 @@ static void step(run_state *s, step_votes *v, double *wait, int *data_rc, fc_err
     fc_loader_stats ls0, ls1;
     fc_loader_get_stats(s->ld, &ls0);
     *data_rc = fc_loader_next(s->ld, s->m->step, s->reals, err);
-    if (*data_rc) fc_zero(s->reals, (size_t)s->tr.rows * IMG);
+    if (*data_rc) fc_zero(s->reals, (size_t)s->tr.rows * fc_model_image_floats(s->m));
     fc_loader_get_stats(s->ld, &ls1);
     *wait = ls1.wait_s - ls0.wait_s;
     fc_step_stats st;
