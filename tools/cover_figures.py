@@ -65,8 +65,13 @@ def main():
         raw = os.path.join(tmp, "g.f32")
         subprocess.run([a.fc, "sample", "--model", a.model, "--n", "16", "--seed", str(a.seed), "--raw", raw],
                        check=True, stdout=subprocess.DEVNULL)
-        gen = np.fromfile(raw, np.float32).reshape(16, 3, 64, 64).transpose(0, 2, 3, 1)
-        gen = np.round(np.clip(gen, 0, 1) * 255).astype(np.uint8)
+        gen = np.fromfile(raw, np.float32)
+        side = int(round((gen.size // 48) ** 0.5))  # 64, or 128 for --arch face128
+        gen = gen.reshape(16, 3, side, side)
+        if side != 64:  # the 64 px panel: 2x2 means, as covers at --face-scale 1 draw them
+            f = side // 64
+            gen = gen.reshape(16, 3, 64, f, 64, f).mean(axis=(3, 5))
+        gen = np.round(np.clip(gen.transpose(0, 2, 3, 1), 0, 1) * 255).astype(np.uint8)
         # a container's cover at face scale 3 with at least 4x4 faces: 40 KB at <= 0.2 bits/value
         secret, key, cont, cover = (os.path.join(tmp, f) for f in ("s.bin", "k.key", "c.png", "cover.png"))
         with open(secret, "wb") as f:
