@@ -9,12 +9,21 @@
  * u and v, G_ema), through the same fc_trainer_step the training loop uses.
  *
  * Errors are norm-wise: ||got - want|| / ||want|| over the stored positions.  Bounds, in
- * units of float32's u = 6e-8 (PyTorch float32 against float64 lands at most 1.4e-5 on every
- * tensor; tools/torch_reference_face.py --compare lists it):
+ * units of float32's u = 6e-8 (PyTorch's own float32 step lands up to 1.1e-2 from float64 on
+ * face's and face2's G gradients and 9.7e-4 on face128's worst tensor, Debian's torch 1.13;
+ * tools/torch_reference_face.py --compare lists every tensor):
  *   activations, sigmas, losses  2e-5  (~300 u: some tens of roundings per value through a
  *                                       dozen layers, with BatchNorm's 1/std amplification)
- *   logits                       1e-4  (means of cancelling terms)
- *   gradients                    1e-4  (sums over the batch and positions that cancel)
+ *   logits                       1e-4  (means of cancelling terms); face128's G-step logits and
+ *                                       g_loss 3e-4: they go through the D that Adam's first
+ *                                       step updated, and one of its entries is the sign flip
+ *                                       below (5.8e-5 with OPENBLAS_CORETYPE=Haswell)
+ *   gradients                    1e-4  (sums over the batch and positions that cancel); face128
+ *                                       1e-3: its reductions run over 4x the positions (4 x 128
+ *                                       x 128 per channel at bn5, conv5), and a BatchNorm in
+ *                                       front of another makes its bias gradient a difference
+ *                                       of nearly equal sums (bn4.bias: 2.8e-4 with Haswell's
+ *                                       OpenBLAS kernels, 5e-6 with SkylakeX's)
  *   state after the step         2e-4 of each tensor's norm, or 2 lr absolute (Adam's first
  *                                       step is lr*sign(g): one gradient within rounding of 0 may
  *                                       land either way; face128's D.conv4.bias has one)
@@ -192,6 +201,7 @@ static void run_file(const char *path, fc_arch arch) {
         cmp("d_step/D/mbstd", D[mb].out, 2 * (size_t)B * D[mb].out_c * D[mb].out_h * D[mb].out_w, 2e-5);
     }
     cmp("d_step/D/fc", logit, 2 * B, 1e-4);
+    const double ltol = grow ? 3e-4 : 1e-4, gtol = grow ? 1e-3 : 1e-4; /* see the bounds above */
     sigmas(&m->D, "d_step/sigma/");
 
     /* ---- the whole step, as training runs it (from the initial state again: the forwards
@@ -211,16 +221,16 @@ static void run_file(const char *path, fc_arch arch) {
     double lmag = 0;
     const float *lg = m->D.layers[m->D.nlayers - 1].out;
     for (int i = 0; i < B; i++) lmag += fabs(lg[i]) / B;
-    scalar("g_step/g_loss", st.g_loss, 1e-4, lmag > 0 ? lmag : 1.0);
-    cmp("g_step/D/fc", lg, B, 1e-4);
+    scalar("g_step/g_loss", st.g_loss, ltol, lmag > 0 ? lmag : 1.0);
+    cmp("g_step/D/fc", lg, B, ltol);
     cmp("g_step/T", t.gaug, (size_t)B * IMG, 2e-5);
     sigmas(&m->D, "g_step/sigma/");
 
     printf("gradients:\n");
-    grads(&m->D, "d_step/grad/", 1e-4); /* the G step computes no D weight gradients */
-    grads(&m->G, "g_step/grad/", 1e-4);
-    cmp("g_step/G_grad/T", t.daug, (size_t)B * IMG, 1e-4);
-    cmp("g_step/G_grad/out", t.dimg, (size_t)B * IMG, 1e-4);
+    grads(&m->D, "d_step/grad/", gtol); /* the G step computes no D weight gradients */
+    grads(&m->G, "g_step/grad/", gtol);
+    cmp("g_step/G_grad/T", t.daug, (size_t)B * IMG, gtol);
+    cmp("g_step/G_grad/out", t.dimg, (size_t)B * IMG, gtol);
     printf("state after the step:\n");
     state(&m->D, "final/", 1);
     state(&m->G, "final/", 1);
