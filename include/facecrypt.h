@@ -611,6 +611,8 @@ FC_API fc_status fc_eval_gan(fc_model *m, const uint8_t *real_hwc, size_t count,
  * 8 bits), so at 128 a 64 px generator is measured as a container at --face-scale 2 shows it. */
 FC_API fc_status fc_eval_gan_size(fc_model *m, const uint8_t *real_hwc, size_t count, int size, int n, uint64_t seed,
                                   int reference, fc_eval_gan_result *out, fc_error *err);
+/* 1 when size is one that fc_eval_gan_size and fc_eval_gan_spectrum_size measure at, else 0. */
+FC_API int fc_eval_gan_size_valid(int size);
 
 /* Azimuthally averaged power spectrum (Durall et al. 2020, "Watch your up-convolution"):
  * per image the grey level (BT.601 luma of 8-bit RGB, scaled to [0,1]), its mean

@@ -577,6 +577,22 @@ static void test_loader(void) {
     free(px);
 }
 
+/* 1 when x (rows x 3 x S x S planar, [0, 1], S the set's size) is the batch of rows images
+ * that the loader with this seed draws at this step, unaugmented. */
+static int batch_is_dataset(const fc_dataset *ds, const float *x, int rows, uint64_t seed, uint64_t step) {
+    const size_t plane = (size_t)ds->size * (size_t)ds->size;
+    uint32_t idx[8];
+    fc_error e = {0};
+    if (rows > 8 || fc_data_batch_indices(ds->count, rows, seed, step, idx, &e) != FC_OK) return 0;
+    for (int r = 0; r < rows; r++)
+        for (int ch = 0; ch < 3; ch++)
+            for (size_t i = 0; i < plane; i++)
+                if (x[((size_t)r * 3 + (size_t)ch) * plane + i] !=
+                    (float)fc_dataset_image(ds, idx[r])[i * 3 + (size_t)ch] / 255.0f)
+                    return 0;
+    return 1;
+}
+
 static void test_loader_on_files(const char *tmp) {
     /* End to end: real decoded files through the threaded loader. */
     char root[1024];
@@ -590,17 +606,8 @@ static void test_loader_on_files(const char *tmp) {
     fc_loader_opts lo = {.batch = 3, .seed = 1, .lo = 0, .hi = 1};
     CHECK(fc_loader_create(ds, &lo, &l, &e) == FC_OK);
     float *x = malloc(3 * 3 * PLANE * sizeof(float));
-    uint32_t idx[3];
     CHECK(fc_loader_next(l, 1, x, &e) == FC_OK);
-    fc_data_batch_indices(ds->count, 3, 1, 1, idx, &e);
-    int ok = 1;
-    for (int r = 0; r < 3; r++)
-        for (int ch = 0; ch < 3; ch++)
-            for (size_t i = 0; i < PLANE; i++)
-                if (x[((size_t)r * 3 + (size_t)ch) * PLANE + i] !=
-                    (float)fc_dataset_image(ds, idx[r])[i * 3 + (size_t)ch] / 255.0f)
-                    ok = 0;
-    CHECK(ok);
+    CHECK(batch_is_dataset(ds, x, 3, 1, 1));
     fc_loader_free(l);
     free(x);
     fc_dataset_free(ds);
@@ -670,22 +677,21 @@ static void test_dataset_size(const char *tmp) {
     if (l) {
         const size_t plane = 128 * 128;
         float *x = malloc(2 * 3 * plane * sizeof(float));
-        uint32_t idx[2];
         CHECK(fc_loader_next(l, 0, x, &e) == FC_OK);
-        fc_data_batch_indices(d128->count, 2, 3, 0, idx, &e);
-        int ok = 1;
-        for (int r = 0; r < 2; r++)
-            for (int ch = 0; ch < 3; ch++)
-                for (size_t i = 0; i < plane; i++)
-                    ok &= x[((size_t)r * 3 + (size_t)ch) * plane + i] ==
-                          (float)fc_dataset_image(d128, idx[r])[i * 3 + (size_t)ch] / 255.0f;
-        CHECK(ok);
+        CHECK(batch_is_dataset(d128, x, 2, 3, 0));
         free(x);
         fc_loader_free(l);
     }
     /* sizes outside 16..256 are refused */
     o.size = 512;
     CHECK(fc_dataset_open(root, &o, &bad, &e) == FC_EUSAGE && !bad && strstr(e.msg, "image size"));
+    /* ... before the directory is read */
+    snprintf(p, sizeof p, "%s/no-such-dir", tmp);
+    CHECK(fc_dataset_open(p, &o, &bad, &e) == FC_EUSAGE && !bad && strstr(e.msg, "image size"));
+    o.size = 15;
+    CHECK(fc_dataset_open(root, &o, &bad, &e) == FC_EUSAGE && !bad && strstr(e.msg, "image size"));
+    uint8_t one[16 * 16 * 3];
+    CHECK(fc_data_preprocess_size(one, sizeof one, 1, 257, one, &e) == FC_EUSAGE && strstr(e.msg, "image size"));
 done:
     fc_dataset_free(d64);
     fc_dataset_free(d128);

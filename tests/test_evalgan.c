@@ -299,6 +299,8 @@ static void test_sizes(const char *data) {
     free(sp);
     /* sizes it cannot measure at */
     CHECK(fc_eval_gan_size(m, d64->pixels, d64->count, 100, 16, 5, 1, &r2, &err) == FC_EUSAGE);
+    for (int s = 0; s <= 512; s++)
+        CHECKF(fc_eval_gan_size_valid(s) == (s == 32 || s == 64 || s == 128 || s == 256), "size %d", s);
 done:
     fc_model_free(m);
     fc_model_free(g);

@@ -4,7 +4,8 @@
 A cheap, independent "does it look like a face" score for the generator (issue 5):
   1. faces: `facecrypt sample --model M --n N --seed S --raw tmp.f32` (or a given
      --raw-in file, or --real DIR for the calibration on real CelebA faces);
-  2. each 64x64 face -> uint8 (round(clip(x, 0, 1) * 255), as the grid PNGs),
+  2. each 64x64 face (a face128 generator's 128 px faces: 2x2 means first, as covers at
+     --face-scale 1 draw them) -> uint8 (round(clip(x, 0, 1) * 255), as the grid PNGs),
      upscaled 2x to 128x128 with cv2.INTER_LINEAR, converted to grey (cv2.COLOR_RGB2GRAY);
   3. haarcascade_frontalface_default.xml (from the Debian opencv-data package),
      detectMultiScale(scaleFactor=1.1, minNeighbors=3, minSize=(24, 24)), no histogram
@@ -77,12 +78,18 @@ def fresh_model(fc, arch, width, seed, tmp):
 
 def faces_from_raw(path, n, tanh):
     x = np.fromfile(path, dtype="<f4")
-    per = 3 * SIZE * SIZE
+    side = SIZE
+    if n and x.size == n * 3 * 128 * 128:
+        side = 128  # a face128 generator's faces
+    per = 3 * side * side
     if x.size == 0 or x.size % per:
         fail("%s holds %d floats, not a whole number of 3x64x64 images" % (path, x.size), 2)
-    x = x.reshape(-1, 3, SIZE, SIZE)
+    x = x.reshape(-1, 3, side, side)
     if n and n < len(x):
         x = x[:n]
+    if side != SIZE:  # area-reduced to 64 px in float, as covers at --face-scale 1 and eval-gan draw them
+        f = side // SIZE
+        x = x.reshape(len(x), 3, SIZE, f, SIZE, f).mean(axis=(3, 5))
     if tanh:
         x = (x + 1) * 0.5
     x = np.rint(np.clip(x, 0, 1) * 255).astype(np.uint8)  # as fc_grid_image

@@ -113,8 +113,10 @@ int fc_eval_gan(fc_model *m, const uint8_t *real, size_t count, int n, uint64_t 
     return fc_eval_gan_size(m, real, count, FC_IMAGE_SIZE, n, seed, reference, out, err);
 }
 
+int fc_eval_gan_size_valid(int size) { return size == 32 || size == 64 || size == 128 || size == 256; }
+
 static int check_size(int S, fc_error *err) {
-    if (S != 32 && S != 64 && S != 128 && S != 256)
+    if (!fc_eval_gan_size_valid(S))
         return fc_fail(err, FC_EUSAGE, "eval-gan: faces are measured at 32, 64, 128 or 256 px (got %d)", S);
     return FC_OK;
 }

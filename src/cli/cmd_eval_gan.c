@@ -207,7 +207,7 @@ int cmd_eval_gan(int argc, char **argv) {
     int done, rc0 = cli_parse(&cmd, argc, argv, &done);
     if (rc0 || done) return rc0;
     if (!data) return usage_err("--data DIR is required", NULL);
-    if (size != 32 && size != 64 && size != 128 && size != 256) return usage_err("--size must be 32, 64, 128 or 256", NULL);
+    if (!fc_eval_gan_size_valid(size)) return usage_err("--size must be 32, 64, 128 or 256", NULL);
     if ((have_arch || have_width) && !untrained) return usage_err("--arch/--width only go with --untrained", NULL);
     if ((have_arch || have_width) && model) return usage_err("--untrained takes the arch and width of --model, or of --arch/--width, not both", NULL);
     if ((!swd || plot) && !spectrum) return usage_err("--no-swd and --plot go with --spectrum", NULL);

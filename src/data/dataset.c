@@ -24,13 +24,14 @@
 #define CACHE_HEADER 128
 #define MAX_FILE_BYTES ((size_t)64 << 20) /* a single training image */
 
-int fc_data_preprocess(const uint8_t *buf, size_t len, int scaled, uint8_t *out, fc_error *err) {
-    return fc_data_preprocess_size(buf, len, scaled, FC_DATA_SIZE, out, err);
-}
-
-int fc_data_preprocess_size(const uint8_t *buf, size_t len, int scaled, int size, uint8_t *out, fc_error *err) {
+static int check_size(int size, fc_error *err) {
     if (size < FC_DATA_MIN_SIZE || size > FC_DATA_MAX_SIZE)
         return fc_fail(err, FC_EUSAGE, "image size %d outside %d..%d", size, FC_DATA_MIN_SIZE, FC_DATA_MAX_SIZE);
+    return FC_OK;
+}
+
+/* fc_data_preprocess_size without the size check (decode_all checks it once per set) */
+static int preprocess(const uint8_t *buf, size_t len, int scaled, int size, uint8_t *out, fc_error *err) {
     fc_image im;
     int st = fc_image_decode_scaled(buf, len, scaled ? size : 0, &im, err);
     if (st) return st;
@@ -40,6 +41,15 @@ int fc_data_preprocess_size(const uint8_t *buf, size_t len, int scaled, int size
     st = fc_resample_u8(src, side, side, stride, 3, out, size, size, err);
     fc_image_free(&im);
     return st;
+}
+
+int fc_data_preprocess(const uint8_t *buf, size_t len, int scaled, uint8_t *out, fc_error *err) {
+    return preprocess(buf, len, scaled, FC_DATA_SIZE, out, err);
+}
+
+int fc_data_preprocess_size(const uint8_t *buf, size_t len, int scaled, int size, uint8_t *out, fc_error *err) {
+    int st = check_size(size, err);
+    return st ? st : preprocess(buf, len, scaled, size, out, err);
 }
 
 int fc_data_default_cache_dir(char *buf, size_t n, fc_error *err) {
@@ -206,7 +216,7 @@ static int decode_all(const fc_file_list *l, const fc_dataset_opts *o, fc_datase
             status[k] = fc_read_file(l->files[c0 + k].path, MAX_FILE_BYTES, &buf, &len, &errs[k]);
             if (status[k] == FC_OK) {
                 status[k] =
-                    fc_data_preprocess_size(buf, len, 1, ds->size, ds->owned + (c0 + k) * ib, &errs[k]);
+                    preprocess(buf, len, 1, ds->size, ds->owned + (c0 + k) * ib, &errs[k]);
                 free(buf);
             }
         }
@@ -253,9 +263,12 @@ int fc_dataset_open(const char *dir, const fc_dataset_opts *opts, fc_dataset **o
     *out = NULL;
     fc_dataset_opts o = {0};
     if (opts) o = *opts;
+    if (!o.size) o.size = FC_DATA_SIZE;
+    int st = check_size(o.size, err); /* before the directory is read: a bad size fails at once */
+    if (st) return st;
     if (sodium_init() < 0) return fc_fail(err, FC_EINTERNAL, "libsodium failed to initialise");
     fc_file_list l;
-    int st = fc_data_scan(dir, o.partition, &o.cb, &l, err);
+    st = fc_data_scan(dir, o.partition, &o.cb, &l, err);
     if (st) return st;
     if (o.max_files && l.n > o.max_files) {
         for (size_t i = o.max_files; i < l.n; i++) free(l.files[i].path);
@@ -267,11 +280,6 @@ int fc_dataset_open(const char *dir, const fc_dataset_opts *opts, fc_dataset **o
         return fc_fail(err, FC_ENOMEM, "out of memory");
     }
     ds->files = l.n;
-    if (!o.size) o.size = FC_DATA_SIZE;
-    if (o.size < FC_DATA_MIN_SIZE || o.size > FC_DATA_MAX_SIZE) {
-        st = fc_fail(err, FC_EUSAGE, "image size %d outside %d..%d", o.size, FC_DATA_MIN_SIZE, FC_DATA_MAX_SIZE);
-        goto done;
-    }
     ds->size = o.size;
     ds->image_bytes = (size_t)o.size * (size_t)o.size * 3;
     uint8_t hash[32];
