@@ -4,7 +4,8 @@
 #   the radial power spectrum's bands (generated / real - 1);
 #   the Haar face-detection rate over N generated faces (tools/haar_score.py).
 # usage: tools/eval_cover_model.sh MODEL [N]     (env: FC, DATA, SEED, SIZE)
-#   SIZE (default 64): also measure SWD and spectrum at 128 (container scale, --face-scale 2)
+#   SIZE (default 64): when 32, 128 or 256, also measure SWD and spectrum at that size
+#   (128: a --face-scale 2 container's faces; eval-gan --size)
 #   MODEL: a built-in name (facecrypt info --models) or a checkpoint / generator file
 set -eu
 MODEL=$1

@@ -8,7 +8,7 @@ FULL=0
 [ "${1:-}" = "--full" ] && { FULL=1; shift; }
 [ $# -ge 3 ] || { echo "usage: tools/training_figure.sh [--full] RUN_DIR OUT.png STEP..." >&2; exit 1; }
 RUN=$1; OUT=$2; shift 2
-"$(dirname "$0")/install-deps.sh" imagemagick
+"$(dirname "$0")/install-deps.sh" imagemagick fonts-dejavu-core
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 for s in "$@"; do
@@ -21,7 +21,7 @@ for s in "$@"; do
   if [ "$FULL" = 1 ]; then crop=""; else crop="-crop ${c}x${c}+0+0 +repage"; fi
   # shellcheck disable=SC2086
   convert "$f" $crop -background white -gravity south -splice 0x22 \
-    -pointsize 16 -annotate +0+2 "step $s" "$T/$(printf '%07d' "$s").png"
+    -font DejaVu-Sans -pointsize 16 -annotate +0+2 "step $s" "$T/$(printf '%07d' "$s").png"
 done
 montage "$T"/*.png -tile x1 -geometry +4+4 -background white "$OUT"
 echo "wrote $OUT"
