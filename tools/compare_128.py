@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Faces at container scale from the same latent vectors: a 64 px generator enlarged 2x with
 Lanczos (cv2.INTER_LANCZOS4, close to the covers' own Lanczos-3) above a face128 generator's
-native 128 px faces, and real CelebA crops at 128 px (facecrypt's preprocessing: centre
-square, area resize) below, for README figures (issue 10, item 4).
+native 128 px faces, and real CelebA crops at 128 px (facecrypt's preprocessing,
+tools/haar_score.py's faces_from_real) below, for README figures (issue 10, item 4).
 
 usage: /usr/bin/python3 tools/compare_128.py --m64 M64 --m128 M128 --data DIR --out OUT.png
        [--n 6] [--seed 3] [--fc build/facecrypt]
@@ -16,6 +16,9 @@ import tempfile
 import cv2
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import haar_score  # noqa: E402  (faces_from_real: facecrypt's preprocessing)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -27,21 +30,6 @@ def sample(fc, model, n, seed, tmp):
     side = int(round((x.size // (3 * n)) ** 0.5))
     x = x.reshape(n, 3, side, side).transpose(0, 2, 3, 1)
     return np.round(np.clip(x, 0, 1) * 255).astype(np.uint8)
-
-
-def real_128(data, n, seed):
-    d = os.path.join(data, "img_align_celeba")
-    d = d if os.path.isdir(d) else data
-    files = sorted(f for f in os.listdir(d) if f.lower().endswith((".jpg", ".jpeg", ".png")))
-    pick = np.random.default_rng(seed).choice(len(files), size=n, replace=False)
-    out = []
-    for i in sorted(pick):
-        im = cv2.cvtColor(cv2.imread(os.path.join(d, files[i]), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-        h, w = im.shape[:2]
-        s = min(h, w)
-        im = im[(h - s) // 2:(h - s) // 2 + s, (w - s) // 2:(w - s) // 2 + s]
-        out.append(cv2.resize(im, (128, 128), interpolation=cv2.INTER_AREA))
-    return np.stack(out)
 
 
 def row(faces, text):
@@ -70,7 +58,8 @@ def main():
         sys.exit(f"compare_128: expected 64 and 128 px generators, got {small.shape[1]} and {big.shape[1]}")
     up = np.stack([cv2.resize(f, (128, 128), interpolation=cv2.INTER_LANCZOS4) for f in small])
     img = np.vstack([row(up, a.label64), row(big, a.label128),
-                     row(real_128(a.data, a.n, a.seed), "real CelebA, 128 px (other people)")])
+                     row(haar_score.faces_from_real(a.data, a.n, a.seed, 128),
+                         "real CelebA, 128 px (other people)")])
     cv2.imwrite(a.out, cv2.cvtColor(img, cv2.COLOR_RGB2BGR))
     print(a.out)
 

@@ -96,15 +96,16 @@ def faces_from_raw(path, n, tanh):
     return np.ascontiguousarray(x.transpose(0, 2, 3, 1))  # N x 64 x 64 x 3 RGB
 
 
-def load_real(path):
+def load_real(path, size=SIZE):
     """facecrypt's preprocessing: JPEGs decoded at the smallest 1/2^k scale that keeps
-    the short side >= 64 (libjpeg scaled IDCT), center square, area resize to 64x64."""
+    the short side >= size (libjpeg scaled IDCT), center square, area resize to size x size
+    (64, as the data cache; 128 as face128's)."""
     bgr = None
     if path.lower().endswith((".jpg", ".jpeg")):
         for k, flag in ((8, cv2.IMREAD_REDUCED_COLOR_8), (4, cv2.IMREAD_REDUCED_COLOR_4),
                         (2, cv2.IMREAD_REDUCED_COLOR_2)):
             hdr = cv2.imread(path, flag)
-            if hdr is not None and min(hdr.shape[:2]) >= SIZE:
+            if hdr is not None and min(hdr.shape[:2]) >= size:
                 bgr = hdr
                 break
     if bgr is None:
@@ -115,11 +116,11 @@ def load_real(path):
     side = min(h, w)
     y0, x0 = (h - side) // 2, (w - side) // 2
     sq = bgr[y0:y0 + side, x0:x0 + side]
-    interp = cv2.INTER_AREA if side >= SIZE else cv2.INTER_LINEAR
-    return cv2.cvtColor(cv2.resize(sq, (SIZE, SIZE), interpolation=interp), cv2.COLOR_BGR2RGB)
+    interp = cv2.INTER_AREA if side >= size else cv2.INTER_LINEAR
+    return cv2.cvtColor(cv2.resize(sq, (size, size), interpolation=interp), cv2.COLOR_BGR2RGB)
 
 
-def faces_from_real(root, n, seed):
+def faces_from_real(root, n, seed, size=SIZE):
     d = os.path.join(root, "img_align_celeba")
     if not os.path.isdir(d):
         d = root
@@ -131,7 +132,7 @@ def faces_from_real(root, n, seed):
     pick = np.random.default_rng(seed).choice(len(files), size=n, replace=False)
     out = []
     for i in sorted(pick):
-        im = load_real(os.path.join(d, files[i]))
+        im = load_real(os.path.join(d, files[i]), size)
         if im is None:
             fail("cannot decode %s" % files[i], 2)
         out.append(im)
